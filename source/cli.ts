@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+// Command-line entry: sub-commands, flags and exit codes (0 ok, 1 runtime error or an
+// --expect mismatch, 2 usage error). Errors are one line on stderr, never a stack trace.
+import meow from 'meow';
+import {runHeadless} from './headless/run.js';
+import {InputError, listScenarioNames, loadScenario} from './scenario/load.js';
+import {parseInputSpec} from './scenario/inputs.js';
+import {DURATION_HINT, parseDuration} from './scenario/duration.js';
+
+const cli = meow(
+	`
+  Usage
+    $ xcalltop [SCENARIO]               open the monitor (default scenario: demo)
+    $ xcalltop run SCENARIO [options]   run headless, as fast as the machine allows
+    $ xcalltop list                     list the scenarios
+
+  SCENARIO is a name from scenarios/ (see 'xcalltop list') or a path to a .json file.
+
+  Options for run
+    --until DURATION      stop at this virtual time (default: the scenario's own)
+    --seed N              seed for the kernel's random numbers (default: the scenario's)
+    --input AT:ACTION     apply an input at a virtual time, e.g. --input 5s:ctrl-c (repeatable)
+    --json                print the summary as one JSON object instead of the log
+    --quiet               do not print the kernel log
+    --expect OUTCOME      lockup | no-lockup: exit 1 when the outcome differs
+
+  Examples
+    $ xcalltop run ipi-irqs-off --until 60s
+    $ xcalltop run demo --seed 7 --json
+`,
+	{
+		importMeta: import.meta,
+		// Checked below, so that an unknown flag gets the same one-line error as the rest.
+		allowUnknownFlags: true,
+		flags: {
+			until: {type: 'string'},
+			seed: {type: 'string'},
+			input: {type: 'string', isMultiple: true},
+			json: {type: 'boolean', default: false},
+			quiet: {type: 'boolean', default: false},
+			expect: {type: 'string'},
+		},
+	},
+);
+
+function usage(message: string): never {
+	throw new InputError(message);
+}
+
+function parseSeed(text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	if (!/^\d+$/.test(text) || Number(text) > 0x7fffffff) usage(`--seed "${text}": expected a whole number from 0 to 2147483647`);
+	return Number(text);
+}
+
+function parseUntil(text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	const ns = parseDuration(text);
+	if (ns === undefined || ns <= 0) usage(`--until "${text}": expected ${DURATION_HINT}`);
+	return ns;
+}
+
+function parseExpect(text: string | undefined): 'lockup' | 'no-lockup' | undefined {
+	if (text === undefined) return undefined;
+	if (text !== 'lockup' && text !== 'no-lockup') usage(`--expect "${text}": expected lockup or no-lockup`);
+	return text;
+}
+
+function checkFlags(): void {
+	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'help', 'version']);
+	for (const name of Object.keys(cli.unnormalizedFlags)) {
+		const dashed = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+		if (!known.has(name) && !known.has(dashed)) usage(`unknown option --${dashed}; see xcalltop --help`);
+	}
+}
+
+function main(): number {
+	checkFlags();
+	const [command, ...rest] = cli.input;
+	const write = (text: string): void => void process.stdout.write(text);
+	if (command === 'list') {
+		if (rest.length > 0) usage(`list takes no arguments, got "${rest[0]}"`);
+		for (const name of listScenarioNames()) {
+			const {scenario} = loadScenario(name);
+			write(`${name.padEnd(18)} ${scenario.cpus} CPUs  ${scenario.description.split('\n')[0]}\n`);
+		}
+		return 0;
+	}
+	if (command === 'run') {
+		if (rest.length !== 1) usage(rest.length === 0 ? 'run needs a SCENARIO (see xcalltop list)' : `run takes one SCENARIO, got ${rest.length}`);
+		const loaded = loadScenario(rest[0]!);
+		const {exitCode} = runHeadless(
+			loaded,
+			{
+				seed: parseSeed(cli.flags.seed),
+				until: parseUntil(cli.flags.until),
+				inputs: (cli.flags.input ?? []).map(parseInputSpec),
+				json: cli.flags.json,
+				quiet: cli.flags.quiet,
+				expect: parseExpect(cli.flags.expect),
+			},
+			write,
+		);
+		return exitCode;
+	}
+	if (rest.length > 0) usage(`unexpected argument "${rest[0]}"; see xcalltop --help`);
+	// The live monitor is not built yet: run the scenario headless meanwhile.
+	const loaded = loadScenario(command ?? 'demo');
+	return runHeadless(loaded, {seed: parseSeed(cli.flags.seed), until: parseUntil(cli.flags.until)}, write).exitCode;
+}
+
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+	if (error.code === 'EPIPE') process.exit(0);
+	throw error;
+});
+
+try {
+	process.exitCode = main();
+} catch (error) {
+	if (error instanceof InputError) {
+		process.stderr.write(`xcalltop: ${error.message}\n`);
+		process.exitCode = 2;
+	} else {
+		process.stderr.write(`xcalltop: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+		if (process.env['XCALLTOP_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+		process.exitCode = 1;
+	}
+}

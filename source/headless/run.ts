@@ -1,0 +1,48 @@
+// `xcalltop run`: the kernel as fast as the machine allows, printing the kernel log as it
+// happens, then /proc/interrupts and a summary (or the summary as one JSON object).
+import type {Input} from '../kernel/kernel.js';
+import {formatRecord} from '../kernel/klog.js';
+import {renderProcInterrupts} from '../kernel/procfs.js';
+import {formatSummary, summarize, type RunSummary} from '../kernel/summary.js';
+import {formatSeconds, NS_PER_MS} from '../kernel/time.js';
+import type {LoadedScenario} from '../scenario/load.js';
+import {buildKernel} from '../scenario/machine.js';
+
+export interface RunOptions {
+	readonly seed?: number | undefined;
+	readonly until?: number | undefined;
+	readonly inputs?: readonly Input[];
+	readonly json?: boolean;
+	readonly quiet?: boolean;
+	readonly expect?: 'lockup' | 'no-lockup' | undefined;
+}
+
+/** Virtual time run between two flushes of the kernel log to the output. */
+const CHUNK = 50 * NS_PER_MS;
+
+export function runHeadless(loaded: LoadedScenario, opts: RunOptions, write: (text: string) => void): {summary: RunSummary; exitCode: number} {
+	const kernel = buildKernel(loaded, {seed: opts.seed, inputs: opts.inputs});
+	const until = opts.until ?? loaded.scenario.until;
+	const printLog = !opts.json && !opts.quiet;
+	let cursor = 0;
+	const flush = (): void => {
+		const {records, lost} = kernel.log.since(cursor);
+		cursor = kernel.log.nextSequence;
+		if (!printLog) return;
+		let out = lost > 0 ? `(${lost} kernel log records overwritten before they were read)\n` : '';
+		for (const r of records) out += formatRecord(r) + '\n';
+		if (out) write(out);
+	};
+	while (kernel.now < until && kernel.panicked === undefined) {
+		kernel.advance(Math.min(until, kernel.now + CHUNK));
+		flush();
+	}
+	const summary = summarize(kernel);
+	if (opts.json) {
+		write(JSON.stringify(summary) + '\n');
+	} else {
+		write(`--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus)}--- summary\n${formatSummary(summary)}\n`);
+	}
+	const exitCode = opts.expect !== undefined && opts.expect !== (summary.outcome === 'lockup' ? 'lockup' : 'no-lockup') ? 1 : 0;
+	return {summary, exitCode};
+}

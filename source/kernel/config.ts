@@ -1,0 +1,91 @@
+// The kernel's own view of a scenario: complete, validated, in nanoseconds. The scenario
+// layer (source/scenario) turns JSON into this; the kernel never sees raw input.
+
+/** A duration drawn uniformly from [min, max] ns by the CPU's own PRNG stream. */
+export interface Dur {
+	readonly min: number;
+	readonly max: number;
+}
+
+export type Step =
+	| {readonly op: 'run'; readonly for: Dur; readonly mode: 'user' | 'kernel'}
+	| {readonly op: 'idle'; readonly for: Dur}
+	| {readonly op: 'irq_disable'}
+	| {readonly op: 'irq_enable'}
+	| {readonly op: 'spin_lock'; readonly lock: string; readonly irqsave: boolean}
+	| {readonly op: 'spin_unlock'; readonly lock: string}
+	| {readonly op: 'mutex_lock'; readonly lock: string}
+	| {readonly op: 'mutex_unlock'; readonly lock: string}
+	| {readonly op: 'smp_call_function'; readonly func: string; readonly wait: boolean}
+	| {readonly op: 'tlb_flush'}
+	| {readonly op: 'call'; readonly fn: string; readonly for: Dur};
+
+export type StepOp = Step['op'];
+
+export interface TaskConfig {
+	readonly cpu: number;
+	readonly comm: string;
+	readonly pid: number;
+	/** Iterations of `steps`; 0 means forever. */
+	readonly repeat: number;
+	readonly startAt: number;
+	readonly steps: readonly Step[];
+}
+
+export interface LockConfig {
+	readonly name: string;
+	readonly kind: 'spinlock' | 'mutex';
+}
+
+export interface Timing {
+	/** From the sender's ICR write to the target's IRR. */
+	readonly ipiLatency: number;
+	readonly tickHandler: number;
+	readonly callHandler: number;
+	readonly reschedHandler: number;
+	readonly lockHandoff: number;
+	readonly contextSwitch: number;
+}
+
+export interface Thresholds {
+	/** CONFIG_RCU_CPU_STALL_TIMEOUT, seconds (3..300). */
+	readonly rcuStallTimeout: number;
+	/** watchdog_thresh, seconds; soft lockup at 2x, hard lockup NMI period 1x. */
+	readonly watchdogThresh: number;
+	readonly softlockupPanic: boolean;
+	readonly hardlockupPanic: boolean;
+}
+
+export type Formats = '3.x' | 'modern';
+export type RcuFlavour = 'rcu_sched' | 'rcu_preempt' | 'rcu_bh';
+
+export interface KernelConfig {
+	readonly name: string;
+	readonly cpus: number;
+	readonly hz: number;
+	readonly formats: Formats;
+	readonly rcuFlavour: RcuFlavour;
+	readonly release: string;
+	readonly thresholds: Thresholds;
+	readonly timing: Timing;
+	readonly locks: readonly LockConfig[];
+	readonly tasks: readonly TaskConfig[];
+}
+
+export const DEFAULT_TIMING: Timing = {
+	ipiLatency: 1_000,
+	tickHandler: 2_000,
+	callHandler: 1_200,
+	reschedHandler: 600,
+	lockHandoff: 100,
+	contextSwitch: 2_000,
+};
+
+export const DEFAULT_THRESHOLDS: Thresholds = {
+	rcuStallTimeout: 21,
+	watchdogThresh: 10,
+	softlockupPanic: false,
+	hardlockupPanic: false,
+};
+
+export const DEFAULT_RELEASE = '3.10.105';

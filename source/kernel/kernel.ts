@@ -1,0 +1,1074 @@
+// The emulated SMP kernel: a discrete-event machine over integer-nanosecond virtual time.
+// Pure and deterministic: the same config, seed and stamped inputs give the same events,
+// counters and messages on any machine. No I/O, no wall clock, no ambient randomness.
+import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit, highestReady} from './apic.js';
+import type {KernelConfig, Step, Dur} from './config.js';
+import {CrossCall, currentComm, makeCpu, type Activity, type Cpu, type Task} from './cpu.js';
+import {EventHash} from './hash.js';
+import {KernelLog, type LogLevel, type LogRecord} from './klog.js';
+import {makeLock, type Lock, type Mutex, type Spinlock} from './locks.js';
+import * as msg from './messages.js';
+import {EventQueue} from './queue.js';
+import {makeStreams, type Random, type StreamName} from './random.js';
+import {RcuState, RCU_STALL_RAT_DELAY} from './rcu.js';
+import {NS_PER_SEC} from './time.js';
+import {TraceRing} from './trace-ring.js';
+import {cpuNode, findLockup, type Lockup, type StuckNode, type WaitEdge} from './waitfor.js';
+
+// Event kinds.
+const EV_TICK = 1;
+const EV_WD_TIMER = 2;
+const EV_WD_NMI = 3;
+const EV_STEP_DONE = 4;
+const EV_RESUME = 5;
+const EV_IPI = 6;
+const EV_INPUT = 7;
+const EV_TASK_WAKE = 8;
+const EV_DETECT = 9;
+const EV_CALLBACK = 10;
+const EV_IPI_MANY = 11;
+
+const LOC_BIT = bit(V_LOC);
+
+/** A stamped input: keys, scenario timeline entries and --input flags all become these. */
+export interface Input {
+	/** Virtual ns at which it is applied. */
+	readonly at: number;
+	/** `ctrl-c`, `kill-9`, `safe-mode`, `timer`, ... */
+	readonly action: string;
+	/** Optional argument after a colon: `timer:2` has arg "2". */
+	readonly arg?: string | undefined;
+}
+
+export type InputHandler = (kernel: Kernel, input: Input) => void;
+
+/** A subsystem (the DTrace port, a FreeBSD rendezvous model...) plugged into the kernel. */
+export interface KernelExtension {
+	readonly name: string;
+	/** Input actions this extension understands, with a one-line description each. */
+	readonly inputs: Readonly<Record<string, {readonly describe: string; readonly handle: InputHandler}>>;
+	/** Called once at boot after the CPUs exist. */
+	boot?(kernel: Kernel): void;
+	/** Extra wait-for edges and stuck nodes for lockup explanations. */
+	waitFor?(kernel: Kernel, edges: WaitEdge[], stuck: StuckNode[]): void;
+	/** Handler for the private dtrace IPI vector and similar. */
+	vector?(kernel: Kernel, cpu: Cpu, vector: number): boolean;
+}
+
+export interface Warnings {
+	rcuStall: number;
+	softLockup: number;
+	hardLockup: number;
+	warn: number;
+	bug: number;
+}
+
+export class KernelError extends Error {}
+
+export class Kernel {
+	now = 0;
+	events = 0;
+	readonly cpus: Cpu[] = [];
+	readonly tasks: Task[] = [];
+	readonly locks = new Map<string, Lock>();
+	readonly log = new KernelLog();
+	readonly trace = new TraceRing();
+	readonly rcu: RcuState;
+	readonly warnings: Warnings = {rcuStall: 0, softLockup: 0, hardLockup: 0, warn: 0, bug: 0};
+	readonly taint = new Set<string>();
+	readonly modules: string[] = ['virtio_net', 'virtio_blk', 'ext4', 'jbd2', 'mbcache'];
+	readonly applied: Input[] = [];
+	readonly streams: Record<StreamName, Random>;
+	lockup: Lockup | undefined;
+	panicked: string | undefined;
+
+	private readonly queue = new EventQueue();
+	private readonly hash = new EventHash();
+	private tickIndex = 0;
+	private readonly warnedSites = new Set<string>();
+	private readonly extensions: KernelExtension[] = [];
+	private readonly inputs = new Map<string, {describe: string; handle: InputHandler}>();
+	private nextCallId = 1;
+	private readonly others: (readonly number[])[] = [];
+	readonly oopsId: string;
+	readonly jiffyNs: number;
+	private readonly samplePeriod: number;
+	private readonly nmiPeriod: number;
+	private booted = false;
+
+	constructor(
+		readonly config: KernelConfig,
+		readonly seed: number,
+	) {
+		const streams = makeStreams(seed, config.cpus);
+		this.streams = streams.subsystem;
+		for (let i = 0; i < config.cpus; i++) this.cpus.push(makeCpu(i, streams.perCpu[i]!));
+		this.jiffyNs = NS_PER_SEC / config.hz;
+		const timeout = Math.min(300, Math.max(3, config.thresholds.rcuStallTimeout));
+		this.rcu = new RcuState(config.cpus, timeout * config.hz);
+		// sample_period = get_softlockup_thresh() * (NSEC_PER_SEC / 5)
+		this.samplePeriod = 2 * config.thresholds.watchdogThresh * (NS_PER_SEC / 5);
+		this.nmiPeriod = config.thresholds.watchdogThresh * NS_PER_SEC;
+		const boot = this.streams.boot;
+		this.oopsId = boot.u32().toString(16).padStart(8, '0') + boot.u32().toString(16).padStart(8, '0');
+		for (const lock of config.locks) this.locks.set(lock.name, makeLock(lock.name, lock.kind));
+		for (const t of config.tasks) {
+			this.tasks.push({
+				comm: t.comm,
+				pid: t.pid,
+				cpu: t.cpu,
+				steps: t.steps,
+				repeat: t.repeat,
+				pc: 0,
+				iteration: 0,
+				state: 'new',
+				sleepsOn: undefined,
+			});
+		}
+	}
+
+	/** Plugs in a subsystem before boot. */
+	use(extension: KernelExtension): this {
+		if (this.booted) throw new KernelError(`cannot add ${extension.name} after boot`);
+		this.extensions.push(extension);
+		for (const [action, def] of Object.entries(extension.inputs)) this.inputs.set(action, def);
+		return this;
+	}
+
+	/** Input actions this kernel understands, for validation and help. */
+	actions(): ReadonlyMap<string, {describe: string}> {
+		return this.inputs;
+	}
+
+	boot(): this {
+		if (this.booted) return this;
+		this.booted = true;
+		const n = this.config.cpus;
+		// Every CPU's tick is aligned to the same jiffy boundary (Linux's default,
+		// skew_tick=0): one queue entry per jiffy ticks them all, in CPU order.
+		this.tickIndex = 1;
+		this.queue.push(this.tickAt(1), EV_TICK, -1);
+		for (const cpu of this.cpus) {
+			const stagger = Math.floor((cpu.id * this.jiffyNs) / n);
+			this.queue.push(this.samplePeriod + stagger, EV_WD_TIMER, cpu.id);
+			this.queue.push(this.nmiPeriod + stagger + 500_000, EV_WD_NMI, cpu.id);
+		}
+		for (const task of this.tasks) {
+			const cfg = this.config.tasks[this.tasks.indexOf(task)]!;
+			this.queue.push(cfg.startAt, EV_TASK_WAKE, task.cpu, 0, task);
+		}
+		this.queue.push(this.jiffyNs, EV_DETECT, 0);
+		this.rcu.startGp(0);
+		for (const ext of this.extensions) ext.boot?.(this);
+		return this;
+	}
+
+	// --- driving -------------------------------------------------------------------------
+
+	/** Runs every event up to and including `toNs`, then sets the clock to `toNs`. */
+	advance(toNs: number): void {
+		this.boot();
+		const q = this.queue;
+		while (this.panicked === undefined && q.peekTime() <= toNs) this.dispatch();
+		if (toNs > this.now) this.now = toNs;
+	}
+
+	/** Runs exactly one event. Returns false when there is nothing left to run. */
+	step(): boolean {
+		this.boot();
+		if (this.panicked !== undefined || this.queue.length === 0) return false;
+		this.dispatch();
+		return true;
+	}
+
+	/** Applies an input now, stamped with the current virtual time. */
+	apply(action: string, arg?: string): Input {
+		this.boot();
+		const input: Input = {at: this.now, action, arg};
+		this.runInput(input);
+		return input;
+	}
+
+	/** Queues an input for its own virtual time (scenario timeline, --input). */
+	schedule(input: Input): void {
+		this.boot();
+		if (!this.inputs.has(input.action)) throw new KernelError(`unknown input "${input.action}"`);
+		this.queue.push(Math.max(input.at, this.now), EV_INPUT, 0, 0, input);
+	}
+
+	/** Schedules a kernel-internal callback (for extensions). */
+	at(time: number, fn: (k: Kernel) => void): void {
+		this.queue.push(Math.max(time, this.now), EV_CALLBACK, 0, 0, fn);
+	}
+
+	get eventHash(): string {
+		return this.hash.hex();
+	}
+
+	get jiffies(): number {
+		return Math.floor((this.now * this.config.hz) / NS_PER_SEC);
+	}
+
+	get pendingEvents(): number {
+		return this.queue.length;
+	}
+
+	/** Virtual time of the next event, or Infinity. */
+	get nextEventAt(): number {
+		return this.queue.peekTime();
+	}
+
+	private runInput(input: Input): void {
+		const def = this.inputs.get(input.action);
+		if (!def) throw new KernelError(`unknown input "${input.action}"`);
+		this.applied.push(input);
+		this.hash.add(0x494e);
+		this.hash.addString(input.action + ':' + (input.arg ?? ''));
+		def.handle(this, input);
+	}
+
+	private dispatch(): void {
+		const q = this.queue;
+		q.pop();
+		const now = q.time;
+		this.now = now;
+		this.events++;
+		const kind = q.kind;
+		const cpuId = q.cpu;
+		const h = this.hash;
+		h.add((kind << 16) | (cpuId & 0xffff));
+		h.addTime(now);
+		switch (kind) {
+			case EV_TICK:
+				this.onTick();
+				break;
+			case EV_STEP_DONE:
+				this.onStepDone(cpuId, q.arg);
+				break;
+			case EV_IPI:
+				this.onIpi(cpuId, q.arg);
+				break;
+			case EV_IPI_MANY: {
+				// One heap entry, but each arrival at a CPU is an event of its own.
+				const targets = q.payload as readonly number[];
+				this.events += targets.length - 1;
+				for (const t of targets) {
+					h.add((EV_IPI << 16) | t);
+					this.onIpi(t, q.arg);
+				}
+				break;
+			}
+			case EV_RESUME:
+				this.onResume(cpuId, q.arg);
+				break;
+			case EV_WD_TIMER:
+				this.onWatchdogTimer(cpuId);
+				break;
+			case EV_WD_NMI:
+				this.onWatchdogNmi(cpuId);
+				break;
+			case EV_TASK_WAKE:
+				this.onTaskWake(q.payload as Task);
+				break;
+			case EV_DETECT:
+				this.onDetect();
+				break;
+			case EV_INPUT:
+				this.runInput(q.payload as Input);
+				break;
+			case EV_CALLBACK:
+				(q.payload as (k: Kernel) => void)(this);
+				break;
+		}
+	}
+
+	// --- printk --------------------------------------------------------------------------
+
+	printk(cpu: number, level: LogLevel, text: string): LogRecord {
+		return this.log.print(this.now, cpu, level, text, true);
+	}
+
+	/** Prints a multi-line message: the first line is its head, the rest its body. */
+	printLines(cpu: number, lines: readonly msg.Line[]): void {
+		lines.forEach((line, i) => this.log.print(this.now, cpu, line.level, line.text, i === 0));
+	}
+
+	stackContext(cpu: Cpu, irqFrames?: readonly string[], irqKind?: 'NMI' | 'IRQ'): msg.StackContext {
+		const {comm, pid} = currentComm(cpu);
+		return {
+			cpu: cpu.id,
+			pid,
+			comm,
+			tainted: msg.taintString(this.taint, this.config.formats),
+			release: this.config.release,
+			modules: this.modules.join(' '),
+			frames: this.framesOf(cpu),
+			irqFrames,
+			irqKind,
+		};
+	}
+
+	/** WARN_ON_ONCE: the splat is printed the first time a site trips, once per boot. */
+	warnOnce(cpu: Cpu, site: msg.WarnSite, message: string | undefined, callers: readonly string[]): boolean {
+		const key = `${site.file}:${site.line}`;
+		if (this.warnedSites.has(key)) return false;
+		this.warnedSites.add(key);
+		this.warn(cpu, site, message, {callers});
+		return true;
+	}
+
+	/**
+	 * A WARN splat from `site`. `callers` are the frames below the warning function (the
+	 * CPU's current activity by default); `nmi` frames put the whole warning on the NMI stack.
+	 */
+	warn(cpu: Cpu, site: msg.WarnSite, message: string | undefined, where: {callers?: readonly string[]; nmi?: readonly string[]} = {}): void {
+		const warnFrames = ['dump_stack', 'warn_slowpath_common', message === undefined ? 'warn_slowpath_null' : 'warn_slowpath_fmt', site.fn];
+		const base = this.stackContext(cpu);
+		const ctx: msg.StackContext = where.nmi
+			? {...base, irqFrames: [...warnFrames, ...where.nmi], irqKind: 'NMI'}
+			: {...base, frames: [...warnFrames, ...(where.callers ?? base.frames)]};
+		this.printLines(cpu.id, msg.warnSplat(this.config.formats, site, message, ctx, this.oopsId));
+		this.warnings.warn++;
+		this.taint.add('W');
+	}
+
+	/** Halts the machine: "Kernel panic - not syncing: ...". */
+	panic(cpu: Cpu, reason: string): void {
+		this.printk(cpu.id, 'emerg', `Kernel panic - not syncing: ${reason}`);
+		this.panicked = reason;
+	}
+
+	// --- interrupts ----------------------------------------------------------------------
+
+	sendIpi(to: number, vector: number, latency = this.config.timing.ipiLatency): void {
+		this.queue.push(this.now + latency, EV_IPI, to, vector);
+	}
+
+	/** One ICR write to a set of CPUs (send_IPI_mask): they all see it at the same time. */
+	sendIpiMany(targets: readonly number[], vector: number, latency = this.config.timing.ipiLatency): void {
+		if (targets.length === 1) this.sendIpi(targets[0]!, vector, latency);
+		else if (targets.length > 1) this.queue.push(this.now + latency, EV_IPI_MANY, -1, vector, targets);
+	}
+
+	/** Every CPU but `cpu`, the mask smp_call_function uses (cached: it never changes). */
+	othersOf(cpu: Cpu): readonly number[] {
+		let list = this.others[cpu.id];
+		if (!list) {
+			list = this.cpus.filter((c) => c !== cpu).map((c) => c.id);
+			this.others[cpu.id] = list;
+		}
+		return list;
+	}
+
+	private onIpi(cpuId: number, vector: number): void {
+		const cpu = this.cpus[cpuId]!;
+		const b = bit(vector);
+		// One pending (IRR) per vector: a second one while the first waits merges into it.
+		if (cpu.irr & b) cpu.mergedIpis++;
+		else cpu.irr |= b;
+		this.deliver(cpu);
+	}
+
+	/** Accepts pending vectors while the CPU has interrupts on and is not in a handler. */
+	deliver(cpu: Cpu): void {
+		while (cpu.irqsOn && cpu.ctx !== 'hardirq' && cpu.ctx !== 'nmi') {
+			const ready = cpu.irr & ~cpu.isr;
+			if (ready === 0) return;
+			const vector = highestReady(ready);
+			const b = 1 << vector;
+			cpu.irr &= ~b;
+			cpu.isr |= b;
+			const prev = cpu.ctx;
+			cpu.ctx = 'hardirq';
+			const eoi = this.handleVector(cpu, vector, prev);
+			if (cpu.ctx === 'hardirq') cpu.ctx = prev;
+			if (eoi) cpu.isr &= ~b;
+			else return; // the handler never returned: the vector stays in service
+		}
+	}
+
+	/** Returns whether the handler finished and wrote EOI. */
+	private handleVector(cpu: Cpu, vector: number, interrupted: Cpu['ctx']): boolean {
+		switch (vector) {
+			case V_LOC:
+				this.localTimerInterrupt(cpu, interrupted);
+				return true;
+			case V_RES:
+				cpu.res++;
+				this.charge(cpu, this.config.timing.reschedHandler);
+				if (cpu.current === undefined && cpu.runq.length > 0) this.kick(cpu);
+				return true;
+			case V_CAL:
+			case V_CALS:
+				this.callFunctionInterrupt(cpu);
+				return true;
+			case V_DTRACE:
+			default:
+				for (const ext of this.extensions) if (ext.vector?.(this, cpu, vector)) return cpu.activity.kind !== 'stuck';
+				cpu.spu++;
+				return true;
+		}
+	}
+
+	/** Interrupt time is charged to the interrupted timed activity, pushing its end out. */
+	charge(cpu: Cpu, ns: number): void {
+		if (cpu.activity.kind === 'run') cpu.stolen += ns;
+	}
+
+	private tickAt(k: number): number {
+		return Math.floor((k * NS_PER_SEC) / this.config.hz);
+	}
+
+	private onTick(): void {
+		this.queue.push(this.tickAt(++this.tickIndex), EV_TICK, -1);
+		const h = this.hash;
+		const cpus = this.cpus;
+		this.events += cpus.length - 1;
+		for (let i = 0; i < cpus.length; i++) {
+			const cpu = cpus[i]!;
+			h.add((EV_TICK << 16) | i);
+			cpu.irr |= LOC_BIT;
+			if (cpu.irqsOn) this.deliver(cpu);
+			if (this.panicked !== undefined) return;
+		}
+	}
+
+	private localTimerInterrupt(cpu: Cpu, interrupted: Cpu['ctx']): void {
+		cpu.loc++;
+		this.charge(cpu, this.config.timing.tickHandler);
+		if (cpu.wdTimerPending) {
+			cpu.wdTimerPending = false;
+			this.watchdogTimerFn(cpu);
+			if (this.panicked !== undefined) return;
+		}
+		// update_process_times -> rcu_check_callbacks: stall check first, then the QS.
+		const j = this.jiffies;
+		const rcu = this.rcu;
+		if (rcu.inProgress) {
+			if (rcu.need[cpu.id]) cpu.rcuTicksThisGp++;
+			this.checkCpuStall(cpu, j);
+		}
+		const userOrIdle = interrupted === 'idle' || (interrupted === 'task' && cpu.activity.kind === 'run' && cpu.activity.mode === 'user');
+		if (userOrIdle) this.quiescentState(cpu);
+		cpu.softirqs++;
+	}
+
+	// --- cross-calls ---------------------------------------------------------------------
+
+	/**
+	 * Starts a cross-call from `caller` to `targets` over CALL_FUNCTION_VECTOR, the
+	 * generic smp_call_function_many path. The caller's own waiting is up to the caller.
+	 */
+	crossCall(caller: Cpu, targets: readonly number[], via: string, func: string, opts: {isTlb?: boolean; vector?: number; onDone?: (now: number) => void} = {}): CrossCall {
+		const call = new CrossCall(this.nextCallId++, caller.id, via, func, this.now, targets, opts.isTlb ?? false, opts.onDone);
+		for (const t of targets) this.cpus[t]!.callQueue.push(call);
+		this.sendIpiMany(targets, opts.vector ?? V_CAL);
+		if (targets.length === 0) this.finishCall(call);
+		return call;
+	}
+
+	private callFunctionInterrupt(cpu: Cpu): void {
+		cpu.call++;
+		let ranTlb = false;
+		const queue = cpu.callQueue;
+		const cost = this.config.timing.callHandler;
+		// An ack never queues work synchronously (completion is an event), so everything
+		// from the head to the end is this interrupt's. Truncating an array is a runtime
+		// call in V8: reset only now and then.
+		const n = queue.length;
+		for (let i = cpu.callHead; i < n; i++) {
+			const call = queue[i]!;
+			queue[i] = undefined!;
+			if (call.isTlb) ranTlb = true;
+			this.charge(cpu, cost);
+			this.ack(call, cpu.id);
+		}
+		cpu.callHead = n;
+		if (n >= 256) {
+			queue.length = 0;
+			cpu.callHead = 0;
+		}
+		if (ranTlb) cpu.tlb++;
+	}
+
+	/** A target has run the function: the caller's csd lock for it clears. */
+	ack(call: CrossCall, target: number): void {
+		if (!call.clear(target)) return;
+		call.lastAckCpu = target;
+		call.lastAck = this.now;
+		if (call.remaining === 0) this.finishCall(call);
+	}
+
+	private finishCall(call: CrossCall): void {
+		const caller = this.cpus[call.caller]!;
+		const done = this.now + this.config.timing.callHandler;
+		if (call.onDone) {
+			const onDone = call.onDone;
+			this.at(done, () => onDone(done));
+			return;
+		}
+		if (caller.activity.kind === 'xcall-wait' && caller.activity.call === call) this.queue.push(done, EV_RESUME, caller.id, caller.token);
+	}
+
+	/** Whether `target` could run a cross-call it has been sent right now. */
+	canService(target: Cpu, vector = V_CAL): boolean {
+		return target.irqsOn && (target.isr & bit(vector)) === 0 && target.activity.kind !== 'stuck' && target.ctx !== 'nmi';
+	}
+
+	// --- CPU execution -------------------------------------------------------------------
+
+	setActivity(cpu: Cpu, activity: Activity): void {
+		cpu.activity = activity;
+		cpu.since = this.now;
+		cpu.token++;
+		cpu.stolen = 0;
+	}
+
+	setIrqs(cpu: Cpu, on: boolean): void {
+		if (cpu.irqsOn === on) return;
+		cpu.irqsOn = on;
+		if (!on) cpu.irqOffSince = this.now;
+		else this.deliver(cpu);
+	}
+
+	/** Queues a RESUME for an idle CPU that has work (a woken task). */
+	kick(cpu: Cpu): void {
+		this.queue.push(this.now, EV_RESUME, cpu.id, cpu.token);
+	}
+
+	draw(cpu: Cpu, d: Dur): number {
+		return d.min === d.max ? d.min : cpu.random.bigRange(d.min, d.max);
+	}
+
+	private onStepDone(cpuId: number, token: number): void {
+		const cpu = this.cpus[cpuId]!;
+		if (token !== cpu.token) return;
+		if (cpu.stolen > 0) {
+			const extra = cpu.stolen;
+			cpu.stolen = 0;
+			this.queue.push(this.now + extra, EV_STEP_DONE, cpuId, token);
+			return;
+		}
+		const task = cpu.current;
+		if (task) task.pc++;
+		this.run(cpu);
+	}
+
+	private onResume(cpuId: number, token: number): void {
+		const cpu = this.cpus[cpuId]!;
+		if (token !== cpu.token) return;
+		const a = cpu.activity;
+		if (a.kind === 'xcall-wait') {
+			cpu.preempt--;
+			if (cpu.current) cpu.current.pc++;
+		} else if (a.kind === 'spin') {
+			if (cpu.current) cpu.current.pc++;
+		} else if (a.kind !== 'idle') return;
+		this.run(cpu);
+	}
+
+	private onTaskWake(task: Task): void {
+		if (task.state === 'sleeping' && task.sleepsOn === undefined) task.pc++;
+		else if (task.state !== 'new') return;
+		task.state = 'runnable';
+		const cpu = this.cpus[task.cpu]!;
+		cpu.runq.push(task);
+		if (cpu.current === undefined && cpu.activity.kind === 'idle') this.run(cpu);
+	}
+
+	/** Wakes a task from a mutex or completion; an idle remote CPU gets a RES IPI. */
+	wake(task: Task, from: Cpu): void {
+		task.state = 'runnable';
+		task.sleepsOn = undefined;
+		const cpu = this.cpus[task.cpu]!;
+		cpu.runq.push(task);
+		if (cpu.current !== undefined || cpu.activity.kind !== 'idle') return;
+		if (cpu === from) this.kick(cpu);
+		else this.sendIpi(cpu.id, V_RES);
+	}
+
+	/** A scheduling point: context switch (an RCU QS) and a chance for the watchdog thread. */
+	schedulePoint(cpu: Cpu): void {
+		if (cpu.wdThreadPending) this.runWatchdogThread(cpu);
+		this.quiescentState(cpu);
+		this.rcu.queued++;
+	}
+
+	private enterIdle(cpu: Cpu): void {
+		cpu.ctx = 'idle';
+		this.setActivity(cpu, {kind: 'idle'});
+		this.schedulePoint(cpu);
+	}
+
+	/** Runs the current task's steps until one takes time or blocks. */
+	run(cpu: Cpu): void {
+		for (let guard = 0; guard < 100_000; guard++) {
+			if (this.panicked !== undefined) return;
+			let task = cpu.current;
+			if (task === undefined) {
+				task = cpu.runq.shift();
+				if (task === undefined) {
+					this.enterIdle(cpu);
+					return;
+				}
+				cpu.current = task;
+				task.state = 'running';
+				cpu.ctx = 'task';
+			}
+			if (task.driver) {
+				task.driver(cpu);
+				return;
+			}
+			if (task.pc >= task.steps.length) {
+				task.iteration++;
+				this.schedulePoint(cpu);
+				if (task.repeat > 0 && task.iteration >= task.repeat) {
+					task.state = 'exited';
+					cpu.current = undefined;
+					continue;
+				}
+				task.pc = 0;
+				if (cpu.runq.length > 0) {
+					task.state = 'runnable';
+					cpu.runq.push(task);
+					cpu.current = undefined;
+				}
+				continue;
+			}
+			if (!this.execStep(cpu, task, task.steps[task.pc]!)) return;
+		}
+		throw new KernelError(`CPU${cpu.id}: task ${cpu.current?.comm ?? '?'} runs too many zero-time steps in a row`);
+	}
+
+	/** Executes one step; returns true when the task can go straight on to the next. */
+	private execStep(cpu: Cpu, task: Task, step: Step): boolean {
+		switch (step.op) {
+			case 'run':
+				this.startTimed(cpu, {kind: 'run', mode: step.mode, fn: undefined, until: 0}, this.draw(cpu, step.for));
+				return false;
+			case 'call':
+				this.startTimed(cpu, {kind: 'run', mode: 'kernel', fn: step.fn, until: 0}, this.draw(cpu, step.for));
+				return false;
+			case 'idle': {
+				task.state = 'sleeping';
+				cpu.current = undefined;
+				this.queue.push(this.now + this.draw(cpu, step.for), EV_TASK_WAKE, cpu.id, 0, task);
+				this.schedulePoint(cpu);
+				return true;
+			}
+			case 'irq_disable':
+				this.setIrqs(cpu, false);
+				task.pc++;
+				return true;
+			case 'irq_enable':
+				task.pc++;
+				this.setIrqs(cpu, true);
+				return cpu.current === task && cpu.activity.kind !== 'stuck';
+			case 'spin_lock':
+				return this.spinLock(cpu, task, step.lock, step.irqsave);
+			case 'spin_unlock':
+				this.spinUnlock(cpu, step.lock);
+				task.pc++;
+				return true;
+			case 'mutex_lock':
+				return this.mutexLock(cpu, task, step.lock);
+			case 'mutex_unlock':
+				this.mutexUnlock(cpu, step.lock);
+				task.pc++;
+				return true;
+			case 'smp_call_function':
+				return this.smpCallFunction(cpu, task, step.func, step.wait);
+			case 'tlb_flush':
+				return this.flushTlbOthers(cpu, task);
+		}
+	}
+
+	private startTimed(cpu: Cpu, activity: Activity & {kind: 'run'}, ns: number): void {
+		this.setActivity(cpu, {...activity, until: this.now + ns});
+		this.queue.push(this.now + ns, EV_STEP_DONE, cpu.id, cpu.token);
+	}
+
+	private lock<K extends Lock['kind']>(name: string, kind: K): Extract<Lock, {kind: K}> {
+		const lock = this.locks.get(name);
+		if (!lock || lock.kind !== kind) throw new KernelError(`no ${kind} named ${name}`);
+		return lock as Extract<Lock, {kind: K}>;
+	}
+
+	private spinLock(cpu: Cpu, task: Task, name: string, irqsave: boolean): boolean {
+		const lock = this.lock(name, 'spinlock');
+		if (irqsave) {
+			cpu.savedIrq.set(name, cpu.irqsOn);
+			this.setIrqs(cpu, false);
+		}
+		cpu.preempt++;
+		if (lock.holder === -1) {
+			this.takeSpinlock(lock, cpu);
+			task.pc++;
+			return true;
+		}
+		lock.contentions++;
+		lock.waiters.push(cpu.id);
+		this.setActivity(cpu, {kind: 'spin', lock: name});
+		return false;
+	}
+
+	private takeSpinlock(lock: Spinlock, cpu: Cpu): void {
+		lock.holder = cpu.id;
+		lock.heldSince = this.now;
+		lock.holderIrqsOff = !cpu.irqsOn;
+		lock.acquisitions++;
+	}
+
+	private spinUnlock(cpu: Cpu, name: string): void {
+		const lock = this.lock(name, 'spinlock');
+		if (lock.holder !== cpu.id) throw new KernelError(`CPU${cpu.id} unlocks ${name} it does not hold`);
+		lock.maxHold = Math.max(lock.maxHold, this.now - lock.heldSince);
+		lock.holder = -1;
+		cpu.preempt--;
+		const next = lock.waiters.shift();
+		if (next !== undefined) {
+			// Ticket locks hand over in arrival order.
+			const waiter = this.cpus[next]!;
+			this.takeSpinlock(lock, waiter);
+			this.queue.push(this.now + this.config.timing.lockHandoff, EV_RESUME, waiter.id, waiter.token);
+		}
+		const saved = cpu.savedIrq.get(name);
+		if (saved !== undefined) {
+			cpu.savedIrq.delete(name);
+			this.setIrqs(cpu, saved);
+		}
+	}
+
+	private mutexLock(cpu: Cpu, task: Task, name: string): boolean {
+		const m = this.lock(name, 'mutex');
+		if (m.owner === undefined) {
+			this.takeMutex(m, task);
+			task.pc++;
+			return true;
+		}
+		m.contentions++;
+		m.waiters.push(task);
+		task.state = 'sleeping';
+		task.sleepsOn = name;
+		cpu.current = undefined;
+		this.schedulePoint(cpu);
+		return true;
+	}
+
+	takeMutex(m: Mutex, task: Task): void {
+		m.owner = task;
+		m.heldSince = this.now;
+		m.acquisitions++;
+	}
+
+	private mutexUnlock(cpu: Cpu, name: string): void {
+		const m = this.lock(name, 'mutex');
+		m.maxHold = Math.max(m.maxHold, this.now - m.heldSince);
+		const next = m.waiters.shift();
+		if (next === undefined) {
+			m.owner = undefined;
+			return;
+		}
+		this.takeMutex(m, next);
+		next.pc++;
+		this.wake(next, cpu);
+	}
+
+	private smpCallFunction(cpu: Cpu, task: Task, func: string, wait: boolean): boolean {
+		if (!cpu.irqsOn) this.warnOnce(cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, ['smp_call_function', func, 'system_call_fastpath']);
+		cpu.preempt++;
+		const call = this.crossCall(cpu, this.othersOf(cpu), 'smp_call_function', func);
+		if (!wait || call.remaining === 0) {
+			cpu.preempt--;
+			task.pc++;
+			return true;
+		}
+		this.setActivity(cpu, {kind: 'xcall-wait', call});
+		return false;
+	}
+
+	private flushTlbOthers(cpu: Cpu, task: Task): boolean {
+		if (!cpu.irqsOn) this.warnOnce(cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, ['native_flush_tlb_others', 'flush_tlb_mm_range', 'SyS_munmap', 'system_call_fastpath']);
+		cpu.preempt++;
+		const call = this.crossCall(cpu, this.othersOf(cpu), 'flush_tlb_others', 'flush_tlb_func', {isTlb: true});
+		if (call.remaining === 0) {
+			cpu.preempt--;
+			task.pc++;
+			return true;
+		}
+		this.setActivity(cpu, {kind: 'xcall-wait', call});
+		return false;
+	}
+
+	// --- RCU -----------------------------------------------------------------------------
+
+	quiescentState(cpu: Cpu): void {
+		if (this.rcu.noteQs(cpu.id)) {
+			for (const c of this.cpus) c.rcuTicksThisGp = 0;
+			this.rcu.startGp(this.jiffies);
+		}
+	}
+
+	private stallNumbers(j: number): msg.RcuStallNumbers {
+		const rcu = this.rcu;
+		const modern = this.config.formats === 'modern';
+		return {
+			flavour: this.config.rcuFlavour,
+			t: j - rcu.gpStart,
+			gpnum: modern ? rcu.gpnum * 4 + 1 : rcu.gpnum,
+			completed: rcu.completed,
+			q: rcu.queued,
+		};
+	}
+
+	private rcuCpuInfo(cpu: Cpu): msg.RcuCpuInfo {
+		return {cpu: cpu.id, ticksThisGp: cpu.rcuTicksThisGp, softirq: cpu.softirqs, fqs: Math.floor((this.jiffies - this.rcu.gpStart) / 4)};
+	}
+
+	/** check_cpu_stall(), run from each CPU's scheduling-clock tick. */
+	private checkCpuStall(cpu: Cpu, j: number): void {
+		const rcu = this.rcu;
+		if (rcu.need[cpu.id] && j >= rcu.jiffiesStall) {
+			const n = this.stallNumbers(j);
+			if (this.config.formats === '3.x') this.printk(cpu.id, 'err', msg.rcuSelfStall3x(cpu.id, n));
+			else this.printLines(cpu.id, msg.rcuSelfStallModern(this.rcuCpuInfo(cpu), n).map((text) => ({level: 'err', text})));
+			this.warnings.rcuStall++;
+			this.allCpuBacktrace(cpu);
+			if (j >= rcu.jiffiesStall) rcu.pushOutStall(j);
+		} else if (j >= rcu.jiffiesStall + RCU_STALL_RAT_DELAY) {
+			rcu.pushOutStall(j);
+			const stalled = rcu.stalledCpus();
+			const n = this.stallNumbers(j);
+			if (this.config.formats === '3.x') this.printk(cpu.id, 'err', msg.rcuOtherStall3x(stalled, cpu.id, n));
+			else
+				this.printLines(
+					cpu.id,
+					msg.rcuOtherStallModern(
+						stalled.map((c) => this.rcuCpuInfo(this.cpus[c]!)),
+						cpu.id,
+						n,
+					).map((text) => ({level: 'err', text})),
+				);
+			this.warnings.rcuStall++;
+			if (stalled.length === 0) this.printk(cpu.id, 'err', msg.RCU_STALL_ENDED);
+			else this.allCpuBacktrace(cpu);
+		}
+	}
+
+	/** trigger_all_cpu_backtrace(): an NMI to every CPU, each printing where it is. */
+	private allCpuBacktrace(from: Cpu): void {
+		this.printk(from.id, 'info', msg.nmiBacktraceHeader());
+		for (const c of this.cpus) {
+			c.nmi++;
+			const ctx = this.stackContext(c);
+			const [head, hw, ...rest] = msg.dumpStack(ctx, 'warn');
+			void hw;
+			this.log.print(this.now, c.id, 'warn', msg.nmiBacktraceFor(c.id), false);
+			this.log.print(this.now, c.id, 'warn', head!.text, false);
+			for (const line of rest) this.log.print(this.now, c.id, 'warn', line.text, false);
+		}
+	}
+
+	// --- lockup watchdogs ------------------------------------------------------------------
+
+	private getTimestamp(): number {
+		// local_clock() >> 30: "seconds" are really 1.074 s units.
+		return Math.floor(this.now / 1073741824);
+	}
+
+	private onWatchdogTimer(cpuId: number): void {
+		this.queue.push(this.now + this.samplePeriod, EV_WD_TIMER, cpuId);
+		const cpu = this.cpus[cpuId]!;
+		// The watchdog hrtimer rides the local APIC timer vector.
+		cpu.wdTimerPending = true;
+		cpu.irr |= bit(V_LOC);
+		this.deliver(cpu);
+	}
+
+	/** watchdog_timer_fn(): kicks both detectors and checks for a soft lockup. */
+	private watchdogTimerFn(cpu: Cpu): void {
+		const touch = cpu.touchTs;
+		cpu.hrtimerInts++;
+		cpu.wdThreadPending = true;
+		if (touch === 0) {
+			// __touch_watchdog() from the hrtimer itself: no context switch, no RCU QS.
+			cpu.touchTs = this.getTimestamp();
+			cpu.reportTs = cpu.touchTs;
+			return;
+		}
+		const now = this.getTimestamp();
+		const thresh = 2 * this.config.thresholds.watchdogThresh;
+		const modern = this.config.formats === 'modern';
+		const stuck = modern ? now > cpu.reportTs + thresh : now > touch + thresh;
+		if (stuck) {
+			if (!modern && cpu.softWarned) return;
+			if (modern) cpu.reportTs = now;
+			const ctx = this.stackContext(cpu);
+			this.printLines(cpu.id, msg.softLockupReport(this.config.formats, now - touch, ctx));
+			this.warnings.softLockup++;
+			if (modern) this.taint.add('L');
+			if (this.config.thresholds.softlockupPanic) {
+				this.panic(cpu, 'softlockup: hung tasks');
+				return;
+			}
+			cpu.softWarned = true;
+		} else cpu.softWarned = false;
+		if (this.preemptible(cpu)) this.runWatchdogThread(cpu);
+	}
+
+	/** The per-CPU FIFO watchdog thread got the CPU: it touches the timestamp. */
+	private runWatchdogThread(cpu: Cpu): void {
+		cpu.wdThreadPending = false;
+		cpu.touchTs = this.getTimestamp();
+		cpu.reportTs = cpu.touchTs;
+		this.quiescentState(cpu);
+	}
+
+	/** Whether a woken RT thread runs on return from this interrupt (3.x: !CONFIG_PREEMPT). */
+	private preemptible(cpu: Cpu): boolean {
+		const a = cpu.activity;
+		if (cpu.current === undefined) return a.kind === 'idle';
+		return a.kind === 'run' && a.mode === 'user' && cpu.preempt === 0;
+	}
+
+	/** The perf NMI watchdog: a hard lockup when the hrtimer count has not moved. */
+	private onWatchdogNmi(cpuId: number): void {
+		this.queue.push(this.now + this.nmiPeriod, EV_WD_NMI, cpuId);
+		const cpu = this.cpus[cpuId]!;
+		cpu.nmi++;
+		cpu.pmi++;
+		if (cpu.hrtimerIntsSaved !== cpu.hrtimerInts) {
+			cpu.hrtimerIntsSaved = cpu.hrtimerInts;
+			cpu.hardWarned = false;
+			return;
+		}
+		if (cpu.hardWarned) return;
+		const prev = cpu.ctx;
+		cpu.ctx = 'nmi';
+		const nmiFrames = ['__perf_event_overflow', 'perf_event_overflow', 'intel_pmu_handle_irq', 'perf_event_nmi_handler', 'nmi_handle', 'do_nmi', 'end_repeat_nmi'];
+		if (this.config.thresholds.hardlockupPanic) {
+			this.panic(cpu, msg.hardLockupMessage(cpu.id));
+		} else if (this.config.formats === '3.x') {
+			this.warn(cpu, msg.WATCHDOG_OVERFLOW_WARN, msg.hardLockupMessage(cpu.id), {nmi: nmiFrames});
+		} else {
+			this.printLines(cpu.id, msg.hardLockupReport('modern', this.stackContext(cpu), this.oopsId));
+		}
+		cpu.ctx = prev;
+		this.warnings.hardLockup++;
+		cpu.hardWarned = true;
+	}
+
+	// --- wait-for graph ------------------------------------------------------------------
+
+	/** Edges of the current wait-for graph: who cannot progress until whom. */
+	waitFor(): {edges: WaitEdge[]; stuck: StuckNode[]} {
+		const edges: WaitEdge[] = [];
+		const stuck: StuckNode[] = [];
+		for (const cpu of this.cpus) {
+			const a = cpu.activity;
+			if (a.kind === 'spin') {
+				const lock = this.locks.get(a.lock) as Spinlock | undefined;
+				if (lock && lock.holder >= 0 && lock.holder !== cpu.id) {
+					edges.push({
+						from: cpuNode(cpu.id),
+						to: cpuNode(lock.holder),
+						since: cpu.since,
+						text: `CPU${cpu.id} spins with IRQs ${cpu.irqsOn ? 'on' : 'off'} on lock ${a.lock} held by CPU${lock.holder}`,
+					});
+				}
+			} else if (a.kind === 'xcall-wait') {
+				for (const t of a.call.targets) {
+					const target = this.cpus[t]!;
+					if (!a.call.isPending(t) || this.canService(target)) continue;
+					edges.push({
+						from: cpuNode(cpu.id),
+						to: cpuNode(t),
+						since: Math.max(cpu.since, target.irqOffSince),
+						text: `CPU${cpu.id} waits for CPU${t} to run its cross-call (${a.call.via})`,
+					});
+				}
+			} else if (a.kind === 'stuck') {
+				stuck.push({node: cpuNode(cpu.id), since: cpu.since, text: `CPU${cpu.id} ${a.reason}`});
+			}
+		}
+		for (const lock of this.locks.values()) {
+			if (lock.kind !== 'mutex' || lock.owner === undefined) continue;
+			const owner = lock.owner;
+			const ownerCpu = this.cpus.find((c) => c.current === owner);
+			for (const w of lock.waiters) {
+				edges.push({
+					from: `task:${w.pid}`,
+					to: ownerCpu ? cpuNode(ownerCpu.id) : `task:${owner.pid}`,
+					since: lock.heldSince,
+					text: `${w.comm} (pid ${w.pid}) sleeps on mutex ${lock.name} held by ${owner.comm} (pid ${owner.pid})${ownerCpu ? ` on CPU${ownerCpu.id}` : ''}`,
+				});
+			}
+		}
+		for (const ext of this.extensions) ext.waitFor?.(this, edges, stuck);
+		return {edges, stuck};
+	}
+
+	private onDetect(): void {
+		this.queue.push(this.now + this.jiffyNs, EV_DETECT, 0);
+		if (this.lockup) return;
+		let blocked = false;
+		for (const c of this.cpus) {
+			const k = c.activity.kind;
+			if (k === 'spin' || k === 'xcall-wait' || k === 'stuck') {
+				blocked = true;
+				break;
+			}
+		}
+		if (!blocked) for (const lock of this.locks.values()) if (lock.kind === 'mutex' && lock.waiters.length > 0) blocked = true;
+		if (!blocked) return;
+		const {edges, stuck} = this.waitFor();
+		this.lockup = findLockup(edges, stuck);
+	}
+
+	// --- introspection -------------------------------------------------------------------
+
+	/** The call chain a stack dump shows for what the CPU is doing, innermost first. */
+	framesOf(cpu: Cpu): string[] {
+		const a = cpu.activity;
+		const base = cpu.current ? ['system_call_fastpath'] : [];
+		switch (a.kind) {
+			case 'spin':
+				return [cpu.savedIrq.has(a.lock) ? '_raw_spin_lock_irqsave' : '_raw_spin_lock', ...base];
+			case 'xcall-wait':
+				if (a.call.via === 'smp_call_function') return ['smp_call_function_many', 'smp_call_function', a.call.func, ...base];
+				if (a.call.via === 'flush_tlb_others') return ['smp_call_function_many', 'native_flush_tlb_others', 'flush_tlb_mm_range', 'SyS_munmap', ...base];
+				return [a.call.via, ...base];
+			case 'run':
+				return a.mode === 'kernel' ? [a.fn ?? 'do_kernel_work', ...base] : ['retint_careful'];
+			case 'stuck':
+				return [a.fn, ...base];
+			case 'idle':
+				return ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
+		}
+	}
+
+	/** One line for the CPU strip: what it runs or spins on. */
+	describe(cpu: Cpu): string {
+		const a = cpu.activity;
+		switch (a.kind) {
+			case 'run':
+				return a.mode === 'user' ? 'user' : `kernel ${a.fn ?? ''}`.trimEnd();
+			case 'idle':
+				return 'idle';
+			case 'spin': {
+				const lock = this.locks.get(a.lock) as Spinlock | undefined;
+				return `spin ${a.lock}${lock && lock.holder >= 0 ? ` (CPU${lock.holder})` : ''}`;
+			}
+			case 'xcall-wait': {
+				const waiting = a.call.targets.filter((t) => a.call.isPending(t));
+				return `${a.call.via} wait ${waiting.length > 3 ? `${waiting.length} CPUs` : waiting.map((t) => `CPU${t}`).join(',')}`;
+			}
+			case 'stuck':
+				return a.fn;
+		}
+	}
+
+	get extensionList(): readonly KernelExtension[] {
+		return this.extensions;
+	}
+}

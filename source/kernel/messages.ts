@@ -1,0 +1,234 @@
+// Kernel message formats, character for character (shared/reference/kernel.md). Each
+// function returns the printk records one message produces; the caller stamps them.
+import type {LogLevel} from './klog.js';
+
+export interface Line {
+	readonly level: LogLevel;
+	readonly text: string;
+}
+
+/** What dump_stack and show_regs need to know about the CPU that prints. */
+export interface StackContext {
+	readonly cpu: number;
+	readonly pid: number;
+	readonly comm: string;
+	readonly tainted: string;
+	readonly release: string;
+	readonly modules: string;
+	/** Innermost frame first. */
+	readonly frames: readonly string[];
+	/** Frames that ran in NMI or hardirq context, printed between <NMI>/<IRQ> and <EOI>. */
+	readonly irqFrames?: readonly string[];
+	readonly irqKind?: 'NMI' | 'IRQ';
+}
+
+export const HARDWARE_NAME = 'xcalltop emulated SMP machine, BIOS 1.0 11/21/2026';
+
+// --- symbols -------------------------------------------------------------------------
+// Addresses are derived from the symbol name, so a symbol prints the same everywhere.
+
+function fnv(text: string): number {
+	let h = 0x811c9dc5;
+	for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+	return h >>> 0;
+}
+
+const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
+
+/** `name+0xoff/0xsize` as %pS prints it. */
+export function symbolOffset(name: string): string {
+	const h = fnv(name);
+	const size = 0x20 + ((h >>> 8) % 0x3e0);
+	const off = 0x5 + ((h >>> 3) % (size - 0x8));
+	return `${name}+0x${off.toString(16)}/0x${size.toString(16)}`;
+}
+
+function address(name: string): string {
+	const h = fnv(name);
+	const size = 0x20 + ((h >>> 8) % 0x3e0);
+	const off = 0x5 + ((h >>> 3) % (size - 0x8));
+	const base = 0x81000000 + ((h % 0x5f0000) & ~0xf);
+	return `ffffffff${hex(base + off, 8)}`;
+}
+
+export function frame(name: string): string {
+	return ` [<${address(name)}>] ${symbolOffset(name)}`;
+}
+
+// --- taint ---------------------------------------------------------------------------
+
+/**
+ * print_tainted(): "Not tainted", or one column per flag in taint order with the flag
+ * letter where set. The first column is P (proprietary module) or G; the rest are blank
+ * where unset, and the padding is kept. 3.10 has 13 flags; later kernels add E L K X T.
+ */
+export function taintString(flags: ReadonlySet<string>, formats: '3.x' | 'modern' = '3.x'): string {
+	if (flags.size === 0) return 'Not tainted';
+	const order = formats === '3.x' ? 'PFSRMBUDAWCIO' : 'PFSRMBUDAWCIOELKXT';
+	let out = 'Tainted: ';
+	for (const flag of order) out += flags.has(flag) ? flag : flag === 'P' ? 'G' : ' ';
+	return out;
+}
+
+// --- stack dumps ---------------------------------------------------------------------
+
+export function dumpStack(ctx: StackContext, level: LogLevel = 'warn'): Line[] {
+	const lines: Line[] = [
+		{level, text: `CPU: ${ctx.cpu} PID: ${ctx.pid} Comm: ${ctx.comm.slice(0, 20)} ${ctx.tainted} ${ctx.release} #1`},
+		{level, text: `Hardware name: ${HARDWARE_NAME}`},
+		{level, text: 'Call Trace:'},
+	];
+	const irq = ctx.irqFrames ?? [];
+	irq.forEach((name, i) => {
+		const f = frame(name);
+		lines.push({level, text: i === 0 ? ` <${ctx.irqKind ?? 'IRQ'}> ${f}` : f});
+	});
+	ctx.frames.forEach((name, i) => {
+		const f = frame(name);
+		// 3.x closes an IRQ stack with <EOI> and the NMI exception stack with <<EOE>>.
+		const close = ctx.irqKind === 'NMI' ? '<<EOE>>' : '<EOI>';
+		lines.push({level, text: i === 0 && irq.length > 0 ? ` ${close} ${f}` : f});
+	});
+	return lines;
+}
+
+function showRegs(ctx: StackContext, level: LogLevel): Line[] {
+	const rip = ctx.frames[0] ?? 'native_safe_halt';
+	const [head, hw, ...rest] = dumpStack(ctx, level);
+	return [head!, hw!, {level, text: `RIP: 0010:[<${address(rip)}>]  [<${address(rip)}>] ${symbolOffset(rip)}`}, ...rest];
+}
+
+export function endTrace(oopsId: string): Line {
+	return {level: 'warn', text: `---[ end trace ${oopsId} ]---`};
+}
+
+// --- WARN ----------------------------------------------------------------------------
+
+export interface WarnSite {
+	readonly file: string;
+	readonly line: number;
+	readonly fn: string;
+}
+
+export const SMP_CALL_FUNCTION_MANY_WARN: WarnSite = {file: 'kernel/smp.c', line: 381, fn: 'smp_call_function_many'};
+export const WATCHDOG_OVERFLOW_WARN: WarnSite = {file: 'kernel/watchdog.c', line: 245, fn: 'watchdog_overflow_callback'};
+
+/** warn_slowpath_common (3.10) or __warn (modern), with its stack and end marker. */
+export function warnSplat(
+	formats: '3.x' | 'modern',
+	site: WarnSite,
+	message: string | undefined,
+	ctx: StackContext,
+	oopsId: string,
+): Line[] {
+	const head =
+		formats === '3.x'
+			? `WARNING: at ${site.file}:${site.line} ${symbolOffset(site.fn)}()`
+			: `WARNING: CPU: ${ctx.cpu} PID: ${ctx.pid} at ${site.file}:${site.line} ${symbolOffset(site.fn)}`;
+	const lines: Line[] = [
+		{level: 'warn', text: '------------[ cut here ]------------'},
+		{level: 'warn', text: head},
+	];
+	if (message !== undefined) lines.push({level: 'warn', text: message});
+	lines.push({level: 'warn', text: `Modules linked in: ${ctx.modules}`});
+	lines.push(...dumpStack(ctx));
+	lines.push(endTrace(oopsId));
+	return lines;
+}
+
+// --- watchdogs -----------------------------------------------------------------------
+
+export function softLockupLine(formats: '3.x' | 'modern', cpu: number, seconds: number, comm: string, pid: number): string {
+	const text = `BUG: soft lockup - CPU#${cpu} stuck for ${seconds}s! [${comm}:${pid}]`;
+	return formats === '3.x' ? text : `watchdog: ${text}`;
+}
+
+export function softLockupReport(
+	formats: '3.x' | 'modern',
+	seconds: number,
+	ctx: StackContext,
+): Line[] {
+	return [
+		{level: 'emerg', text: softLockupLine(formats, ctx.cpu, seconds, ctx.comm, ctx.pid)},
+		{level: 'emerg', text: `Modules linked in: ${ctx.modules}`},
+		...showRegs(ctx, 'emerg'),
+	];
+}
+
+export function hardLockupMessage(cpu: number): string {
+	return `Watchdog detected hard LOCKUP on cpu ${cpu}`;
+}
+
+/** The hard-lockup report: a WARN splat on 3.x, one pr_emerg line plus stack on modern. */
+export function hardLockupReport(formats: '3.x' | 'modern', ctx: StackContext, oopsId: string): Line[] {
+	if (formats === '3.x') return warnSplat('3.x', WATCHDOG_OVERFLOW_WARN, hardLockupMessage(ctx.cpu), ctx, oopsId);
+	return [
+		{level: 'emerg', text: `NMI watchdog: ${hardLockupMessage(ctx.cpu)}`},
+		{level: 'emerg', text: `Modules linked in: ${ctx.modules}`},
+		...showRegs(ctx, 'emerg'),
+	];
+}
+
+export function schedulingWhileAtomic(comm: string, pid: number, preemptCount: number): string {
+	return `BUG: scheduling while atomic: ${comm}/${pid}/0x${hex(preemptCount, 8)}`;
+}
+
+// --- RCU -----------------------------------------------------------------------------
+
+export interface RcuStallNumbers {
+	readonly flavour: string;
+	/** jiffies - gp_start */
+	readonly t: number;
+	readonly gpnum: number;
+	readonly completed: number;
+	readonly q: number;
+}
+
+/** 3.x print_cpu_stall(): `INFO: %s self-detected stall on CPU { %d}  (t=...)`. */
+export function rcuSelfStall3x(cpu: number, n: RcuStallNumbers): string {
+	return `INFO: ${n.flavour} self-detected stall on CPU { ${cpu}}  (t=${n.t} jiffies g=${n.gpnum} c=${n.completed} q=${n.q})`;
+}
+
+/** 3.x print_other_cpu_stall(). */
+export function rcuOtherStall3x(stalled: readonly number[], detectedBy: number, n: RcuStallNumbers): string {
+	const list = stalled.map((c) => ` ${c}`).join('');
+	return `INFO: ${n.flavour} detected stalls on CPUs/tasks: {${list}} (detected by ${detectedBy}, t=${n.t} jiffies, g=${n.gpnum}, c=${n.completed}, q=${n.q})`;
+}
+
+export const RCU_STALL_ENDED = 'INFO: Stall ended before state dump start';
+
+export interface RcuCpuInfo {
+	readonly cpu: number;
+	readonly ticksThisGp: number;
+	readonly softirq: number;
+	readonly fqs: number;
+}
+
+function modernCpuLine(info: RcuCpuInfo): string {
+	return `rcu: \t${info.cpu}-....: (${info.ticksThisGp} ticks this GP) idle=${hex(0x8fa + info.cpu * 2, 3)}/1/0x4000000000000000 softirq=${info.softirq}/${info.softirq} fqs=${info.fqs} `;
+}
+
+/** Modern (4.x-6.x) self-detected stall: three records. */
+export function rcuSelfStallModern(info: RcuCpuInfo, n: RcuStallNumbers): string[] {
+	return [
+		`rcu: INFO: ${n.flavour} self-detected stall on CPU`,
+		modernCpuLine(info),
+		`\t(t=${n.t} jiffies g=${n.gpnum} q=${n.q})`,
+	];
+}
+
+export function rcuOtherStallModern(stalled: readonly RcuCpuInfo[], detectedBy: number, n: RcuStallNumbers): string[] {
+	return [
+		`rcu: INFO: ${n.flavour} detected stalls on CPUs/tasks:`,
+		...stalled.map(modernCpuLine),
+		`\t(detected by ${detectedBy}, t=${n.t} jiffies, g=${n.gpnum}, q=${n.q})`,
+	];
+}
+
+export function nmiBacktraceHeader(): string {
+	return 'sending NMI to all CPUs:';
+}
+
+export function nmiBacktraceFor(cpu: number): string {
+	return `NMI backtrace for cpu ${cpu}`;
+}

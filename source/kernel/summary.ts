@@ -1,0 +1,52 @@
+// The outcome of a run, as the headless front prints it and scripts compare it.
+import type {Kernel, Warnings} from './kernel.js';
+import {formatSeconds} from './time.js';
+
+export interface RunSummary {
+	readonly scenario: string;
+	readonly seed: number;
+	readonly outcome: 'lockup' | 'no-lockup' | 'panic';
+	readonly lockup: {readonly at: number; readonly atText: string; readonly cpus: readonly number[]; readonly kind: string; readonly explanation: string} | undefined;
+	readonly panic: string | undefined;
+	readonly warnings: Warnings;
+	readonly virtualNs: number;
+	readonly virtualTime: string;
+	readonly events: number;
+	readonly eventLogHash: string;
+	readonly inputs: readonly {readonly at: number; readonly action: string; readonly arg?: string | undefined}[];
+}
+
+export function summarize(k: Kernel): RunSummary {
+	const l = k.lockup;
+	return {
+		scenario: k.config.name,
+		seed: k.seed,
+		outcome: k.panicked !== undefined ? 'panic' : l ? 'lockup' : 'no-lockup',
+		lockup: l ? {at: l.at, atText: formatSeconds(l.at), cpus: l.cpus, kind: l.kind, explanation: l.explanation} : undefined,
+		panic: k.panicked,
+		warnings: {...k.warnings},
+		virtualNs: k.now,
+		virtualTime: formatSeconds(k.now),
+		events: k.events,
+		eventLogHash: k.eventHash,
+		inputs: k.applied.map((i) => ({at: i.at, action: i.action, ...(i.arg === undefined ? {} : {arg: i.arg})})),
+	};
+}
+
+export function formatSummary(s: RunSummary): string {
+	const lines: string[] = [];
+	const w = s.warnings;
+	lines.push(`scenario       ${s.scenario} (seed ${s.seed})`);
+	if (s.outcome === 'lockup' && s.lockup) {
+		lines.push(`outcome        LOCKUP (${s.lockup.kind}) on ${s.lockup.cpus.map((c) => `CPU${c}`).join(', ')} at ${s.lockup.atText}`);
+		lines.push(`explanation    ${s.lockup.explanation}`);
+	} else if (s.outcome === 'panic') {
+		lines.push(`outcome        PANIC: ${s.panic}`);
+	} else {
+		lines.push('outcome        no lockup');
+	}
+	lines.push(`warnings       rcu stall ${w.rcuStall}, soft lockup ${w.softLockup}, hard lockup ${w.hardLockup}, WARN ${w.warn}, BUG ${w.bug}`);
+	lines.push(`virtual time   ${s.virtualTime} (${s.events} events)`);
+	lines.push(`event log hash ${s.eventLogHash}`);
+	return lines.join('\n');
+}

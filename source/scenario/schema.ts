@@ -1,0 +1,122 @@
+// The scenario file format. Unknown keys are errors; every error names its JSON path.
+import {z} from 'zod';
+import {DEFAULT_THRESHOLDS, DEFAULT_TIMING} from '../kernel/config.js';
+import {DURATION_HINT, parseDuration} from './duration.js';
+
+const duration = z.string().transform((text, ctx) => {
+	const ns = parseDuration(text);
+	if (ns === undefined) {
+		ctx.addIssue({code: 'custom', message: `expected ${DURATION_HINT}`});
+		return z.NEVER;
+	}
+	return ns;
+});
+
+/** A fixed duration, or {min, max} drawn uniformly by the CPU's own PRNG stream. */
+const durationSpec = z.union([duration.transform((ns) => ({min: ns, max: ns})), z.strictObject({min: duration, max: duration})]).superRefine((d, ctx) => {
+	if (d.max < d.min) ctx.addIssue({code: 'custom', message: 'expected max >= min'});
+});
+
+const lockName = z.string().min(1);
+
+const step = z.discriminatedUnion('op', [
+	z.strictObject({op: z.literal('run'), for: durationSpec, mode: z.enum(['user', 'kernel']).default('user')}),
+	z.strictObject({op: z.literal('idle'), for: durationSpec}),
+	z.strictObject({op: z.literal('irq_disable')}),
+	z.strictObject({op: z.literal('irq_enable')}),
+	z.strictObject({op: z.literal('spin_lock'), lock: lockName, irqsave: z.boolean().default(false)}),
+	z.strictObject({op: z.literal('spin_unlock'), lock: lockName}),
+	z.strictObject({op: z.literal('mutex_lock'), lock: lockName}),
+	z.strictObject({op: z.literal('mutex_unlock'), lock: lockName}),
+	z.strictObject({op: z.literal('smp_call_function'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	z.strictObject({op: z.literal('tlb_flush')}),
+	z.strictObject({op: z.literal('call'), fn: z.string().min(1), for: durationSpec.default({min: 2_000, max: 2_000})}),
+]);
+
+const task = z.strictObject({
+	cpu: z.number().int().min(0),
+	comm: z.string().min(1).max(15),
+	pid: z.number().int().min(1).max(4194304),
+	repeat: z.number().int().min(0).default(0),
+	startAt: duration.default(0),
+	steps: z.array(step).min(1),
+});
+
+const timelineEntry = z.strictObject({
+	at: duration,
+	action: z.string().min(1),
+	note: z.string().optional(),
+});
+
+const nsWithDefault = (fallback: number) => duration.optional().transform((v) => v ?? fallback);
+
+export const scenarioSchema = z
+	.strictObject({
+		$schema: z.string().optional(),
+		description: z.string().min(1),
+		source: z.string().optional(),
+		cpus: z.number().int().min(1).max(256),
+		hz: z
+			.number()
+			.refine((v) => [100, 250, 300, 1000].includes(v), {message: 'expected one of 100, 250, 300, 1000'})
+			.default(1000),
+		formats: z.enum(['3.x', 'modern']).default('3.x'),
+		rcuFlavour: z.enum(['rcu_sched', 'rcu_preempt', 'rcu_bh']).default('rcu_sched'),
+		release: z.string().min(1).optional(),
+		seed: z.number().int().min(0).max(0x7fffffff).default(1),
+		until: duration.default(30_000_000_000),
+		thresholds: z
+			.strictObject({
+				rcuStallTimeout: z.number().int().min(3).max(300).default(DEFAULT_THRESHOLDS.rcuStallTimeout),
+				watchdogThresh: z.number().int().min(1).max(60).default(DEFAULT_THRESHOLDS.watchdogThresh),
+				softlockupPanic: z.boolean().default(false),
+				hardlockupPanic: z.boolean().default(false),
+			})
+			.prefault({}),
+		timing: z
+			.strictObject({
+				ipiLatency: nsWithDefault(DEFAULT_TIMING.ipiLatency),
+				tickHandler: nsWithDefault(DEFAULT_TIMING.tickHandler),
+				callHandler: nsWithDefault(DEFAULT_TIMING.callHandler),
+				reschedHandler: nsWithDefault(DEFAULT_TIMING.reschedHandler),
+				lockHandoff: nsWithDefault(DEFAULT_TIMING.lockHandoff),
+				contextSwitch: nsWithDefault(DEFAULT_TIMING.contextSwitch),
+			})
+			.prefault({}),
+		locks: z.array(z.strictObject({name: lockName, kind: z.enum(['spinlock', 'mutex'])})).default([]),
+		tasks: z.array(task).default([]),
+		timeline: z.array(timelineEntry).default([]),
+		expect: z
+			.strictObject({
+				lockup: z.boolean(),
+				cpus: z.array(z.number().int().min(0)).optional(),
+				by: duration.optional(),
+			})
+			.optional(),
+	})
+	.superRefine((s, ctx) => {
+		const locks = new Map<string, string>();
+		s.locks.forEach((l, i) => {
+			if (locks.has(l.name)) ctx.addIssue({code: 'custom', path: ['locks', i, 'name'], message: `lock "${l.name}" is declared twice`});
+			locks.set(l.name, l.kind);
+		});
+		const pids = new Set<number>();
+		s.tasks.forEach((t, i) => {
+			if (t.cpu >= s.cpus) ctx.addIssue({code: 'custom', path: ['tasks', i, 'cpu'], message: `expected a CPU below ${s.cpus} (the scenario has ${s.cpus} CPUs), got ${t.cpu}`});
+			if (pids.has(t.pid)) ctx.addIssue({code: 'custom', path: ['tasks', i, 'pid'], message: `pid ${t.pid} is used by another task`});
+			pids.add(t.pid);
+			t.steps.forEach((st, j) => {
+				if (!('lock' in st)) return;
+				const want = st.op.startsWith('spin') ? 'spinlock' : 'mutex';
+				const have = locks.get(st.lock);
+				if (have === undefined) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `lock "${st.lock}" is not declared in $.locks`});
+				else if (have !== want) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `"${st.lock}" is a ${have}, but ${st.op} needs a ${want}`});
+			});
+		});
+		s.expect?.cpus?.forEach((c, i) => {
+			if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['expect', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
+		});
+	});
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema> & {readonly name: string};

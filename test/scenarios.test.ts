@@ -1,0 +1,80 @@
+// Scenario files: every shipped one validates; bad ones give one-line errors naming the
+// file, the JSON path and what was expected.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {listScenarioNames, loadScenario, parseScenario, InputError} from '../source/scenario/load.js';
+import {buildKernel} from '../source/scenario/machine.js';
+import {parseDuration} from '../source/scenario/duration.js';
+
+test('every scenario in scenarios/ validates and boots', () => {
+	const names = listScenarioNames();
+	assert.ok(names.includes('demo') && names.includes('ipi-irqs-off'));
+	for (const name of names) {
+		const loaded = loadScenario(name);
+		assert.ok(loaded.scenario.description.length > 0, name);
+		buildKernel(loaded).advance(10_000_000);
+	}
+});
+
+const good = {description: 'x', cpus: 2, locks: [{name: 'A', kind: 'spinlock'}], tasks: [{cpu: 0, comm: 't', pid: 1, steps: [{op: 'run', for: '1ms'}]}]};
+
+function errorFor(data: unknown): string {
+	try {
+		parseScenario(typeof data === 'string' ? data : JSON.stringify(data), 'scenarios/bad.json');
+	} catch (error) {
+		assert.ok(error instanceof InputError);
+		assert.ok(!error.message.includes('\n'), 'one line');
+		return error.message;
+	}
+	throw new Error('expected an error');
+}
+
+test('unknown keys are errors, at their path', () => {
+	assert.equal(errorFor({...good, colour: 'red'}), 'scenarios/bad.json: $: unknown key "colour"');
+	assert.equal(errorFor({...good, tasks: [{...good.tasks[0], nice: 5}]}), 'scenarios/bad.json: $.tasks[0]: unknown key "nice"');
+});
+
+test('wrong types and missing fields name what was expected', () => {
+	assert.equal(errorFor({...good, cpus: 'two'}), 'scenarios/bad.json: $.cpus: expected a number, got "two"');
+	assert.equal(errorFor({...good, cpus: 2.5}), 'scenarios/bad.json: $.cpus: expected an integer, got 2.5');
+	const {description: _d, ...noDesc} = good;
+	assert.equal(errorFor(noDesc), 'scenarios/bad.json: $.description: missing; expected a string');
+	assert.equal(errorFor({...good, hz: 512}), 'scenarios/bad.json: $.hz: expected one of 100, 250, 300, 1000, got 512');
+});
+
+test('a step with an unknown op lists the ops there are', () => {
+	const msg = errorFor({...good, tasks: [{...good.tasks[0], steps: [{op: 'rn'}]}]});
+	assert.match(msg, /^scenarios\/bad\.json: \$\.tasks\[0\]\.steps\[0\]\.op: expected one of "run", "idle", "irq_disable", .*, got "rn"$/);
+});
+
+test('durations must be written with a unit', () => {
+	assert.equal(
+		errorFor({...good, tasks: [{...good.tasks[0], steps: [{op: 'run', for: 'soon'}]}]}),
+		'scenarios/bad.json: $.tasks[0].steps[0].for: expected a duration like "250us", "2ms", "1.5s" or "2m", got "soon"',
+	);
+	assert.equal(
+		errorFor({...good, tasks: [{...good.tasks[0], steps: [{op: 'run', for: {min: '1ms', max: 'later'}}]}]}),
+		'scenarios/bad.json: $.tasks[0].steps[0].for.max: expected a duration like "250us", "2ms", "1.5s" or "2m", got "later"',
+	);
+	assert.equal(parseDuration('1.5s'), 1_500_000_000);
+	assert.equal(parseDuration('250us'), 250_000);
+	assert.equal(parseDuration('2m'), 120_000_000_000);
+	assert.equal(parseDuration('7'), 7_000_000_000);
+	assert.equal(parseDuration('fast'), undefined);
+});
+
+test('references are checked: CPUs in range, locks declared and of the right kind', () => {
+	assert.equal(errorFor({...good, tasks: [{...good.tasks[0], cpu: 2}]}), 'scenarios/bad.json: $.tasks[0].cpu: expected a CPU below 2 (the scenario has 2 CPUs), got 2');
+	assert.equal(
+		errorFor({...good, tasks: [{...good.tasks[0], steps: [{op: 'spin_lock', lock: 'B'}]}]}),
+		'scenarios/bad.json: $.tasks[0].steps[0].lock: lock "B" is not declared in $.locks',
+	);
+	assert.equal(
+		errorFor({...good, tasks: [{...good.tasks[0], steps: [{op: 'mutex_lock', lock: 'A'}]}]}),
+		'scenarios/bad.json: $.tasks[0].steps[0].lock: "A" is a spinlock, but mutex_lock needs a mutex',
+	);
+});
+
+test('invalid JSON names the line and column', () => {
+	assert.match(errorFor('{\n  "description": "x",\n  "cpus": 2,\n}'), /^scenarios\/bad\.json: line 4, column 1: invalid JSON: /);
+});
