@@ -16,6 +16,8 @@ export interface Task {
 	state: 'new' | 'runnable' | 'running' | 'sleeping' | 'exited';
 	/** A mutex the task sleeps on, for the wait-for graph. */
 	sleepsOn: string | undefined;
+	/** Bumped at every sleep, so a timed wake of an earlier sleep is recognised as stale. */
+	sleepToken: number;
 	/** Set by the kernel for tasks it owns (dtrace consumer, kworker) instead of steps. */
 	driver?: (cpu: Cpu) => void;
 }
@@ -26,7 +28,9 @@ export type Activity =
 	| {readonly kind: 'idle'}
 	| {readonly kind: 'spin'; readonly lock: string}
 	| {readonly kind: 'xcall-wait'; readonly call: CrossCall}
-	| {readonly kind: 'stuck'; readonly fn: string; readonly reason: string};
+	| {readonly kind: 'stuck'; readonly fn: string; readonly reason: string}
+	/** Spinning on a lock-like thing an extension owns (the port's mutex, logbuf_lock, a barrier). */
+	| {readonly kind: 'busy-wait'; readonly on: string; readonly fn: string; readonly describe: string};
 
 /** One cross-call in flight: who sent it, to whom, and which targets have not yet run it. */
 export class CrossCall {
@@ -47,6 +51,8 @@ export class CrossCall {
 		readonly isTlb: boolean,
 		/** Runs on the caller when the last target has acked (instead of resuming a task step). */
 		readonly onDone: ((now: number) => void) | undefined,
+		/** The IPI vector it travels on (CALL_FUNCTION, or the port's private vector). */
+		readonly vector: number,
 	) {
 		this.remaining = targets.length;
 		this.lastAck = started;
@@ -69,6 +75,28 @@ export class CrossCall {
 		this.remaining--;
 		return true;
 	}
+}
+
+/** The context a blocking interrupt handler interrupted, restored when it returns. */
+export interface IrqFrame {
+	/** APIC vector in service (-1 for an NMI). */
+	readonly vector: number;
+	readonly ctx: Context;
+	readonly activity: Activity;
+	readonly since: number;
+	readonly irqsOn: boolean;
+	readonly irqOffSince: number;
+	/** Time the interrupted timed step still had to run. */
+	readonly remaining: number;
+	readonly resumeHook: (() => void) | undefined;
+	/** What the handler is, for stack dumps: innermost first. */
+	readonly frames: readonly string[];
+}
+
+/** An hrtimer callback; returns true when it blocked (and will return from the interrupt itself). */
+export interface HrtimerCallback {
+	readonly name: string;
+	readonly fn: (cpu: Cpu) => boolean;
 }
 
 export interface Cpu {
@@ -94,6 +122,14 @@ export interface Cpu {
 	callHead: number;
 	/** IRQ flags saved by spin_lock_irqsave, per lock. */
 	readonly savedIrq: Map<string, boolean>;
+	/** What to do instead of finishing the current step when a wait ends (probe actions). */
+	resumeHook: (() => void) | undefined;
+	/** Nanoseconds spent in interrupt handlers, for the load figures. */
+	irqNs: number;
+	/** Interrupted contexts under a handler that is blocked (spinning, waiting). */
+	readonly irqStack: IrqFrame[];
+	/** Expired hrtimers waiting for the local timer interrupt. */
+	readonly pendingTimers: HrtimerCallback[];
 
 	// /proc/interrupts counters
 	nmi: number;
@@ -142,6 +178,10 @@ export function makeCpu(id: number, random: Random): Cpu {
 		callQueue: [],
 		callHead: 0,
 		savedIrq: new Map(),
+		resumeHook: undefined,
+		irqNs: 0,
+		irqStack: [],
+		pendingTimers: [],
 		nmi: 0,
 		loc: 0,
 		spu: 0,

@@ -3,7 +3,7 @@
 // counters and messages on any machine. No I/O, no wall clock, no ambient randomness.
 import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit, highestReady} from './apic.js';
 import type {KernelConfig, Step, Dur} from './config.js';
-import {CrossCall, currentComm, makeCpu, type Activity, type Cpu, type Task} from './cpu.js';
+import {CrossCall, currentComm, makeCpu, type Activity, type Context, type Cpu, type HrtimerCallback, type Task} from './cpu.js';
 import {EventHash} from './hash.js';
 import {KernelLog, type LogLevel, type LogRecord} from './klog.js';
 import {makeLock, type Lock, type Mutex, type Spinlock} from './locks.js';
@@ -27,6 +27,7 @@ const EV_TASK_WAKE = 8;
 const EV_DETECT = 9;
 const EV_CALLBACK = 10;
 const EV_IPI_MANY = 11;
+const EV_HRTIMER = 12;
 
 const LOC_BIT = bit(V_LOC);
 
@@ -53,6 +54,18 @@ export interface KernelExtension {
 	waitFor?(kernel: Kernel, edges: WaitEdge[], stuck: StuckNode[]): void;
 	/** Handler for the private dtrace IPI vector and similar. */
 	vector?(kernel: Kernel, cpu: Cpu, vector: number): boolean;
+	/**
+	 * A task's `call` step enters `fn` (a probe site). Return true when the extension took
+	 * the CPU over (a probe action that waits); it must then resume the step itself.
+	 */
+	onCall?(kernel: Kernel, cpu: Cpu, task: Task, fn: string, body: number): boolean;
+	/** Whether `target` can run a cross-call on `vector` right now, when the kernel alone would say no. */
+	services?(kernel: Kernel, target: Cpu, vector: number): boolean;
+	/** An IPI reached a CPU that has interrupts off (a polling loop may still see it). */
+	ipiMasked?(kernel: Kernel, target: Cpu, vector: number): void;
+	/** Options a scenario's mitigation or an input may flip. */
+	setOption?(name: string, value: unknown): boolean;
+	option?(name: string): unknown;
 }
 
 export interface Warnings {
@@ -89,6 +102,8 @@ export class Kernel {
 	private readonly extensions: KernelExtension[] = [];
 	private readonly inputs = new Map<string, {describe: string; handle: InputHandler}>();
 	private nextCallId = 1;
+	/** The context the handler now running interrupted. */
+	private handlerFrom: Context = 'task';
 	private readonly others: (readonly number[])[] = [];
 	readonly oopsId: string;
 	readonly jiffyNs: number;
@@ -123,6 +138,7 @@ export class Kernel {
 				iteration: 0,
 				state: 'new',
 				sleepsOn: undefined,
+				sleepToken: 0,
 			});
 		}
 	}
@@ -268,7 +284,7 @@ export class Kernel {
 				this.onWatchdogNmi(cpuId);
 				break;
 			case EV_TASK_WAKE:
-				this.onTaskWake(q.payload as Task);
+				this.onTaskWake(q.payload as Task, q.arg);
 				break;
 			case EV_DETECT:
 				this.onDetect();
@@ -278,6 +294,9 @@ export class Kernel {
 				break;
 			case EV_CALLBACK:
 				(q.payload as (k: Kernel) => void)(this);
+				break;
+			case EV_HRTIMER:
+				this.onHrtimer(cpuId, q.payload as HrtimerCallback);
 				break;
 		}
 	}
@@ -366,7 +385,8 @@ export class Kernel {
 		// One pending (IRR) per vector: a second one while the first waits merges into it.
 		if (cpu.irr & b) cpu.mergedIpis++;
 		else cpu.irr |= b;
-		this.deliver(cpu);
+		if (cpu.irqsOn) this.deliver(cpu);
+		else for (const ext of this.extensions) ext.ipiMasked?.(this, cpu, vector);
 	}
 
 	/** Accepts pending vectors while the CPU has interrupts on and is not in a handler. */
@@ -380,10 +400,10 @@ export class Kernel {
 			cpu.isr |= b;
 			const prev = cpu.ctx;
 			cpu.ctx = 'hardirq';
-			const eoi = this.handleVector(cpu, vector, prev);
-			if (cpu.ctx === 'hardirq') cpu.ctx = prev;
-			if (eoi) cpu.isr &= ~b;
-			else return; // the handler never returned: the vector stays in service
+			this.handlerFrom = prev;
+			if (!this.handleVector(cpu, vector, prev)) return; // blocked: the vector stays in service
+			cpu.ctx = prev;
+			cpu.isr &= ~b;
 		}
 	}
 
@@ -391,8 +411,7 @@ export class Kernel {
 	private handleVector(cpu: Cpu, vector: number, interrupted: Cpu['ctx']): boolean {
 		switch (vector) {
 			case V_LOC:
-				this.localTimerInterrupt(cpu, interrupted);
-				return true;
+				return this.localTimerInterrupt(cpu, interrupted);
 			case V_RES:
 				cpu.res++;
 				this.charge(cpu, this.config.timing.reschedHandler);
@@ -404,14 +423,83 @@ export class Kernel {
 				return true;
 			case V_DTRACE:
 			default:
-				for (const ext of this.extensions) if (ext.vector?.(this, cpu, vector)) return cpu.activity.kind !== 'stuck';
+				const depth = cpu.irqStack.length;
+				for (const ext of this.extensions) if (ext.vector?.(this, cpu, vector)) return cpu.irqStack.length === depth;
 				cpu.spu++;
 				return true;
 		}
 	}
 
+	/** Arms an hrtimer on `cpuId`: at `at` its callback runs in hardirq context there. */
+	armHrtimer(cpuId: number, at: number, timer: HrtimerCallback): void {
+		this.queue.push(Math.max(at, this.now), EV_HRTIMER, cpuId, 0, timer);
+	}
+
+	/** Fires an hrtimer callback now (an injected timer): it waits for the CPU's interrupts. */
+	fireHrtimer(cpuId: number, timer: HrtimerCallback): void {
+		this.onHrtimer(cpuId, timer);
+	}
+
+	private onHrtimer(cpuId: number, timer: HrtimerCallback): void {
+		const cpu = this.cpus[cpuId]!;
+		cpu.pendingTimers.push(timer);
+		cpu.irr |= LOC_BIT;
+		if (cpu.irqsOn) this.deliver(cpu);
+	}
+
+	/**
+	 * Called from inside an interrupt handler that has to wait (spin on a lock, wait for a
+	 * cross-call): saves the interrupted context and makes `activity` the CPU's. The handler
+	 * ends with returnFromInterrupt().
+	 */
+	blockInHandler(cpu: Cpu, activity: Activity, frames: readonly string[], nmi = false): void {
+		const a = cpu.activity;
+		const interrupted = nmi ? cpu.ctx : this.handlerFrom;
+		let vector = -1;
+		if (!nmi) for (let v = 0; v < 8; v++) if (cpu.isr & (1 << v)) vector = v;
+		cpu.irqStack.push({
+			vector,
+			ctx: interrupted,
+			activity: a,
+			since: cpu.since,
+			irqsOn: cpu.irqsOn,
+			irqOffSince: cpu.irqOffSince,
+			remaining: a.kind === 'run' ? Math.max(0, a.until - this.now) + cpu.stolen : 0,
+			resumeHook: cpu.resumeHook,
+			frames,
+		});
+		cpu.resumeHook = undefined;
+		cpu.ctx = nmi ? 'nmi' : 'hardirq';
+		if (cpu.irqsOn) cpu.irqOffSince = this.now;
+		cpu.irqsOn = false;
+		this.setActivity(cpu, activity);
+	}
+
+	/** The blocked handler is done: EOI, and the interrupted context carries on. */
+	returnFromInterrupt(cpu: Cpu): void {
+		const f = cpu.irqStack.pop();
+		if (!f) return;
+		if (f.vector >= 0) cpu.isr &= ~(1 << f.vector);
+		cpu.ctx = f.ctx;
+		cpu.irqsOn = f.irqsOn;
+		cpu.irqOffSince = f.irqOffSince;
+		cpu.resumeHook = f.resumeHook;
+		const a = f.activity;
+		this.setActivity(cpu, a.kind === 'run' ? {...a, until: this.now + f.remaining} : a);
+		cpu.since = f.since;
+		const token = cpu.token;
+		// Whatever the interrupted context was waiting for may have happened meanwhile.
+		if (a.kind === 'run') this.queue.push(this.now + f.remaining, EV_STEP_DONE, cpu.id, token);
+		else if (a.kind === 'spin' && (this.locks.get(a.lock) as Spinlock | undefined)?.holder === cpu.id) this.queue.push(this.now, EV_RESUME, cpu.id, token);
+		else if (a.kind === 'xcall-wait' && a.call.remaining === 0) this.queue.push(this.now, EV_RESUME, cpu.id, token);
+		else if (a.kind === 'idle' && cpu.current === undefined && cpu.runq.length > 0) this.kick(cpu);
+		for (const ext of this.extensions) ext.ipiMasked?.(this, cpu, -1);
+		this.deliver(cpu);
+	}
+
 	/** Interrupt time is charged to the interrupted timed activity, pushing its end out. */
 	charge(cpu: Cpu, ns: number): void {
+		cpu.irqNs += ns;
 		if (cpu.activity.kind === 'run') cpu.stolen += ns;
 	}
 
@@ -433,13 +521,18 @@ export class Kernel {
 		}
 	}
 
-	private localTimerInterrupt(cpu: Cpu, interrupted: Cpu['ctx']): void {
+	/** Returns false when an hrtimer callback blocked (the handler has not returned). */
+	private localTimerInterrupt(cpu: Cpu, interrupted: Cpu['ctx']): boolean {
 		cpu.loc++;
 		this.charge(cpu, this.config.timing.tickHandler);
+		while (cpu.pendingTimers.length > 0) {
+			const timer = cpu.pendingTimers.shift()!;
+			if (timer.fn(cpu)) return false;
+		}
 		if (cpu.wdTimerPending) {
 			cpu.wdTimerPending = false;
 			this.watchdogTimerFn(cpu);
-			if (this.panicked !== undefined) return;
+			if (this.panicked !== undefined) return true;
 		}
 		// update_process_times -> rcu_check_callbacks: stall check first, then the QS.
 		const j = this.jiffies;
@@ -451,6 +544,7 @@ export class Kernel {
 		const userOrIdle = interrupted === 'idle' || (interrupted === 'task' && cpu.activity.kind === 'run' && cpu.activity.mode === 'user');
 		if (userOrIdle) this.quiescentState(cpu);
 		cpu.softirqs++;
+		return true;
 	}
 
 	// --- cross-calls ---------------------------------------------------------------------
@@ -459,10 +553,18 @@ export class Kernel {
 	 * Starts a cross-call from `caller` to `targets` over CALL_FUNCTION_VECTOR, the
 	 * generic smp_call_function_many path. The caller's own waiting is up to the caller.
 	 */
-	crossCall(caller: Cpu, targets: readonly number[], via: string, func: string, opts: {isTlb?: boolean; vector?: number; onDone?: (now: number) => void} = {}): CrossCall {
-		const call = new CrossCall(this.nextCallId++, caller.id, via, func, this.now, targets, opts.isTlb ?? false, opts.onDone);
-		for (const t of targets) this.cpus[t]!.callQueue.push(call);
-		this.sendIpiMany(targets, opts.vector ?? V_CAL);
+	crossCall(
+		caller: Cpu,
+		targets: readonly number[],
+		via: string,
+		func: string,
+		opts: {isTlb?: boolean; vector?: number; onDone?: (now: number) => void; queue?: (target: number, call: CrossCall) => void; extraLatency?: number} = {},
+	): CrossCall {
+		const vector = opts.vector ?? V_CAL;
+		const call = new CrossCall(this.nextCallId++, caller.id, via, func, this.now, targets, opts.isTlb ?? false, opts.onDone, vector);
+		const queue = opts.queue ?? ((t: number, c: CrossCall) => this.cpus[t]!.callQueue.push(c));
+		for (const t of targets) queue(t, call);
+		this.sendIpiMany(targets, vector, this.config.timing.ipiLatency + (opts.extraLatency ?? 0));
 		if (targets.length === 0) this.finishCall(call);
 		return call;
 	}
@@ -512,7 +614,9 @@ export class Kernel {
 
 	/** Whether `target` could run a cross-call it has been sent right now. */
 	canService(target: Cpu, vector = V_CAL): boolean {
-		return target.irqsOn && (target.isr & bit(vector)) === 0 && target.activity.kind !== 'stuck' && target.ctx !== 'nmi';
+		if (target.irqsOn && (target.isr & bit(vector)) === 0 && target.activity.kind !== 'stuck' && target.ctx !== 'nmi' && target.ctx !== 'hardirq') return true;
+		for (const ext of this.extensions) if (ext.services?.(this, target, vector)) return true;
+		return false;
 	}
 
 	// --- CPU execution -------------------------------------------------------------------
@@ -558,6 +662,13 @@ export class Kernel {
 		const cpu = this.cpus[cpuId]!;
 		if (token !== cpu.token) return;
 		const a = cpu.activity;
+		const hook = cpu.resumeHook;
+		if (hook) {
+			cpu.resumeHook = undefined;
+			if (a.kind === 'xcall-wait') cpu.preempt--;
+			hook();
+			return;
+		}
 		if (a.kind === 'xcall-wait') {
 			cpu.preempt--;
 			if (cpu.current) cpu.current.pc++;
@@ -567,9 +678,11 @@ export class Kernel {
 		this.run(cpu);
 	}
 
-	private onTaskWake(task: Task): void {
-		if (task.state === 'sleeping' && task.sleepsOn === undefined) task.pc++;
-		else if (task.state !== 'new') return;
+	/** A timed wake (end of a sleep, or a task's start). Stale wakes of an earlier sleep are ignored. */
+	private onTaskWake(task: Task, token: number): void {
+		if (task.state === 'sleeping' && task.sleepsOn === undefined && token === task.sleepToken) {
+			if (!task.driver) task.pc++;
+		} else if (task.state !== 'new') return;
 		task.state = 'runnable';
 		const cpu = this.cpus[task.cpu]!;
 		cpu.runq.push(task);
@@ -585,6 +698,42 @@ export class Kernel {
 		if (cpu.current !== undefined || cpu.activity.kind !== 'idle') return;
 		if (cpu === from) this.kick(cpu);
 		else this.sendIpi(cpu.id, V_RES);
+	}
+
+	/** Adds a task the kernel drives itself (the dtrace consumer, a kworker) and makes it runnable. */
+	spawn(cpuId: number, comm: string, pid: number, driver: (cpu: Cpu) => void): Task {
+		const task: Task = {comm, pid, cpu: cpuId, steps: [], repeat: 0, pc: 0, iteration: 0, state: 'new', sleepsOn: undefined, sleepToken: 0, driver};
+		this.tasks.push(task);
+		this.onTaskWake(task, 0);
+		return task;
+	}
+
+	/** The current task sleeps for `ns` (or until woken when ns is undefined); the CPU runs something else. */
+	sleepCurrent(cpu: Cpu, ns: number | undefined): void {
+		const task = cpu.current;
+		if (!task) return;
+		task.state = 'sleeping';
+		task.sleepToken++;
+		cpu.current = undefined;
+		if (ns !== undefined) this.queue.push(this.now + ns, EV_TASK_WAKE, cpu.id, task.sleepToken, task);
+		this.schedulePoint(cpu);
+		this.run(cpu);
+	}
+
+	/** The current task exits. */
+	exitCurrent(cpu: Cpu): void {
+		const task = cpu.current;
+		if (!task) return;
+		task.state = 'exited';
+		cpu.current = undefined;
+		this.schedulePoint(cpu);
+		this.run(cpu);
+	}
+
+	/** Wakes a sleeping kernel-driven task early (a signal, a completion). */
+	wakeTask(task: Task, from: Cpu): void {
+		if (task.state !== 'sleeping') return;
+		this.wake(task, from);
 	}
 
 	/** A scheduling point: context switch (an RCU QS) and a chance for the watchdog thread. */
@@ -646,13 +795,17 @@ export class Kernel {
 			case 'run':
 				this.startTimed(cpu, {kind: 'run', mode: step.mode, fn: undefined, until: 0}, this.draw(cpu, step.for));
 				return false;
-			case 'call':
-				this.startTimed(cpu, {kind: 'run', mode: 'kernel', fn: step.fn, until: 0}, this.draw(cpu, step.for));
+			case 'call': {
+				const body = this.draw(cpu, step.for);
+				for (const ext of this.extensions) if (ext.onCall?.(this, cpu, task, step.fn, body)) return false;
+				this.startTimed(cpu, {kind: 'run', mode: 'kernel', fn: step.fn, until: 0}, body);
 				return false;
+			}
 			case 'idle': {
 				task.state = 'sleeping';
+				task.sleepToken++;
 				cpu.current = undefined;
-				this.queue.push(this.now + this.draw(cpu, step.for), EV_TASK_WAKE, cpu.id, 0, task);
+				this.queue.push(this.now + this.draw(cpu, step.for), EV_TASK_WAKE, cpu.id, task.sleepToken, task);
 				this.schedulePoint(cpu);
 				return true;
 			}
@@ -683,7 +836,7 @@ export class Kernel {
 		}
 	}
 
-	private startTimed(cpu: Cpu, activity: Activity & {kind: 'run'}, ns: number): void {
+	startTimed(cpu: Cpu, activity: Activity & {kind: 'run'}, ns: number): void {
 		this.setActivity(cpu, {...activity, until: this.now + ns});
 		this.queue.push(this.now + ns, EV_STEP_DONE, cpu.id, cpu.token);
 	}
@@ -979,7 +1132,7 @@ export class Kernel {
 			} else if (a.kind === 'xcall-wait') {
 				for (const t of a.call.targets) {
 					const target = this.cpus[t]!;
-					if (!a.call.isPending(t) || this.canService(target)) continue;
+					if (!a.call.isPending(t) || this.canService(target, a.call.vector)) continue;
 					edges.push({
 						from: cpuNode(cpu.id),
 						to: cpuNode(t),
@@ -1014,7 +1167,7 @@ export class Kernel {
 		let blocked = false;
 		for (const c of this.cpus) {
 			const k = c.activity.kind;
-			if (k === 'spin' || k === 'xcall-wait' || k === 'stuck') {
+			if (k === 'spin' || k === 'xcall-wait' || k === 'stuck' || k === 'busy-wait') {
 				blocked = true;
 				break;
 			}
@@ -1029,7 +1182,16 @@ export class Kernel {
 
 	/** The call chain a stack dump shows for what the CPU is doing, innermost first. */
 	framesOf(cpu: Cpu): string[] {
-		const a = cpu.activity;
+		// A handler that blocked sits on top of what it interrupted.
+		let frames = this.activityFrames(cpu, cpu.activity);
+		for (let i = cpu.irqStack.length - 1; i >= 0; i--) {
+			const f = cpu.irqStack[i]!;
+			frames = [...frames, ...f.frames, ...this.activityFrames(cpu, f.activity)];
+		}
+		return frames;
+	}
+
+	private activityFrames(cpu: Cpu, a: Activity): string[] {
 		const base = cpu.current ? ['system_call_fastpath'] : [];
 		switch (a.kind) {
 			case 'spin':
@@ -1041,7 +1203,9 @@ export class Kernel {
 			case 'run':
 				return a.mode === 'kernel' ? [a.fn ?? 'do_kernel_work', ...base] : ['retint_careful'];
 			case 'stuck':
-				return [a.fn, ...base];
+				return [a.fn];
+			case 'busy-wait':
+				return [a.fn];
 			case 'idle':
 				return ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
 		}
@@ -1065,6 +1229,8 @@ export class Kernel {
 			}
 			case 'stuck':
 				return a.fn;
+			case 'busy-wait':
+				return a.describe;
 		}
 	}
 
