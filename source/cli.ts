@@ -2,7 +2,7 @@
 // Command-line entry: sub-commands, flags and exit codes (0 ok, 1 runtime error or an
 // --expect mismatch, 2 usage error). Errors are one line on stderr, never a stack trace.
 import meow from 'meow';
-import {runHeadless} from './headless/run.js';
+import {runHeadless, SHOW_ITEMS, type ShowItem} from './headless/run.js';
 import {InputError, listScenarioNames, loadScenario} from './scenario/load.js';
 import {parseInputSpec} from './scenario/inputs.js';
 import {DURATION_HINT, parseDuration} from './scenario/duration.js';
@@ -23,10 +23,14 @@ const cli = meow(
     --json                print the summary as one JSON object instead of the log
     --quiet               do not print the kernel log
     --expect OUTCOME      lockup | no-lockup: exit 1 when the outcome differs
+    --mitigated           start with the scenario's mitigation in force
+    --show LIST           what to print after the log: interrupts,stats,trace
+                          (/proc/interrupts, /proc/dtrace/stats, /proc/dtrace/trace)
 
   Examples
     $ xcalltop run ipi-irqs-off --until 60s
     $ xcalltop run demo --seed 7 --json
+    $ xcalltop run teardown-storm --mitigated --show stats,trace
 `,
 	{
 		importMeta: import.meta,
@@ -39,6 +43,8 @@ const cli = meow(
 			json: {type: 'boolean', default: false},
 			quiet: {type: 'boolean', default: false},
 			expect: {type: 'string'},
+			mitigated: {type: 'boolean', default: false},
+			show: {type: 'string'},
 		},
 	},
 );
@@ -67,11 +73,18 @@ function parseExpect(text: string | undefined): 'lockup' | 'no-lockup' | undefin
 }
 
 function checkFlags(): void {
-	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'help', 'version']);
+	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'help', 'version']);
 	for (const name of Object.keys(cli.unnormalizedFlags)) {
 		const dashed = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 		if (!known.has(name) && !known.has(dashed)) usage(`unknown option --${dashed}; see xcalltop --help`);
 	}
+}
+
+function parseShow(text: string | undefined): ShowItem[] | undefined {
+	if (text === undefined) return undefined;
+	const items = text.split(',').map((s) => s.trim());
+	for (const item of items) if (!(SHOW_ITEMS as readonly string[]).includes(item)) usage(`--show "${text}": expected a comma-separated list of ${SHOW_ITEMS.join(', ')}`);
+	return items as ShowItem[];
 }
 
 function main(): number {
@@ -98,6 +111,8 @@ function main(): number {
 				json: cli.flags.json,
 				quiet: cli.flags.quiet,
 				expect: parseExpect(cli.flags.expect),
+				mitigated: cli.flags.mitigated,
+				show: parseShow(cli.flags.show),
 			},
 			write,
 		);

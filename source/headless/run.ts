@@ -7,6 +7,7 @@ import {formatSummary, summarize, type RunSummary} from '../kernel/summary.js';
 import {formatSeconds, NS_PER_MS} from '../kernel/time.js';
 import type {LoadedScenario} from '../scenario/load.js';
 import {buildKernel} from '../scenario/machine.js';
+import type {DtracePort} from '../kernel/dtrace/port.js';
 
 export interface RunOptions {
 	readonly seed?: number | undefined;
@@ -15,13 +16,19 @@ export interface RunOptions {
 	readonly json?: boolean;
 	readonly quiet?: boolean;
 	readonly expect?: 'lockup' | 'no-lockup' | undefined;
+	readonly mitigated?: boolean;
+	/** What to print after the log: interrupts (default), stats, trace. */
+	readonly show?: readonly ShowItem[];
 }
+
+export const SHOW_ITEMS = ['interrupts', 'stats', 'trace'] as const;
+export type ShowItem = (typeof SHOW_ITEMS)[number];
 
 /** Virtual time run between two flushes of the kernel log to the output. */
 const CHUNK = 50 * NS_PER_MS;
 
 export function runHeadless(loaded: LoadedScenario, opts: RunOptions, write: (text: string) => void): {summary: RunSummary; exitCode: number} {
-	const kernel = buildKernel(loaded, {seed: opts.seed, inputs: opts.inputs});
+	const kernel = buildKernel(loaded, {seed: opts.seed, inputs: opts.inputs, mitigated: opts.mitigated});
 	const until = opts.until ?? loaded.scenario.until;
 	const printLog = !opts.json && !opts.quiet;
 	let cursor = 0;
@@ -41,7 +48,15 @@ export function runHeadless(loaded: LoadedScenario, opts: RunOptions, write: (te
 	if (opts.json) {
 		write(JSON.stringify(summary) + '\n');
 	} else {
-		write(`--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus)}--- summary\n${formatSummary(summary)}\n`);
+		const port = kernel.extension<DtracePort>('dtrace');
+		let out = '';
+		for (const item of opts.show ?? ['interrupts']) {
+			if (item === 'interrupts') out += `--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus)}`;
+			else if (!port) out += `--- /proc/dtrace/${item}: no DTrace driver in this scenario\n`;
+			else if (item === 'stats') out += `--- /proc/dtrace/stats\n${port.stats.render()}`;
+			else out += `--- /proc/dtrace/trace\n${kernel.trace.read().map((l) => l + '\n').join('')}`;
+		}
+		write(`${out}--- summary\n${formatSummary(summary)}\n`);
 	}
 	const exitCode = opts.expect !== undefined && opts.expect !== (summary.outcome === 'lockup' ? 'lockup' : 'no-lockup') ? 1 : 0;
 	return {summary, exitCode};

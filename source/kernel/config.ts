@@ -18,7 +18,9 @@ export type Step =
 	| {readonly op: 'mutex_unlock'; readonly lock: string}
 	| {readonly op: 'smp_call_function'; readonly func: string; readonly wait: boolean}
 	| {readonly op: 'tlb_flush'}
-	| {readonly op: 'call'; readonly fn: string; readonly for: Dur};
+	| {readonly op: 'call'; readonly fn: string; readonly for: Dur}
+	| {readonly op: 'rcu_idle_enter'}
+	| {readonly op: 'rcu_idle_exit'};
 
 export type StepOp = Step['op'];
 
@@ -70,6 +72,8 @@ export interface KernelConfig {
 	readonly timing: Timing;
 	readonly locks: readonly LockConfig[];
 	readonly tasks: readonly TaskConfig[];
+	/** What input `mitigation` flips: an extension option and the value that avoids the lockup. */
+	readonly mitigation?: {readonly describe: string; readonly option: string; readonly value: unknown} | undefined;
 }
 
 export const DEFAULT_TIMING: Timing = {

@@ -37,6 +37,10 @@ export class CrossCall {
 	remaining: number;
 	lastAckCpu = -1;
 	lastAck: number;
+	/** The caller's stack while it waits, innermost first (for dumps). */
+	frames: readonly string[] | undefined;
+	/** Called for each target as it acks. */
+	onAck: ((call: CrossCall, target: number) => void) | undefined;
 	/** Targets not yet acked, as a bitset in 32-bit words (cheaper to make than a typed array). */
 	private readonly bits: number[];
 
@@ -126,6 +130,8 @@ export interface Cpu {
 	resumeHook: (() => void) | undefined;
 	/** Nanoseconds spent in interrupt handlers, for the load figures. */
 	irqNs: number;
+	/** Between rcu_idle_enter() and rcu_idle_exit(): RCU is not watching this CPU. */
+	rcuIdle: boolean;
 	/** Interrupted contexts under a handler that is blocked (spinning, waiting). */
 	readonly irqStack: IrqFrame[];
 	/** Expired hrtimers waiting for the local timer interrupt. */
@@ -180,6 +186,7 @@ export function makeCpu(id: number, random: Random): Cpu {
 		savedIrq: new Map(),
 		resumeHook: undefined,
 		irqNs: 0,
+		rcuIdle: false,
 		irqStack: [],
 		pendingTimers: [],
 		nmi: 0,

@@ -94,6 +94,9 @@ export class Kernel {
 	readonly streams: Record<StreamName, Random>;
 	lockup: Lockup | undefined;
 	panicked: string | undefined;
+	/** Whether the scenario's mitigation is in force. */
+	mitigated = false;
+	private unmitigatedValue: unknown;
 
 	private readonly queue = new EventQueue();
 	private readonly hash = new EventHash();
@@ -159,6 +162,11 @@ export class Kernel {
 	boot(): this {
 		if (this.booted) return this;
 		this.booted = true;
+		const m = this.config.mitigation;
+		if (m) {
+			this.inputs.set('mitigation', {describe: `flip the scenario's mitigation: ${m.describe}`, handle: () => this.toggleMitigation()});
+			this.unmitigatedValue = this.extensions.map((e) => e.option?.(m.option)).find((v) => v !== undefined);
+		}
 		const n = this.config.cpus;
 		// Every CPU's tick is aligned to the same jiffy boundary (Linux's default,
 		// skew_tick=0): one queue entry per jiffy ticks them all, in CPU order.
@@ -195,6 +203,18 @@ export class Kernel {
 		if (this.panicked !== undefined || this.queue.length === 0) return false;
 		this.dispatch();
 		return true;
+	}
+
+	private toggleMitigation(): void {
+		const m = this.config.mitigation!;
+		this.mitigated = !this.mitigated;
+		const value = this.mitigated ? m.value : this.unmitigatedValue;
+		for (const ext of this.extensions) if (ext.setOption?.(m.option, value)) break;
+	}
+
+	/** The current value of an extension option (safe mode, timeouts...). */
+	option(name: string): unknown {
+		return this.extensions.map((e) => e.option?.(name)).find((v) => v !== undefined);
 	}
 
 	/** Applies an input now, stamped with the current virtual time. */
@@ -422,11 +442,12 @@ export class Kernel {
 				this.callFunctionInterrupt(cpu);
 				return true;
 			case V_DTRACE:
-			default:
+			default: {
 				const depth = cpu.irqStack.length;
 				for (const ext of this.extensions) if (ext.vector?.(this, cpu, vector)) return cpu.irqStack.length === depth;
 				cpu.spu++;
 				return true;
+			}
 		}
 	}
 
@@ -541,7 +562,7 @@ export class Kernel {
 			if (rcu.need[cpu.id]) cpu.rcuTicksThisGp++;
 			this.checkCpuStall(cpu, j);
 		}
-		const userOrIdle = interrupted === 'idle' || (interrupted === 'task' && cpu.activity.kind === 'run' && cpu.activity.mode === 'user');
+		const userOrIdle = interrupted === 'idle' || cpu.rcuIdle || (interrupted === 'task' && cpu.activity.kind === 'run' && cpu.activity.mode === 'user');
 		if (userOrIdle) this.quiescentState(cpu);
 		cpu.softirqs++;
 		return true;
@@ -558,10 +579,20 @@ export class Kernel {
 		targets: readonly number[],
 		via: string,
 		func: string,
-		opts: {isTlb?: boolean; vector?: number; onDone?: (now: number) => void; queue?: (target: number, call: CrossCall) => void; extraLatency?: number} = {},
+		opts: {
+			isTlb?: boolean;
+			vector?: number;
+			onDone?: (now: number) => void;
+			queue?: (target: number, call: CrossCall) => void;
+			extraLatency?: number;
+			frames?: readonly string[];
+			onAck?: (call: CrossCall, target: number) => void;
+		} = {},
 	): CrossCall {
 		const vector = opts.vector ?? V_CAL;
 		const call = new CrossCall(this.nextCallId++, caller.id, via, func, this.now, targets, opts.isTlb ?? false, opts.onDone, vector);
+		call.frames = opts.frames;
+		call.onAck = opts.onAck;
 		const queue = opts.queue ?? ((t: number, c: CrossCall) => this.cpus[t]!.callQueue.push(c));
 		for (const t of targets) queue(t, call);
 		this.sendIpiMany(targets, vector, this.config.timing.ipiLatency + (opts.extraLatency ?? 0));
@@ -598,6 +629,7 @@ export class Kernel {
 		if (!call.clear(target)) return;
 		call.lastAckCpu = target;
 		call.lastAck = this.now;
+		call.onAck?.(call, target);
 		if (call.remaining === 0) this.finishCall(call);
 	}
 
@@ -665,7 +697,6 @@ export class Kernel {
 		const hook = cpu.resumeHook;
 		if (hook) {
 			cpu.resumeHook = undefined;
-			if (a.kind === 'xcall-wait') cpu.preempt--;
 			hook();
 			return;
 		}
@@ -833,6 +864,16 @@ export class Kernel {
 				return this.smpCallFunction(cpu, task, step.func, step.wait);
 			case 'tlb_flush':
 				return this.flushTlbOthers(cpu, task);
+			case 'rcu_idle_enter':
+				// An extended quiescent state: RCU stops watching this CPU.
+				cpu.rcuIdle = true;
+				this.quiescentState(cpu);
+				task.pc++;
+				return true;
+			case 'rcu_idle_exit':
+				cpu.rcuIdle = false;
+				task.pc++;
+				return true;
 		}
 	}
 
@@ -1163,7 +1204,14 @@ export class Kernel {
 
 	private onDetect(): void {
 		this.queue.push(this.now + this.jiffyNs, EV_DETECT, 0);
-		if (this.lockup) return;
+		if (this.lockup) {
+			// Keep the first detection time, but let the report grow as more CPUs get stuck behind it.
+			if (this.jiffies % 100 !== 0) return;
+			const {edges, stuck} = this.waitFor();
+			const now = findLockup(edges, stuck);
+			if (now) this.lockup = {...now, at: Math.min(now.at, this.lockup.at)};
+			return;
+		}
 		let blocked = false;
 		for (const c of this.cpus) {
 			const k = c.activity.kind;
@@ -1197,6 +1245,7 @@ export class Kernel {
 			case 'spin':
 				return [cpu.savedIrq.has(a.lock) ? '_raw_spin_lock_irqsave' : '_raw_spin_lock', ...base];
 			case 'xcall-wait':
+				if (a.call.frames) return [...a.call.frames, ...base];
 				if (a.call.via === 'smp_call_function') return ['smp_call_function_many', 'smp_call_function', a.call.func, ...base];
 				if (a.call.via === 'flush_tlb_others') return ['smp_call_function_many', 'native_flush_tlb_others', 'flush_tlb_mm_range', 'SyS_munmap', ...base];
 				return [a.call.via, ...base];
@@ -1236,5 +1285,9 @@ export class Kernel {
 
 	get extensionList(): readonly KernelExtension[] {
 		return this.extensions;
+	}
+
+	extension<T extends KernelExtension>(name: string): T | undefined {
+		return this.extensions.find((e) => e.name === name) as T | undefined;
 	}
 }

@@ -232,3 +232,44 @@ export function nmiBacktraceHeader(): string {
 export function nmiBacktraceFor(cpu: number): string {
 	return `NMI backtrace for cpu ${cpu}`;
 }
+
+// --- lockdep: suspicious RCU usage ------------------------------------------------------
+
+export interface SuspiciousRcu {
+	readonly file: string;
+	readonly line: number;
+	readonly what: string;
+	/** RCU is not watching because the CPU is idle (adds the idle line). */
+	readonly idle: boolean;
+	readonly release: string;
+	readonly tainted: string;
+	/** `comm/pid` for the held-locks line. */
+	readonly holder: string;
+}
+
+/**
+ * lockdep_rcu_suspicious(): 3.x prints the bracketed header and 31-character rules; modern
+ * kernels a 29-character rule and "WARNING: suspicious RCU usage". debug_locks reads 0
+ * because the splat turns lock debugging off before it prints.
+ */
+export function suspiciousRcu(formats: '3.x' | 'modern', s: SuspiciousRcu): Line[] {
+	const w = (text: string): Line => ({level: 'warn', text});
+	const head =
+		formats === '3.x'
+			? [w(''), w('==============================='), w('[ INFO: suspicious RCU usage. ]'), w(`${s.release} #1 ${s.tainted}`), w('-------------------------------')]
+			: [w(''), w('============================='), w('WARNING: suspicious RCU usage'), w(`${s.release} #1 ${s.tainted}`), w('-----------------------------')];
+	return [
+		...head,
+		w(`${s.file}:${s.line} ${s.what}!`),
+		w(''),
+		w('other info that might help us debug this:'),
+		w(''),
+		w(''),
+		...(s.idle ? [w('RCU used illegally from idle CPU!')] : []),
+		w('rcu_scheduler_active = 1, debug_locks = 0'),
+		w('RCU used illegally from extended quiescent state!'),
+		w(`no locks held by ${s.holder}.`),
+		w(''),
+		w('stack backtrace:'),
+	];
+}

@@ -1,4 +1,5 @@
 // The outcome of a run, as the headless front prints it and scripts compare it.
+import type {DtracePort} from './dtrace/port.js';
 import type {Kernel, Warnings} from './kernel.js';
 import {formatSeconds} from './time.js';
 
@@ -14,6 +15,31 @@ export interface RunSummary {
 	readonly events: number;
 	readonly eventLogHash: string;
 	readonly inputs: readonly {readonly at: number; readonly action: string; readonly arg?: string | undefined}[];
+	readonly mitigated: boolean;
+	readonly dtrace: DtraceSummary | undefined;
+}
+
+export interface DtraceSummary {
+	readonly safeMode: boolean;
+	readonly consumer: {readonly pid: number; readonly state: string} | undefined;
+	readonly probesFired: number;
+	readonly suppressed: number;
+	readonly xcalls: number;
+	readonly teardown: {readonly probes: number; readonly left: number; readonly syncs: number; readonly xcalls: number; readonly seconds: number | undefined} | undefined;
+}
+
+function dtraceSummary(k: Kernel): DtraceSummary | undefined {
+	const p = k.extension<DtracePort>('dtrace');
+	if (!p) return undefined;
+	const t = p.teardown;
+	return {
+		safeMode: p.options.safeMode,
+		consumer: p.consumer ? {pid: p.consumer.pid, state: p.consumer.state} : undefined,
+		probesFired: p.stats.get('probes'),
+		suppressed: p.stats.get('probe_safe'),
+		xcalls: p.stats.get('xcall1'),
+		teardown: t ? {probes: t.total, left: t.left, syncs: t.syncs, xcalls: t.xcalls, seconds: t.doneAt === undefined ? undefined : (t.doneAt - t.startedAt) / 1e9} : undefined,
+	};
 }
 
 export function summarize(k: Kernel): RunSummary {
@@ -30,6 +56,8 @@ export function summarize(k: Kernel): RunSummary {
 		events: k.events,
 		eventLogHash: k.eventHash,
 		inputs: k.applied.map((i) => ({at: i.at, action: i.action, ...(i.arg === undefined ? {} : {arg: i.arg})})),
+		mitigated: k.mitigated,
+		dtrace: dtraceSummary(k),
 	};
 }
 
@@ -44,6 +72,16 @@ export function formatSummary(s: RunSummary): string {
 		lines.push(`outcome        PANIC: ${s.panic}`);
 	} else {
 		lines.push('outcome        no lockup');
+	}
+	const d = s.dtrace;
+	if (d) {
+		const consumer = d.consumer ? `dtrace pid ${d.consumer.pid} ${d.consumer.state}` : 'no consumer';
+		lines.push(`dtrace         ${consumer}; safe mode ${d.safeMode ? 'on' : 'off'}; ${d.probesFired} probe hits, ${d.suppressed} suppressed by safe mode; ${d.xcalls} xcalls${s.mitigated ? '; mitigation on' : ''}`);
+		const t = d.teardown;
+		if (t) {
+			const state = t.seconds === undefined ? `${t.left} of ${t.probes} probes left` : `done in ${t.seconds.toFixed(3)}s`;
+			lines.push(`teardown       ${t.probes} probes, ${t.syncs} syncs, ${t.xcalls} cross-calls, ${state}`);
+		}
 	}
 	lines.push(`warnings       rcu stall ${w.rcuStall}, soft lockup ${w.softLockup}, hard lockup ${w.hardLockup}, WARN ${w.warn}, BUG ${w.bug}`);
 	lines.push(`virtual time   ${s.virtualTime} (${s.events} events)`);

@@ -80,6 +80,7 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		timing: s.timing,
 		locks: s.locks,
 		tasks: s.tasks,
+		mitigation: s.mitigation,
 	};
 }
 

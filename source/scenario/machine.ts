@@ -1,6 +1,9 @@
 // Builds a booted kernel for a scenario: the config, the subsystems it plugs in, and the
 // scenario's own timeline plus any extra stamped inputs.
 import {Kernel, type Input} from '../kernel/kernel.js';
+import {DtracePort} from '../kernel/dtrace/port.js';
+import type {DtraceConfig} from '../kernel/dtrace/config.js';
+import type {Scenario} from './schema.js';
 import {jsonPath, InputError, toKernelConfig, displayPath, type LoadedScenario} from './load.js';
 
 export interface MachineOptions {
@@ -8,12 +11,46 @@ export interface MachineOptions {
 	readonly inputs?: readonly Input[];
 	/** Leave the scenario's own timeline out (a replayed session carries its own inputs). */
 	readonly withoutTimeline?: boolean;
+	/** Start with the scenario's mitigation in force (an input `mitigation` at 0 s). */
+	readonly mitigated?: boolean;
+}
+
+function dtraceConfig(s: Scenario): DtraceConfig | undefined {
+	const d = s.dtrace;
+	if (!d) return undefined;
+	return {
+		consumer: d.consumer,
+		provider: d.provider,
+		probes: d.probes,
+		traceAll: d.traceAll,
+		sites: d.sites,
+		syncsPerProbe: d.syncsPerProbe,
+		switchRate: d.switchRate,
+		bufSize: d.bufSize,
+		recordSize: d.recordSize,
+		actionRecurses: d.actionRecurses,
+		options: {
+			safeMode: d.safeMode,
+			xcall: d.xcall,
+			fastSync: d.fastSync,
+			timeouts: d.timeouts,
+			printf: d.printf,
+			rcuWatchingGuard: d.rcuWatchingGuard,
+			inTracingFlag: d.inTracingFlag,
+		},
+	};
 }
 
 export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): Kernel {
 	const s = loaded.scenario;
 	const kernel = new Kernel(toKernelConfig(s), opts.seed ?? s.seed);
+	const dtrace = dtraceConfig(s);
+	if (dtrace) kernel.use(new DtracePort(dtrace));
 	kernel.boot();
+	if (opts.mitigated) {
+		if (!kernel.actions().has('mitigation')) throw new InputError(`--mitigated: ${displayPath(loaded.file)} declares no mitigation`);
+		kernel.schedule({at: 0, action: 'mitigation'});
+	}
 	const known = [...kernel.actions().keys()];
 	const check = (input: Input, where: string): void => {
 		if (kernel.actions().has(input.action)) return;

@@ -2,6 +2,7 @@
 import {z} from 'zod';
 import {DEFAULT_THRESHOLDS, DEFAULT_TIMING} from '../kernel/config.js';
 import {DURATION_HINT, parseDuration} from './duration.js';
+import {DEFAULT_DTRACE_OPTIONS} from '../kernel/dtrace/config.js';
 
 const duration = z.string().transform((text, ctx) => {
 	const ns = parseDuration(text);
@@ -31,7 +32,47 @@ const step = z.discriminatedUnion('op', [
 	z.strictObject({op: z.literal('smp_call_function'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	z.strictObject({op: z.literal('tlb_flush')}),
 	z.strictObject({op: z.literal('call'), fn: z.string().min(1), for: durationSpec.default({min: 2_000, max: 2_000})}),
+	z.strictObject({op: z.literal('rcu_idle_enter')}),
+	z.strictObject({op: z.literal('rcu_idle_exit')}),
 ]);
+
+const dtraceOptionsShape = {
+	safeMode: z.boolean().default(DEFAULT_DTRACE_OPTIONS.safeMode),
+	xcall: z.enum(['dtrace_xcall', 'smp_call_function']).default(DEFAULT_DTRACE_OPTIONS.xcall),
+	fastSync: z.boolean().default(DEFAULT_DTRACE_OPTIONS.fastSync),
+	timeouts: z.enum(['hrtimer', 'workqueue']).default(DEFAULT_DTRACE_OPTIONS.timeouts),
+	printf: z.enum(['dtrace_printf', 'printk']).default(DEFAULT_DTRACE_OPTIONS.printf),
+	rcuWatchingGuard: z.boolean().default(DEFAULT_DTRACE_OPTIONS.rcuWatchingGuard),
+	inTracingFlag: z.boolean().default(DEFAULT_DTRACE_OPTIONS.inTracingFlag),
+};
+
+/** Options a mitigation may flip, with the values each accepts. */
+export const MITIGATION_OPTIONS: Record<string, readonly unknown[]> = {
+	safeMode: [true, false],
+	xcall: ['dtrace_xcall', 'smp_call_function'],
+	fastSync: [true, false],
+	timeouts: ['hrtimer', 'workqueue'],
+	printf: ['dtrace_printf', 'printk'],
+	rcuWatchingGuard: [true, false],
+	inTracingFlag: [true, false],
+	rendezvousGeneration: [true, false],
+};
+
+const dtrace = z.strictObject({
+	consumer: z.strictObject({pid: z.number().int().min(2).max(4194304).default(4711), cpu: z.number().int().min(0).default(0), startAt: duration.default(0)}).optional(),
+	provider: z.enum(['fbt', 'pid']).default('fbt'),
+	probes: z.number().int().min(0).max(1_000_000).default(1000),
+	traceAll: z.boolean().default(false),
+	sites: z
+		.array(z.strictObject({fn: z.string().min(1), action: z.enum(['trace', 'xcall', 'printf', 'rcu']).default('trace'), rcuIdle: z.boolean().default(false)}))
+		.default([]),
+	syncsPerProbe: z.number().int().min(1).max(10).default(3),
+	switchRate: duration.default(1_000_000_000),
+	bufSize: z.number().int().min(4096).default(4 * 1024 * 1024),
+	recordSize: z.number().int().min(8).default(64),
+	actionRecurses: z.boolean().default(false),
+	...dtraceOptionsShape,
+});
 
 const task = z.strictObject({
 	cpu: z.number().int().min(0),
@@ -86,6 +127,14 @@ export const scenarioSchema = z
 		locks: z.array(z.strictObject({name: lockName, kind: z.enum(['spinlock', 'mutex'])})).default([]),
 		tasks: z.array(task).default([]),
 		timeline: z.array(timelineEntry).default([]),
+		dtrace: dtrace.optional(),
+		mitigation: z
+			.strictObject({
+				describe: z.string().min(1),
+				option: z.enum(Object.keys(MITIGATION_OPTIONS) as [string, ...string[]]),
+				value: z.union([z.boolean(), z.string()]),
+			})
+			.optional(),
 		expect: z
 			.strictObject({
 				lockup: z.boolean(),
@@ -113,6 +162,16 @@ export const scenarioSchema = z
 				else if (have !== want) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `"${st.lock}" is a ${have}, but ${st.op} needs a ${want}`});
 			});
 		});
+		if (s.dtrace?.consumer && s.dtrace.consumer.cpu >= s.cpus) {
+			ctx.addIssue({code: 'custom', path: ['dtrace', 'consumer', 'cpu'], message: `expected a CPU below ${s.cpus}, got ${s.dtrace.consumer.cpu}`});
+		}
+		if (s.mitigation && !MITIGATION_OPTIONS[s.mitigation.option]!.includes(s.mitigation.value)) {
+			const allowed = MITIGATION_OPTIONS[s.mitigation.option]!.map((v) => JSON.stringify(v)).join(', ');
+			ctx.addIssue({code: 'custom', path: ['mitigation', 'value'], message: `expected one of ${allowed} for ${s.mitigation.option}, got ${JSON.stringify(s.mitigation.value)}`});
+		}
+		if (s.mitigation && s.mitigation.option !== 'rendezvousGeneration' && !s.dtrace) {
+			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: `"${s.mitigation.option}" is a DTrace option, but the scenario has no $.dtrace`});
+		}
 		s.expect?.cpus?.forEach((c, i) => {
 			if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['expect', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
 		});
