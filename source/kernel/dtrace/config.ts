@@ -60,8 +60,8 @@ export const DEFAULT_DTRACE_OPTIONS: DtraceOptions = {
 
 /** Costs of the port's own work, in ns. */
 export const PORT_TIMING = {
-	/** dtrace_int_ipi: entry, xcall_slave2, the function, the EOI write. */
-	ipiHandler: 1_500,
+	/** dtrace_int_ipi beyond the machine's interrupt cost: xcall_slave2, the function, the EOI write. */
+	ipiHandler: 300,
 	/** Enabling one probe (patching its int3). */
 	enablePerProbe: 1_000,
 	/** dtrace_ecb_destroy and friends, per dtrace_sync in the teardown loop. */

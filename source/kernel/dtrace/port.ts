@@ -433,7 +433,8 @@ export class DtracePort implements KernelExtension {
 	vector(k: Kernel, cpu: Cpu, vector: number): boolean {
 		if (vector !== V_DTRACE) return false;
 		this.stats.inc('ipi1');
-		k.charge(cpu, PORT_TIMING.ipiHandler);
+		// An IPI costs what the machine's cross-call handler costs, plus xcall_slave2's work.
+		k.charge(cpu, k.config.timing.callHandler + PORT_TIMING.ipiHandler);
 		this.serviceMailbox(cpu);
 		return true;
 	}
