@@ -102,3 +102,98 @@ test('every scenario is deterministic: same seed, same hash; another seed, anoth
 		assert.notEqual(hash(), hash(99), name);
 	}
 });
+
+test('printk-recursion: a printk from the NMI probe hangs CPU1 on the logbuf_lock it holds, then the whole machine', () => {
+	const {k, find} = run('printk-recursion', 20 * S);
+	assert.ok(k.lockup);
+	assert.equal(k.lockup.kind, 'stuck');
+	assert.ok(k.lockup.explanation.includes('CPU1 (NMI: probe fbt::perf_event_nmi_handler:entry calls printk) spins on logbuf_lock, which CPU1 itself holds in printk from kworker/1:1 (pid 61)'));
+	assert.deepEqual(k.lockup.cpus, [0, 1, 2, 3], 'every other CPU hangs in its next NMI printk');
+	assert.ok(k.cpus.every((c) => c.ctx === 'nmi'));
+	// Nothing reaches the log once the lock can never be released: the machine goes silent.
+	const last = k.log.since(0).records.at(-1)!;
+	assert.ok(last.ns <= k.lockup.at);
+	assert.ok(find(/stall|soft lockup|hard LOCKUP/).length === 0);
+	assert.ok(k.lostMessages > 0 || k.warnings.rcuStall === 0);
+});
+
+test('printk-recursion with dtrace_printf: the NMI probe writes the ring, nothing hangs', () => {
+	const {k} = run('printk-recursion', 20 * S, true);
+	assert.equal(k.lockup, undefined);
+	const nmiLines = k.trace.read().filter((l) => /^\d+\.\d{9} #\d \d+-fbt::perf_event_nmi_handler:entry fired on cpu \d$/.test(l));
+	assert.ok(nmiLines.length > 500, `${nmiLines.length} ring lines, written with interrupts off ('-')`);
+	assert.equal(k.trace.byteCount, 64 * 1024, 'the ring wrapped and kept its last 64 KiB');
+});
+
+test('rcu-idle-probe: the modern suspicious RCU usage splat, once; the guard avoids it', () => {
+	const {k, records, port} = run('rcu-idle-probe', 10 * S);
+	const texts = records.map((r) => r.text);
+	const at = texts.indexOf('WARNING: suspicious RCU usage');
+	assert.ok(at > 0);
+	assert.deepEqual(texts.slice(at - 1, at + 14), [
+		'=============================',
+		'WARNING: suspicious RCU usage',
+		'5.6.0-rc4 #1 Tainted: P           O     ',
+		'-----------------------------',
+		'driver/dtrace.c:1387 suspicious rcu_dereference_check() usage!',
+		'',
+		'other info that might help us debug this:',
+		'',
+		'',
+		'RCU used illegally from idle CPU!',
+		'rcu_scheduler_active = 1, debug_locks = 0',
+		'RCU used illegally from extended quiescent state!',
+		'no locks held by swapper/1/0.',
+		'',
+		'stack backtrace:',
+	]);
+	assert.equal(texts.filter((t) => t === 'WARNING: suspicious RCU usage').length, 1, 'lockdep prints it once');
+	assert.ok(port!.rcuSplats > 1);
+	assert.ok(port!.inTracingStops > 1000, 'the in-tracing flag stopped the tracer probing itself');
+	assert.equal(port!.stats.get('probe_recursion'), 0);
+	assert.equal(k.lockup, undefined);
+	const guarded = run('rcu-idle-probe', 10 * S, true);
+	assert.equal(guarded.records.length, 0);
+	assert.ok(guarded.port!.rcuGuarded > 1000);
+});
+
+test('without the in-tracing flag the port\'s per-CPU level catches the recursion and says so in the ring', () => {
+	const loaded = loadScenario('rcu-idle-probe');
+	const k = buildKernel({...loaded, scenario: {...loaded.scenario, dtrace: {...loaded.scenario.dtrace!, inTracingFlag: false}}});
+	k.advance(2 * S);
+	const p = k.extension<DtracePort>('dtrace')!;
+	assert.ok(p.stats.get('probe_recursion') > 100);
+	const lines = k.trace.read().filter((l) => l.includes('dtrace_probe: re-entrancy'));
+	assert.equal(lines.length, 9, 'the first nine only');
+	assert.match(lines[0]!, /^\d+\.\d{9} #\d \d+[:-]dtrace_probe: re-entrancy: old=\d+ this=\d+ \[#1\]$/);
+});
+
+test('rendezvous-race: a straggler misses the exit count, spins for ever, its next IPI stays pending', () => {
+	const {k} = run('rendezvous-race', 10 * S);
+	assert.ok(k.lockup);
+	assert.equal(k.lockup.kind, 'stuck');
+	assert.deepEqual(k.lockup.cpus, [0, 1, 2]);
+	assert.match(k.lockup.explanation, /CPU\d spins for ever on the exit barrier of rendezvous #(\d+): its vCPU was preempted before it saw smp_rv_waiters\[2\] reach 3, and rendezvous #\d+ reset the counter to 0/);
+	const straggler = k.cpus[Number(/CPU(\d) spins for ever/.exec(k.lockup.explanation)![1])]!;
+	assert.equal(straggler.isr & (1 << 3), 1 << 3, 'the rendezvous vector is still in service');
+	assert.equal(straggler.irr & (1 << 3), 1 << 3, 'and the next one is pending behind it');
+	assert.equal(k.log.since(0).records.length, 0, 'FreeBSD 8 prints nothing');
+});
+
+test('rendezvous-race with the generation count: thousands of rendezvous, no hang', () => {
+	const {k} = run('rendezvous-race', 10 * S, true);
+	assert.equal(k.lockup, undefined);
+	const r = k.extensionList.find((e) => e.name === 'rendezvous') as unknown as {completed: number};
+	assert.ok(r.completed > 10_000, `${r.completed} completed`);
+});
+
+test('input mitigation flips the scenario\'s option and back', () => {
+	const k = buildKernel(loadScenario('kill9-timeout'));
+	k.advance(1 * MS);
+	assert.equal(k.option('timeouts'), 'hrtimer');
+	k.apply('mitigation');
+	assert.equal(k.option('timeouts'), 'workqueue');
+	assert.equal(k.mitigated, true);
+	k.apply('mitigation');
+	assert.equal(k.option('timeouts'), 'hrtimer');
+});

@@ -20,7 +20,9 @@ export type Step =
 	| {readonly op: 'tlb_flush'}
 	| {readonly op: 'call'; readonly fn: string; readonly for: Dur}
 	| {readonly op: 'rcu_idle_enter'}
-	| {readonly op: 'rcu_idle_exit'};
+	| {readonly op: 'rcu_idle_exit'}
+	/** Stores a message in the kernel log (the printk step expands to lock, log, console write, unlock). */
+	| {readonly op: 'log'; readonly text: string};
 
 export type StepOp = Step['op'];
 
@@ -72,6 +74,10 @@ export interface KernelConfig {
 	readonly timing: Timing;
 	readonly locks: readonly LockConfig[];
 	readonly tasks: readonly TaskConfig[];
+	/** Linux's stall detectors (RCU stall, soft and hard lockup). FreeBSD 8 has none. */
+	readonly watchdogs: boolean;
+	/** perf sampling NMIs per second on every CPU (0: only the NMI watchdog). */
+	readonly perfNmiHz: number;
 	/** What input `mitigation` flips: an extension option and the value that avoids the lockup. */
 	readonly mitigation?: {readonly describe: string; readonly option: string; readonly value: unknown} | undefined;
 }

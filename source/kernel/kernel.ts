@@ -28,8 +28,14 @@ const EV_DETECT = 9;
 const EV_CALLBACK = 10;
 const EV_IPI_MANY = 11;
 const EV_HRTIMER = 12;
+const EV_PERF_NMI = 13;
 
 const LOC_BIT = bit(V_LOC);
+
+const IDLE_FRAMES = ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
+
+/** The printk ring's raw spinlock (kernel/printk.c). */
+export const LOGBUF_LOCK = 'logbuf_lock';
 
 /** A stamped input: keys, scenario timeline entries and --input flags all become these. */
 export interface Input {
@@ -59,6 +65,8 @@ export interface KernelExtension {
 	 * the CPU over (a probe action that waits); it must then resume the step itself.
 	 */
 	onCall?(kernel: Kernel, cpu: Cpu, task: Task, fn: string, body: number): boolean;
+	/** A perf NMI on `cpu` ran perf_event_nmi_handler (a probe site for the DTrace port). */
+	onNmi?(kernel: Kernel, cpu: Cpu): void;
 	/** Whether `target` can run a cross-call on `vector` right now, when the kernel alone would say no. */
 	services?(kernel: Kernel, target: Cpu, vector: number): boolean;
 	/** An IPI reached a CPU that has interrupts off (a polling loop may still see it). */
@@ -173,6 +181,7 @@ export class Kernel {
 		this.tickIndex = 1;
 		this.queue.push(this.tickAt(1), EV_TICK, -1);
 		for (const cpu of this.cpus) {
+			if (!this.config.watchdogs) break;
 			const stagger = Math.floor((cpu.id * this.jiffyNs) / n);
 			this.queue.push(this.samplePeriod + stagger, EV_WD_TIMER, cpu.id);
 			this.queue.push(this.nmiPeriod + stagger + 500_000, EV_WD_NMI, cpu.id);
@@ -182,6 +191,7 @@ export class Kernel {
 			this.queue.push(cfg.startAt, EV_TASK_WAKE, task.cpu, 0, task);
 		}
 		this.queue.push(this.jiffyNs, EV_DETECT, 0);
+		if (this.config.perfNmiHz > 0) this.queue.push(Math.floor(NS_PER_SEC / this.config.perfNmiHz), EV_PERF_NMI, -1);
 		this.rcu.startGp(0);
 		for (const ext of this.extensions) ext.boot?.(this);
 		return this;
@@ -318,18 +328,41 @@ export class Kernel {
 			case EV_HRTIMER:
 				this.onHrtimer(cpuId, q.payload as HrtimerCallback);
 				break;
+			case EV_PERF_NMI:
+				this.onPerfNmi();
+				break;
 		}
 	}
 
 	// --- printk --------------------------------------------------------------------------
 
-	printk(cpu: number, level: LogLevel, text: string): LogRecord {
+	printk(cpu: number, level: LogLevel, text: string): LogRecord | undefined {
+		if (this.logbufWedged(cpu)) return undefined;
 		return this.log.print(this.now, cpu, level, text, true);
 	}
 
 	/** Prints a multi-line message: the first line is its head, the rest its body. */
 	printLines(cpu: number, lines: readonly msg.Line[]): void {
+		if (this.logbufWedged(cpu)) return;
 		lines.forEach((line, i) => this.log.print(this.now, cpu, line.level, line.text, i === 0));
+	}
+
+	/** Messages printk could not store because logbuf_lock is held by a CPU that will never let go. */
+	lostMessages = 0;
+
+	/**
+	 * Whether logbuf_lock is held by a CPU that can never release it. Such a printk would
+	 * spin for ever; the emulator drops the message and counts it instead of hanging the
+	 * handler that printed it.
+	 */
+	private logbufWedged(cpu: number): boolean {
+		const lock = this.locks.get(LOGBUF_LOCK) as Spinlock | undefined;
+		if (!lock || lock.holder < 0) return false;
+		const holder = this.cpus[lock.holder]!;
+		const wedged = holder.activity.kind === 'stuck' || (this.lockup?.cpus.includes(lock.holder) ?? false);
+		if (wedged) this.lostMessages++;
+		void cpu;
+		return wedged;
 	}
 
 	stackContext(cpu: Cpu, irqFrames?: readonly string[], irqKind?: 'NMI' | 'IRQ'): msg.StackContext {
@@ -437,8 +470,13 @@ export class Kernel {
 				this.charge(cpu, this.config.timing.reschedHandler);
 				if (cpu.current === undefined && cpu.runq.length > 0) this.kick(cpu);
 				return true;
+			case V_CALS: {
+				const depth = cpu.irqStack.length;
+				for (const ext of this.extensions) if (ext.vector?.(this, cpu, vector)) return cpu.irqStack.length === depth;
+				this.callFunctionInterrupt(cpu);
+				return true;
+			}
 			case V_CAL:
-			case V_CALS:
 				this.callFunctionInterrupt(cpu);
 				return true;
 			case V_DTRACE:
@@ -518,6 +556,48 @@ export class Kernel {
 		this.deliver(cpu);
 	}
 
+	/**
+	 * raw_spin_lock from NMI context (a printk in an NMI handler). Returns 'taken', or
+	 * 'self' when this CPU already holds it (the NMI interrupted the holder: it can never
+	 * get it), or 'wait' after queueing the CPU as a waiter (the caller blocks the handler).
+	 */
+	spinFromNmi(cpu: Cpu, name: string): 'taken' | 'self' | 'wait' {
+		const lock = this.lock(name, 'spinlock');
+		if (lock.holder === -1) {
+			this.takeSpinlock(lock, cpu);
+			return 'taken';
+		}
+		if (lock.holder === cpu.id) return 'self';
+		lock.contentions++;
+		lock.waiters.push(cpu.id);
+		return 'wait';
+	}
+
+	/** Releases a spinlock taken outside a task step (NMI and interrupt handlers). */
+	releaseSpin(cpu: Cpu, name: string): void {
+		const lock = this.lock(name, 'spinlock');
+		if (lock.holder !== cpu.id) return;
+		cpu.preempt++;
+		this.spinUnlock(cpu, name);
+	}
+
+	private onPerfNmi(): void {
+		this.queue.push(this.now + Math.floor(NS_PER_SEC / this.config.perfNmiHz), EV_PERF_NMI, -1);
+		for (const cpu of this.cpus) {
+			// NMIs do not nest: a CPU still inside one takes no other.
+			if (cpu.ctx === 'nmi') continue;
+			this.hash.add((EV_PERF_NMI << 16) | cpu.id);
+			cpu.nmi++;
+			cpu.pmi++;
+			const prev = cpu.ctx;
+			cpu.ctx = 'nmi';
+			const depth = cpu.irqStack.length;
+			for (const ext of this.extensions) ext.onNmi?.(this, cpu);
+			if (cpu.irqStack.length === depth) cpu.ctx = prev;
+		}
+		this.events += this.cpus.length - 1;
+	}
+
 	/** Interrupt time is charged to the interrupted timed activity, pushing its end out. */
 	charge(cpu: Cpu, ns: number): void {
 		cpu.irqNs += ns;
@@ -558,7 +638,7 @@ export class Kernel {
 		// update_process_times -> rcu_check_callbacks: stall check first, then the QS.
 		const j = this.jiffies;
 		const rcu = this.rcu;
-		if (rcu.inProgress) {
+		if (rcu.inProgress && this.config.watchdogs) {
 			if (rcu.need[cpu.id]) cpu.rcuTicksThisGp++;
 			this.checkCpuStall(cpu, j);
 		}
@@ -874,6 +954,10 @@ export class Kernel {
 				cpu.rcuIdle = false;
 				task.pc++;
 				return true;
+			case 'log':
+				this.printk(cpu.id, 'info', step.text);
+				task.pc++;
+				return true;
 		}
 	}
 
@@ -882,7 +966,7 @@ export class Kernel {
 		this.queue.push(this.now + ns, EV_STEP_DONE, cpu.id, cpu.token);
 	}
 
-	private lock<K extends Lock['kind']>(name: string, kind: K): Extract<Lock, {kind: K}> {
+	lock<K extends Lock['kind']>(name: string, kind: K): Extract<Lock, {kind: K}> {
 		const lock = this.locks.get(name);
 		if (!lock || lock.kind !== kind) throw new KernelError(`no ${kind} named ${name}`);
 		return lock as Extract<Lock, {kind: K}>;
@@ -1129,6 +1213,7 @@ export class Kernel {
 	private onWatchdogNmi(cpuId: number): void {
 		this.queue.push(this.now + this.nmiPeriod, EV_WD_NMI, cpuId);
 		const cpu = this.cpus[cpuId]!;
+		if (cpu.ctx === 'nmi') return; // NMIs are blocked until the running one returns
 		cpu.nmi++;
 		cpu.pmi++;
 		if (cpu.hrtimerIntsSaved !== cpu.hrtimerInts) {
@@ -1167,7 +1252,7 @@ export class Kernel {
 						from: cpuNode(cpu.id),
 						to: cpuNode(lock.holder),
 						since: cpu.since,
-						text: `CPU${cpu.id} spins with IRQs ${cpu.irqsOn ? 'on' : 'off'} on lock ${a.lock} held by CPU${lock.holder}`,
+						text: `CPU${cpu.id} ${cpu.ctx === 'nmi' ? '(NMI) spins' : `spins with IRQs ${cpu.irqsOn ? 'on' : 'off'}`} on lock ${a.lock} held by CPU${lock.holder}`,
 					});
 				}
 			} else if (a.kind === 'xcall-wait') {
@@ -1239,8 +1324,14 @@ export class Kernel {
 		return frames;
 	}
 
+	/** The frames below whatever the current task is doing. */
+	baseFrames(cpu: Cpu): string[] {
+		if (!cpu.current) return [];
+		return cpu.current.pid === 0 ? IDLE_FRAMES.slice(1) : ['system_call_fastpath'];
+	}
+
 	private activityFrames(cpu: Cpu, a: Activity): string[] {
-		const base = cpu.current ? ['system_call_fastpath'] : [];
+		const base = this.baseFrames(cpu);
 		switch (a.kind) {
 			case 'spin':
 				return [cpu.savedIrq.has(a.lock) ? '_raw_spin_lock_irqsave' : '_raw_spin_lock', ...base];
@@ -1256,7 +1347,7 @@ export class Kernel {
 			case 'busy-wait':
 				return [a.fn];
 			case 'idle':
-				return ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
+				return IDLE_FRAMES;
 		}
 	}
 

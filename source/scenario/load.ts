@@ -4,7 +4,8 @@ import {readFileSync, readdirSync, existsSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {z} from 'zod';
-import {DEFAULT_RELEASE, type KernelConfig} from '../kernel/config.js';
+import {DEFAULT_RELEASE, type KernelConfig, type Step} from '../kernel/config.js';
+import {LOGBUF_LOCK} from '../kernel/kernel.js';
 import {scenarioSchema, type Scenario} from './schema.js';
 
 /** A usage-level error about an input file: the CLI prints its message and exits 2. */
@@ -68,7 +69,31 @@ export function parseScenario(text: string, where: string): Scenario {
 	return {...result.data, name};
 }
 
+/** The record copy console_unlock() makes under logbuf_lock (msg_print_text). */
+const LOGBUF_HOLD = {min: 3_000, max: 5_000};
+
+/**
+ * printk as 3.10's vprintk_emit + console_unlock do it: IRQs off, store and copy the record
+ * under logbuf_lock, drop the lock, write the console with IRQs still off, restore.
+ */
+function expandPrintk(steps: Scenario['tasks'][number]['steps']): Step[] {
+	return steps.flatMap((st): Step[] =>
+		st.op === 'printk'
+			? [
+					{op: 'irq_disable'},
+					{op: 'spin_lock', lock: LOGBUF_LOCK, irqsave: false},
+					{op: 'log', text: st.text},
+					{op: 'call', fn: 'msg_print_text', for: LOGBUF_HOLD},
+					{op: 'spin_unlock', lock: LOGBUF_LOCK},
+					{op: 'call', fn: 'serial8250_console_write', for: st.for},
+					{op: 'irq_enable'},
+				]
+			: [st],
+	);
+}
+
 export function toKernelConfig(s: Scenario): KernelConfig {
+	const usesPrintk = s.tasks.some((t) => t.steps.some((st) => st.op === 'printk'));
 	return {
 		name: s.name,
 		cpus: s.cpus,
@@ -78,8 +103,10 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		release: s.release ?? DEFAULT_RELEASE,
 		thresholds: s.thresholds,
 		timing: s.timing,
-		locks: s.locks,
-		tasks: s.tasks,
+		locks: usesPrintk || s.dtrace?.printf === 'printk' || s.mitigation?.option === 'printf' ? [...s.locks, {name: LOGBUF_LOCK, kind: 'spinlock'}] : s.locks,
+		tasks: s.tasks.map((t) => ({...t, steps: expandPrintk(t.steps)})),
+		perfNmiHz: s.perfNmiHz,
+		watchdogs: s.watchdogs,
 		mitigation: s.mitigation,
 	};
 }

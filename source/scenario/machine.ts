@@ -2,6 +2,7 @@
 // scenario's own timeline plus any extra stamped inputs.
 import {Kernel, type Input} from '../kernel/kernel.js';
 import {DtracePort} from '../kernel/dtrace/port.js';
+import {Rendezvous} from '../kernel/freebsd/rendezvous.js';
 import type {DtraceConfig} from '../kernel/dtrace/config.js';
 import type {Scenario} from './schema.js';
 import {jsonPath, InputError, toKernelConfig, displayPath, type LoadedScenario} from './load.js';
@@ -46,6 +47,7 @@ export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): 
 	const kernel = new Kernel(toKernelConfig(s), opts.seed ?? s.seed);
 	const dtrace = dtraceConfig(s);
 	if (dtrace) kernel.use(new DtracePort(dtrace));
+	if (s.rendezvous) kernel.use(new Rendezvous(s.rendezvous));
 	kernel.boot();
 	if (opts.mitigated) {
 		if (!kernel.actions().has('mitigation')) throw new InputError(`--mitigated: ${displayPath(loaded.file)} declares no mitigation`);

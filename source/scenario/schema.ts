@@ -34,6 +34,7 @@ const step = z.discriminatedUnion('op', [
 	z.strictObject({op: z.literal('call'), fn: z.string().min(1), for: durationSpec.default({min: 2_000, max: 2_000})}),
 	z.strictObject({op: z.literal('rcu_idle_enter')}),
 	z.strictObject({op: z.literal('rcu_idle_exit')}),
+	z.strictObject({op: z.literal('printk'), text: z.string().min(1), for: durationSpec.default({min: 100_000, max: 100_000})}),
 ]);
 
 const dtraceOptionsShape = {
@@ -64,7 +65,7 @@ const dtrace = z.strictObject({
 	probes: z.number().int().min(0).max(1_000_000).default(1000),
 	traceAll: z.boolean().default(false),
 	sites: z
-		.array(z.strictObject({fn: z.string().min(1), action: z.enum(['trace', 'xcall', 'printf', 'rcu']).default('trace'), rcuIdle: z.boolean().default(false)}))
+		.array(z.strictObject({fn: z.string().min(1), action: z.enum(['trace', 'xcall', 'printf']).default('trace')}))
 		.default([]),
 	syncsPerProbe: z.number().int().min(1).max(10).default(3),
 	switchRate: duration.default(1_000_000_000),
@@ -77,7 +78,8 @@ const dtrace = z.strictObject({
 const task = z.strictObject({
 	cpu: z.number().int().min(0),
 	comm: z.string().min(1).max(15),
-	pid: z.number().int().min(1).max(4194304),
+	/** 0 only for the idle loop's own work, with comm swapper/N. */
+	pid: z.number().int().min(0).max(4194304),
 	repeat: z.number().int().min(0).default(0),
 	startAt: duration.default(0),
 	steps: z.array(step).min(1),
@@ -104,6 +106,18 @@ export const scenarioSchema = z
 		formats: z.enum(['3.x', 'modern']).default('3.x'),
 		rcuFlavour: z.enum(['rcu_sched', 'rcu_preempt', 'rcu_bh']).default('rcu_sched'),
 		release: z.string().min(1).optional(),
+		perfNmiHz: z.number().int().min(0).max(10_000).default(0),
+		watchdogs: z.boolean().default(true),
+		rendezvous: z
+			.strictObject({
+				initiator: z.number().int().min(0),
+				every: durationSpec,
+				action: durationSpec.default({min: 1_000, max: 3_000}),
+				preemptEvery: durationSpec,
+				preemptFor: durationSpec,
+				generation: z.boolean().default(false),
+			})
+			.optional(),
 		seed: z.number().int().min(0).max(0x7fffffff).default(1),
 		until: duration.default(30_000_000_000),
 		thresholds: z
@@ -152,10 +166,15 @@ export const scenarioSchema = z
 		const pids = new Set<number>();
 		s.tasks.forEach((t, i) => {
 			if (t.cpu >= s.cpus) ctx.addIssue({code: 'custom', path: ['tasks', i, 'cpu'], message: `expected a CPU below ${s.cpus} (the scenario has ${s.cpus} CPUs), got ${t.cpu}`});
-			if (pids.has(t.pid)) ctx.addIssue({code: 'custom', path: ['tasks', i, 'pid'], message: `pid ${t.pid} is used by another task`});
+			if (t.pid === 0 && t.comm !== `swapper/${t.cpu}`) ctx.addIssue({code: 'custom', path: ['tasks', i, 'pid'], message: `pid 0 is the idle task: its comm must be "swapper/${t.cpu}"`});
+			if (t.pid !== 0 && pids.has(t.pid)) ctx.addIssue({code: 'custom', path: ['tasks', i, 'pid'], message: `pid ${t.pid} is used by another task`});
 			pids.add(t.pid);
 			t.steps.forEach((st, j) => {
 				if (!('lock' in st)) return;
+				if (st.lock === 'logbuf_lock') {
+					ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: 'logbuf_lock is the kernel\'s own; use a printk step'});
+					return;
+				}
 				const want = st.op.startsWith('spin') ? 'spinlock' : 'mutex';
 				const have = locks.get(st.lock);
 				if (have === undefined) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `lock "${st.lock}" is not declared in $.locks`});
@@ -168,6 +187,12 @@ export const scenarioSchema = z
 		if (s.mitigation && !MITIGATION_OPTIONS[s.mitigation.option]!.includes(s.mitigation.value)) {
 			const allowed = MITIGATION_OPTIONS[s.mitigation.option]!.map((v) => JSON.stringify(v)).join(', ');
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'value'], message: `expected one of ${allowed} for ${s.mitigation.option}, got ${JSON.stringify(s.mitigation.value)}`});
+		}
+		if (s.rendezvous && s.rendezvous.initiator >= s.cpus) {
+			ctx.addIssue({code: 'custom', path: ['rendezvous', 'initiator'], message: `expected a CPU below ${s.cpus}, got ${s.rendezvous.initiator}`});
+		}
+		if (s.mitigation?.option === 'rendezvousGeneration' && !s.rendezvous) {
+			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"rendezvousGeneration" needs a $.rendezvous section'});
 		}
 		if (s.mitigation && s.mitigation.option !== 'rendezvousGeneration' && !s.dtrace) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: `"${s.mitigation.option}" is a DTrace option, but the scenario has no $.dtrace`});

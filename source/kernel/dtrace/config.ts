@@ -1,15 +1,13 @@
 // The DTrace port's settings as a scenario declares them. The options an input or a
 // scenario's mitigation may flip are the mutable ones in DtraceOptions.
 
-export type ProbeAction = 'trace' | 'xcall' | 'printf' | 'rcu';
+export type ProbeAction = 'trace' | 'xcall' | 'printf';
 
 export interface ProbeSite {
-	/** Kernel function whose entry carries the probe. */
+	/** Kernel function whose entry carries the probe (perf_event_nmi_handler fires in NMI context). */
 	readonly fn: string;
-	/** What the enabling does when it fires (trace: record only; xcall: a cross-call to every CPU). */
+	/** What the enabling does when it fires: record only, cross-call every CPU, or print a line. */
 	readonly action: ProbeAction;
-	/** The site runs in an RCU-idle section (between rcu_idle_enter and rcu_idle_exit). */
-	readonly rcuIdle: boolean;
 }
 
 export interface DtraceOptions {

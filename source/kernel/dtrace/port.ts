@@ -3,7 +3,7 @@
 // kill -9, the driver's spinning mutex, and timeout() as an hrtimer or a workqueue item.
 import {V_CAL, V_DTRACE} from '../apic.js';
 import type {Activity, Cpu, CrossCall, Task} from '../cpu.js';
-import type {Input, Kernel, KernelExtension} from '../kernel.js';
+import {LOGBUF_LOCK, type Input, type Kernel, type KernelExtension} from '../kernel.js';
 import * as msg from '../messages.js';
 import {secNsec} from '../time.js';
 import type {StuckNode, WaitEdge} from '../waitfor.js';
@@ -143,11 +143,55 @@ export class DtracePort implements KernelExtension {
 
 	// --- the port's own printing ---------------------------------------------------------
 
-	/** dtrace_printf (the ring) or, when the scenario says so, the kernel's printk. */
+	/** dtrace_printf (the ring, never blocks) or, when the scenario says so, the kernel's printk. */
 	printf(cpu: Cpu, text: string): void {
 		const {pid} = cpu.current ?? {pid: 0};
-		if (this.options.printf === 'printk') this.k.printk(cpu.id, 'warn', text);
-		else this.k.trace.printf(this.k.now, cpu.id, pid, !cpu.irqsOn || cpu.ctx === 'hardirq' || cpu.ctx === 'nmi', text);
+		if (this.options.printf === 'dtrace_printf') {
+			this.k.trace.printf(this.k.now, cpu.id, pid, !cpu.irqsOn || cpu.ctx === 'hardirq' || cpu.ctx === 'nmi', text);
+		} else if (cpu.ctx === 'nmi') {
+			this.printkFromNmi(cpu, text);
+		} else {
+			this.k.printk(cpu.id, 'warn', text);
+		}
+	}
+
+	/**
+	 * printk in NMI context (3.x): vprintk_emit spins on logbuf_lock. If the NMI interrupted
+	 * this very CPU while it held the lock (console_unlock copying a record), it can never
+	 * get it: the CPU hangs in the NMI.
+	 */
+	private printkFromNmi(cpu: Cpu, text: string): void {
+		const k = this.k;
+		const frames = ['_raw_spin_lock', 'vprintk_emit', 'printk', 'dtrace_probe', 'fbt_invop', 'dtrace_int3_handler', 'do_int3', 'int3', 'perf_event_nmi_handler', 'nmi_handle', 'do_nmi', 'end_repeat_nmi'];
+		const got = k.spinFromNmi(cpu, LOGBUF_LOCK);
+		if (got === 'taken') {
+			k.printk(cpu.id, 'warn', text);
+			k.releaseSpin(cpu, LOGBUF_LOCK);
+			return;
+		}
+		if (got === 'self') {
+			const holder = cpu.current ? `${cpu.current.comm} (pid ${cpu.current.pid})` : 'the idle task';
+			k.blockInHandler(
+				cpu,
+				{kind: 'stuck', fn: '_raw_spin_lock', reason: `(NMI: probe ${this.probeName('perf_event_nmi_handler')} calls printk) spins on logbuf_lock, which CPU${cpu.id} itself holds in printk from ${holder}`},
+				frames,
+				true,
+			);
+			return;
+		}
+		k.blockInHandler(cpu, {kind: 'spin', lock: LOGBUF_LOCK}, frames, true);
+		cpu.resumeHook = () => {
+			k.printk(cpu.id, 'warn', text);
+			k.releaseSpin(cpu, LOGBUF_LOCK);
+			k.returnFromInterrupt(cpu);
+		};
+	}
+
+	/** A perf NMI runs perf_event_nmi_handler: its probe, if enabled, fires in NMI context. */
+	onNmi(k: Kernel, cpu: Cpu): void {
+		if (!this.active) return;
+		const site = this.sites.get('perf_event_nmi_handler') ?? (this.config.traceAll ? {fn: 'perf_event_nmi_handler', action: 'trace' as const} : undefined);
+		if (site) this.fire(k, cpu, site, 0);
 	}
 
 	// --- consumer ------------------------------------------------------------------------
@@ -473,7 +517,7 @@ export class DtracePort implements KernelExtension {
 	/** A `call` step enters `fn`: fire its probe if one is enabled there. */
 	onCall(k: Kernel, cpu: Cpu, _task: Task, fn: string, body: number): boolean {
 		if (!this.active) return false;
-		const site = this.sites.get(fn) ?? (this.config.traceAll ? {fn, action: 'trace' as const, rcuIdle: false} : undefined);
+		const site = this.sites.get(fn) ?? (this.config.traceAll ? {fn, action: 'trace' as const} : undefined);
 		if (!site) return false;
 		return this.fire(k, cpu, site, body);
 	}
@@ -505,7 +549,7 @@ export class DtracePort implements KernelExtension {
 		}
 		if (cpu.rcuIdle) this.rcuUse(cpu, site);
 		if (this.config.actionRecurses) this.selfProbe(cpu, site);
-		if (site.action === 'printf') this.printf(cpu, `probe ${this.probeName(site.fn)} on cpu ${cpu.id}`);
+		if (site.action === 'printf') this.printf(cpu, `${this.probeName(site.fn)} fired on cpu ${cpu.id}`);
 		if (site.action !== 'xcall') return false;
 		// The enabling cross-calls every CPU from probe context, as the seed describes.
 		this.probeLevel[cpu.id]!++;
@@ -576,7 +620,8 @@ export class DtracePort implements KernelExtension {
 			tainted: msg.taintString(k.taint, k.config.formats),
 			holder: `${comm}/${pid}`,
 		});
-		k.printLines(cpu.id, [...lines, ...msg.dumpStack({...k.stackContext(cpu), frames: ['dump_stack', 'lockdep_rcu_suspicious', 'dtrace_probe', 'fbt_invop', 'dtrace_int3_handler', 'do_int3', 'int3', site.fn, ...k.framesOf(cpu)]}).slice(0)]);
+		const frames = ['dump_stack', 'lockdep_rcu_suspicious', 'dtrace_probe', 'fbt_invop', 'dtrace_int3_handler', 'do_int3', 'int3', site.fn, ...k.baseFrames(cpu)];
+		k.printLines(cpu.id, [...lines, ...msg.dumpStack({...k.stackContext(cpu), frames})]);
 		k.warnings.warn++;
 	}
 
