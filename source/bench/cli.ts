@@ -3,7 +3,8 @@
 import {performance} from 'node:perf_hooks';
 import {EventQueue} from '../kernel/queue.js';
 import {buildKernel} from '../scenario/machine.js';
-import {heavy, rcuStall} from './workloads.js';
+import {heavy, rcuStall, teardown} from './workloads.js';
+import type {DtracePort} from '../kernel/dtrace/port.js';
 
 interface Figure {
 	readonly name: string;
@@ -58,6 +59,24 @@ function rcuStallTime(): Figure {
 	};
 }
 
+function teardownTime(cpus: number): Figure {
+	const k = buildKernel(teardown(cpus));
+	k.advance(100 * 1e6);
+	const port = k.extension<DtracePort>('dtrace')!;
+	const start = performance.now();
+	while ((port.teardown?.doneAt === undefined) && k.now < 600 * NS_PER_SEC) k.advance(k.now + NS_PER_SEC / 20);
+	const secs = (performance.now() - start) / 1000;
+	const t = port.teardown!;
+	return {
+		name: `teardown of 40,000 probes, ${cpus} CPUs`,
+		value: secs,
+		unit: 's wall',
+		target: cpus === 64 ? '<= 2 s' : '',
+		ok: cpus === 64 ? secs <= 2 : undefined,
+		note: `${t.syncs} syncs, ${t.xcalls} cross-calls in ${((t.doneAt! - t.startedAt) / NS_PER_SEC).toFixed(3)} s virtual`,
+	} as Figure;
+}
+
 function format(value: number, unit: string): string {
 	if (unit.endsWith('/s')) return value >= 1e6 ? `${(value / 1e6).toFixed(2)} M ${unit}` : `${(value / 1e3).toFixed(1)} k ${unit}`;
 	return `${value.toFixed(3)} ${unit}`;
@@ -66,7 +85,7 @@ function format(value: number, unit: string): string {
 const json = process.argv.includes('--json');
 // Warm the JIT on a short run so the figures describe steady state.
 engine(0.2);
-const figures: Figure[] = [bareHeap(5_000_000), engine(3), rcuStallTime()];
+const figures: Figure[] = [bareHeap(5_000_000), engine(3), rcuStallTime(), teardownTime(4), teardownTime(16), teardownTime(64)];
 if (json) {
 	process.stdout.write(JSON.stringify({node: process.version, figures}) + '\n');
 } else {

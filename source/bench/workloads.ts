@@ -46,3 +46,20 @@ export function rcuStall(cpus = 64): LoadedScenario {
 	}));
 	return loaded('rcu-stall', {description: 'benchmark: RCU stall on 64 CPUs', cpus, hz: 1000, tasks});
 }
+
+/** 40,000 fbt probes torn down after ^C, on a machine of `cpus` CPUs doing light user work. */
+export function teardown(cpus: number): LoadedScenario {
+	const tasks = Array.from({length: cpus - 1}, (_, i) => ({
+		cpu: i + 1,
+		comm: `user/${i + 1}`,
+		pid: 3000 + i,
+		steps: [{op: 'run', for: {min: '1ms', max: '10ms'}}, {op: 'call', fn: 'vfs_read', for: {min: '10us', max: '50us'}}],
+	}));
+	return loaded('teardown', {
+		description: `benchmark: teardown of 40,000 probes on ${cpus} CPUs`,
+		cpus,
+		tasks,
+		dtrace: {consumer: {pid: 4711, cpu: 0, startAt: '0s'}, probes: 40000, traceAll: true, syncsPerProbe: 3},
+		timeline: [{at: '100ms', action: 'ctrl-c'}],
+	});
+}

@@ -58,6 +58,15 @@ interface PendingTimeout {
 }
 
 const SYNC_FUNC = 'dtrace_sync_func';
+
+const XCALL_FRAMES = ['dtrace_xcall2', 'dtrace_xcall1', 'dtrace_xcall'];
+const CLOSE_FRAMES = ['dtrace_state_destroy', 'dtrace_close', 'dtracedrv_release', '__fput', 'do_exit'];
+/** What a waiting dtrace_sync shows in a stack dump, per caller. */
+const SYNC_FRAMES = {
+	dtrace_state_stop: [...XCALL_FRAMES, 'dtrace_sync', 'dtrace_state_stop', 'dtrace_ioctl', 'SyS_ioctl'],
+	dtrace_state_destroy: [...XCALL_FRAMES, 'dtrace_sync', ...CLOSE_FRAMES],
+	dtrace_ecb_destroy: [...XCALL_FRAMES, 'dtrace_sync', 'dtrace_ecb_destroy', ...CLOSE_FRAMES],
+};
 const MUTEX_SPIN_NS = 25;
 const SPINS_PER_SCHEDULE = 2000;
 const SPINS_PER_SLOW_MESSAGE = 500 * 1000 * 1000;
@@ -81,6 +90,10 @@ export class DtracePort implements KernelExtension {
 	private k!: Kernel;
 	private probeLevel!: Int32Array;
 	private mailbox!: CrossCall[][];
+	private mailboxHead!: Int32Array;
+	/** Made once: every cross-call passes them, so they must not be allocated per call. */
+	private readonly enqueue = (target: number, call: CrossCall): void => void this.mailbox[target]!.push(call);
+	private readonly onAck = (call: CrossCall, target: number): void => this.acked(call, target);
 	private buffers!: Float64Array;
 	private drops = 0;
 	/** The function whose probe each CPU is inside, while it is. */
@@ -114,6 +127,7 @@ export class DtracePort implements KernelExtension {
 		const n = k.cpus.length;
 		this.probeLevel = new Int32Array(n);
 		this.mailbox = Array.from({length: n}, () => []);
+		this.mailboxHead = new Int32Array(n);
 		this.buffers = new Float64Array(n);
 		this.stats.set('dtrace_safe', this.options.safeMode ? 1 : 0);
 		k.modules.unshift('dtracedrv(PO)');
@@ -262,7 +276,7 @@ export class DtracePort implements KernelExtension {
 					}
 					while (c.switchCpu < k.cpus.length) {
 						const target = c.switchCpu++;
-						if (this.xcall(cpu, [target], 'dtrace_buffer_switch', ['dtrace_buffer_switch', 'dtrace_ioctl', 'SyS_ioctl'])) return;
+						if (this.xcall(cpu, [target], 'dtrace_buffer_switch', [...XCALL_FRAMES, 'dtrace_buffer_switch', 'dtrace_ioctl', 'SyS_ioctl'])) return;
 					}
 					c.phase = 'sleep';
 					k.startTimed(cpu, {kind: 'run', mode: 'user', fn: undefined, until: 0}, PORT_TIMING.consume);
@@ -402,11 +416,10 @@ export class DtracePort implements KernelExtension {
 	// --- cross-calls ---------------------------------------------------------------------
 
 	/** dtrace_sync(): dtrace_xcall(DTRACE_CPUALL, dtrace_sync_func). */
-	private sync(cpu: Cpu, from: string, local?: (ns: number) => void, pendingLocal = 0): boolean {
+	private sync(cpu: Cpu, from: 'dtrace_state_stop' | 'dtrace_state_destroy' | 'dtrace_ecb_destroy', local?: (ns: number) => void, pendingLocal = 0): boolean {
 		const t = this.teardown;
 		if (t) t.syncs++;
-		const others = this.k.othersOf(cpu);
-		return this.xcall(cpu, others, SYNC_FUNC, ['dtrace_sync', from, 'dtrace_state_destroy', 'dtrace_close', 'dtracedrv_release', '__fput', 'do_exit'], local, pendingLocal);
+		return this.xcall(cpu, this.k.othersOf(cpu), SYNC_FUNC, SYNC_FRAMES[from], local, pendingLocal);
 	}
 
 	/**
@@ -433,7 +446,7 @@ export class DtracePort implements KernelExtension {
 		const s = this.stats;
 		s.inc('xcall1');
 		if (this.shutdown) return undefined;
-		let remote = targets.filter((t) => t !== cpu.id);
+		let remote = targets === this.k.othersOf(cpu) ? targets : targets.filter((t) => t !== cpu.id);
 		if (remote.length === 0) return undefined;
 		if (func === SYNC_FUNC && this.options.fastSync) {
 			const skipped = remote.filter((t) => this.probeLevel[t] === 0);
@@ -446,15 +459,17 @@ export class DtracePort implements KernelExtension {
 		const name = via ?? 'dtrace_xcall';
 		if (this.options.xcall === 'smp_call_function') {
 			// orig_dtrace_xcall: preempt_disable(); smp_call_function(func, arg, TRUE); func(arg);
-			if (!cpu.irqsOn || cpu.ctx !== 'task') k.warnOnce(cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, ['smp_call_function', 'orig_dtrace_xcall', 'dtrace_xcall', ...frames]);
-			return k.crossCall(cpu, remote, `${name} via smp_call_function`, func, {extraLatency, frames: ['smp_call_function_many', 'smp_call_function', 'orig_dtrace_xcall', 'dtrace_xcall', ...frames], onAck: (c, t) => this.acked(c, t)});
+			// The callers' frames start with the new path's dtrace_xcall2/1: swap them for orig_dtrace_xcall.
+			const below = ['orig_dtrace_xcall', ...frames.slice(frames[0] === XCALL_FRAMES[0] ? 2 : 0)];
+			if (!cpu.irqsOn || cpu.ctx !== 'task') k.warnOnce(cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, ['smp_call_function', ...below]);
+			return k.crossCall(cpu, remote, `${name} via smp_call_function`, func, {extraLatency, frames: ['smp_call_function_many', 'smp_call_function', ...below], onAck: this.onAck});
 		}
 		return k.crossCall(cpu, remote, name, func, {
 			vector: V_DTRACE,
 			extraLatency: extraLatency + (this.teardown?.stage === 'probes' ? PORT_TIMING.perSync : 0),
-			queue: (t, c) => this.mailbox[t]!.push(c),
-			frames: ['dtrace_xcall2', 'dtrace_xcall1', 'dtrace_xcall', ...frames],
-			onAck: (c, t) => this.acked(c, t),
+			queue: this.enqueue,
+			frames,
+			onAck: this.onAck,
 		});
 	}
 
@@ -486,11 +501,20 @@ export class DtracePort implements KernelExtension {
 	/** xcall_slave2(): run every request waiting in this CPU's mailbox and ack it. */
 	private serviceMailbox(cpu: Cpu): void {
 		const box = this.mailbox[cpu.id]!;
-		if (box.length === 0) return;
-		const calls = box.splice(0, box.length);
-		for (const call of calls) {
+		const n = box.length;
+		let i = this.mailboxHead[cpu.id]!;
+		if (i === n) return;
+		// Acks never queue work synchronously, so the mailbox does not grow under us.
+		for (; i < n; i++) {
+			const call = box[i]!;
+			box[i] = undefined!;
 			if (call.func === 'dtrace_buffer_switch') this.buffers[cpu.id] = 0;
 			this.k.ack(call, cpu.id);
+		}
+		this.mailboxHead[cpu.id] = n;
+		if (n >= 256) {
+			box.length = 0;
+			this.mailboxHead[cpu.id] = 0;
 		}
 	}
 
@@ -554,7 +578,7 @@ export class DtracePort implements KernelExtension {
 		// The enabling cross-calls every CPU from probe context, as the seed describes.
 		this.probeLevel[cpu.id]!++;
 		this.currentProbe[cpu.id] = site.fn;
-		const frames = ['dtrace_sync', 'dtrace_probe', 'fbt_invop', 'dtrace_int3_handler', 'do_int3', 'int3', site.fn];
+		const frames = [...XCALL_FRAMES, 'dtrace_sync', 'dtrace_probe', 'fbt_invop', 'dtrace_int3_handler', 'do_int3', 'int3', site.fn];
 		const call = this.startXcall(cpu, k.othersOf(cpu), SYNC_FUNC, frames, 0, `dtrace_xcall from probe ${this.probeName(site.fn)}`);
 		if (!call) {
 			this.probeLevel[cpu.id]!--;
@@ -801,7 +825,7 @@ export class DtracePort implements KernelExtension {
 	private cyclicClean(cpu: Cpu): boolean {
 		this.stats.inc('timer1');
 		const frames = ['dtrace_sync', 'dtrace_state_clean', 'cyclic_tasklet_func', 'tasklet_action', '__do_softirq', 'irq_exit', 'smp_apic_timer_interrupt'];
-		const call = this.startXcall(cpu, this.k.othersOf(cpu), SYNC_FUNC, frames.slice(1), 0, 'dtrace_xcall from the dtrace_state_clean cyclic');
+		const call = this.startXcall(cpu, this.k.othersOf(cpu), SYNC_FUNC, [...XCALL_FRAMES, ...frames], 0, 'dtrace_xcall from the dtrace_state_clean cyclic');
 		if (!call) return false;
 		this.k.blockInHandler(cpu, {kind: 'xcall-wait', call}, frames.slice(1));
 		cpu.resumeHook = () => this.k.returnFromInterrupt(cpu);
