@@ -197,3 +197,17 @@ test('input mitigation flips the scenario\'s option and back', () => {
 	k.apply('mitigation');
 	assert.equal(k.option('timeouts'), 'hrtimer');
 });
+
+test('every scenario meets the outcome its own `expect` declares', () => {
+	for (const name of listScenarioNames()) {
+		const loaded = loadScenario(name);
+		const expect = loaded.scenario.expect;
+		if (!expect) continue;
+		const k = buildKernel(loaded);
+		k.advance(loaded.scenario.until);
+		assert.equal(k.lockup !== undefined, expect.lockup, `${name}: lockup`);
+		if (!k.lockup) continue;
+		for (const c of expect.cpus ?? []) assert.ok(k.lockup.cpus.includes(c), `${name}: CPU${c} in ${k.lockup.cpus}`);
+		if (expect.by !== undefined) assert.ok(k.lockup.at <= expect.by, `${name}: lockup at ${k.lockup.at} after ${expect.by}`);
+	}
+});
