@@ -6,15 +6,25 @@ import {runHeadless, SHOW_ITEMS, type ShowItem} from './headless/run.js';
 import {InputError, listScenarioNames, loadScenario} from './scenario/load.js';
 import {parseInputSpec} from './scenario/inputs.js';
 import {DURATION_HINT, parseDuration} from './scenario/duration.js';
+import {buildKernel} from './scenario/machine.js';
+import {runMonitor} from './ui/monitor.js';
+import {colorWanted} from './ui/theme.js';
+import {SPEEDS} from './ui/ui-state.js';
 
 const cli = meow(
 	`
   Usage
-    $ xcalltop [SCENARIO]               open the monitor (default scenario: demo)
+    $ xcalltop [SCENARIO] [options]     open the monitor (default scenario: demo)
     $ xcalltop run SCENARIO [options]   run headless, as fast as the machine allows
     $ xcalltop list                     list the scenarios
 
   SCENARIO is a name from scenarios/ (see 'xcalltop list') or a path to a .json file.
+
+  Options for the monitor
+    --speed X             start at this speed: 0.1 ... 100, or max (default 1)
+    --paused              start paused (space resumes, . steps)
+    --no-color            no colour (NO_COLOR=1 does the same)
+    --seed N, --mitigated as for run; press ? inside for the keys
 
   Options for run
     --until DURATION      stop at this virtual time (default: the scenario's own)
@@ -45,6 +55,9 @@ const cli = meow(
 			expect: {type: 'string'},
 			mitigated: {type: 'boolean', default: false},
 			show: {type: 'string'},
+			speed: {type: 'string'},
+			paused: {type: 'boolean', default: false},
+			color: {type: 'boolean', default: true},
 		},
 	},
 );
@@ -73,9 +86,10 @@ function parseExpect(text: string | undefined): 'lockup' | 'no-lockup' | undefin
 }
 
 function checkFlags(): void {
-	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'help', 'version']);
+	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'color', 'help', 'version']);
 	for (const name of Object.keys(cli.unnormalizedFlags)) {
 		const dashed = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+		if (name === 'noColor') continue;
 		if (!known.has(name) && !known.has(dashed)) usage(`unknown option --${dashed}; see xcalltop --help`);
 	}
 }
@@ -87,7 +101,14 @@ function parseShow(text: string | undefined): ShowItem[] | undefined {
 	return items as ShowItem[];
 }
 
-function main(): number {
+function parseSpeed(text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	const index = SPEEDS.findIndex((s) => (text === 'max' ? s === Number.POSITIVE_INFINITY : s === Number(text.replace(/^x/, ''))));
+	if (index < 0) usage(`--speed "${text}": expected one of ${SPEEDS.map((s) => (s === Number.POSITIVE_INFINITY ? 'max' : String(s))).join(', ')}`);
+	return index;
+}
+
+async function main(): Promise<number> {
 	checkFlags();
 	const [command, ...rest] = cli.input;
 	const write = (text: string): void => void process.stdout.write(text);
@@ -119,9 +140,10 @@ function main(): number {
 		return exitCode;
 	}
 	if (rest.length > 0) usage(`unexpected argument "${rest[0]}"; see xcalltop --help`);
-	// The live monitor is not built yet: run the scenario headless meanwhile.
 	const loaded = loadScenario(command ?? 'demo');
-	return runHeadless(loaded, {seed: parseSeed(cli.flags.seed), until: parseUntil(cli.flags.until)}, write).exitCode;
+	const speedIndex = parseSpeed(cli.flags.speed);
+	const kernel = buildKernel(loaded, {seed: parseSeed(cli.flags.seed), mitigated: cli.flags.mitigated});
+	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color)}, paused: cli.flags.paused, speedIndex});
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -130,7 +152,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 try {
-	process.exitCode = main();
+	process.exitCode = await main();
 } catch (error) {
 	if (error instanceof InputError) {
 		process.stderr.write(`xcalltop: ${error.message}\n`);

@@ -79,6 +79,13 @@ test('usage errors: one line on stderr, exit 2, no stack trace', () => {
 	}
 });
 
+test('the monitor without a terminal points to xcalltop run and exits 2', () => {
+	const r = runCli(['demo']);
+	assert.equal(r.status, 2);
+	assert.equal(r.stderr, 'xcalltop: the monitor needs a terminal; for scripts and pipes use: xcalltop run demo\n');
+	assert.equal(runCli(['demo', '--speed', '7']).stderr, 'xcalltop: --speed "7": expected one of 0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, max\n');
+});
+
 test('a bad scenario file is reported with its path and the JSON path', () => {
 	const dir = mkdtempSync(path.join(tmpdir(), 'xcalltop-'));
 	const file = path.join(dir, 'broken.json');

@@ -1364,8 +1364,10 @@ export class Kernel {
 				return `spin ${a.lock}${lock && lock.holder >= 0 ? ` (CPU${lock.holder})` : ''}`;
 			}
 			case 'xcall-wait': {
+				// Short: who it waits for first, then which kind of cross-call.
 				const waiting = a.call.targets.filter((t) => a.call.isPending(t));
-				return `${a.call.via} wait ${waiting.length > 3 ? `${waiting.length} CPUs` : waiting.map((t) => `CPU${t}`).join(',')}`;
+				const whom = waiting.length > 3 ? `${waiting.length} CPUs` : waiting.map((t) => `CPU${t}`).join(',');
+				return `xcall wait ${whom} (${a.call.via.split(' ')[0]})`;
 			}
 			case 'stuck':
 				return a.fn;

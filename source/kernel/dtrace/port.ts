@@ -91,6 +91,8 @@ export class DtracePort implements KernelExtension {
 	private probeLevel!: Int32Array;
 	private mailbox!: CrossCall[][];
 	private mailboxHead!: Int32Array;
+	/** Private-vector interrupts taken, per CPU (the port only keeps the total, ipi1). */
+	private ipisByCpu!: Float64Array;
 	/** Made once: every cross-call passes them, so they must not be allocated per call. */
 	private readonly enqueue = (target: number, call: CrossCall): void => void this.mailbox[target]!.push(call);
 	private readonly onAck = (call: CrossCall, target: number): void => this.acked(call, target);
@@ -128,6 +130,7 @@ export class DtracePort implements KernelExtension {
 		this.probeLevel = new Int32Array(n);
 		this.mailbox = Array.from({length: n}, () => []);
 		this.mailboxHead = new Int32Array(n);
+		this.ipisByCpu = new Float64Array(n);
 		this.buffers = new Float64Array(n);
 		this.stats.set('dtrace_safe', this.options.safeMode ? 1 : 0);
 		k.modules.unshift('dtracedrv(PO)');
@@ -492,6 +495,7 @@ export class DtracePort implements KernelExtension {
 	vector(k: Kernel, cpu: Cpu, vector: number): boolean {
 		if (vector !== V_DTRACE) return false;
 		this.stats.inc('ipi1');
+		this.ipisByCpu[cpu.id]!++;
 		// An IPI costs what the machine's cross-call handler costs, plus xcall_slave2's work.
 		k.charge(cpu, k.config.timing.callHandler + PORT_TIMING.ipiHandler);
 		this.serviceMailbox(cpu);
@@ -856,6 +860,10 @@ export class DtracePort implements KernelExtension {
 	}
 
 	// --- views ---------------------------------------------------------------------------
+
+	ipiCount(cpu: number): number {
+		return this.ipisByCpu[cpu]!;
+	}
 
 	bufferFill(cpu: number): number {
 		return this.buffers[cpu]! / this.config.bufSize;

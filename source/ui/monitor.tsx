@@ -1,0 +1,91 @@
+// The full-screen shell around the App: alternate screen, the 20 Hz tick, and putting the
+// terminal back (main screen, cursor, cooked mode) on quit, on an uncaught error and on
+// SIGTERM/SIGHUP/SIGINT.
+import React from 'react';
+import {render} from 'ink';
+import {performance} from 'node:perf_hooks';
+import {App} from './App.js';
+import {Controller, type CommandRecord} from './controller.js';
+import {useTerminalSize} from './hooks/useTerminalSize.js';
+import type {Kernel} from '../kernel/kernel.js';
+import type {Theme} from './theme.js';
+import {InputError} from '../scenario/load.js';
+
+const ENTER_ALT = '\u001B[?1049h';
+const LEAVE_ALT = '\u001B[?1049l';
+const SHOW_CURSOR = '\u001B[?25h';
+const TICK_MS = 50;
+
+export interface MonitorOptions {
+	readonly theme: Theme;
+	readonly paused?: boolean;
+	readonly speedIndex?: number;
+	readonly onCommand?: (record: CommandRecord) => void;
+}
+
+function Root({controller, theme}: {controller: Controller; theme: Theme}): React.JSX.Element {
+	const {cols, rows} = useTerminalSize();
+	return <App controller={controller} cols={cols} rows={rows} theme={theme} />;
+}
+
+/** Runs the monitor until the person quits. Resolves with the exit code. */
+export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<number> {
+	if (!process.stdin.isTTY || !process.stdout.isTTY) {
+		throw new InputError(`the monitor needs a terminal; for scripts and pipes use: xcalltop run ${kernel.config.name}`);
+	}
+	const controller = new Controller(kernel, {clock: () => performance.now(), paused: opts.paused, speedIndex: opts.speedIndex, onCommand: opts.onCommand});
+	let restored = false;
+	const restore = (): void => {
+		if (restored) return;
+		restored = true;
+		if (process.stdin.isTTY) process.stdin.setRawMode(false);
+		process.stdout.write(SHOW_CURSOR + LEAVE_ALT);
+	};
+	const onSignal = (signal: NodeJS.Signals, code: number) => (): void => {
+		restore();
+		process.exit(code);
+		void signal;
+	};
+	const signals: [NodeJS.Signals, number][] = [
+		['SIGTERM', 143],
+		['SIGHUP', 129],
+		['SIGINT', 130],
+	];
+	const handlers = signals.map(([s, code]) => [s, onSignal(s, code)] as const);
+	for (const [s, h] of handlers) process.once(s, h);
+	process.once('exit', restore);
+	const onError = (error: unknown): void => {
+		restore();
+		process.stderr.write(`xcalltop: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.exit(1);
+	};
+	process.once('uncaughtException', onError);
+
+	process.stdout.write(ENTER_ALT);
+	const instance = render(<Root controller={controller} theme={opts.theme} />, {
+		exitOnCtrlC: false,
+		patchConsole: false,
+		// Ink 6.8's incremental renderer draws each frame that ends in a newline (any frame
+		// shorter than the terminal, such as our rows - 1) one row lower than the last. The
+		// standard renderer at rows - 1 erases and rewrites lines and never clears the screen.
+		incrementalRendering: false,
+		maxFps: 20,
+	});
+	const timer = setInterval(() => {
+		try {
+			controller.tick();
+			if (controller.quitRequested) instance.unmount();
+		} catch (error) {
+			onError(error);
+		}
+	}, TICK_MS);
+	try {
+		await instance.waitUntilExit();
+	} finally {
+		clearInterval(timer);
+		for (const [s, h] of handlers) process.off(s, h);
+		process.off('uncaughtException', onError);
+		restore();
+	}
+	return 0;
+}

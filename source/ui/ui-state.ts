@@ -1,0 +1,42 @@
+// What the person at the monitor chose to look at. Changed only through commands, so a
+// recording can replay it.
+import {produce} from 'immer';
+
+export const PANES = ['cpus', 'interrupts', 'locks', 'log', 'trace'] as const;
+export type PaneId = (typeof PANES)[number];
+
+export const SPEEDS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, Number.POSITIVE_INFINITY] as const;
+export const SPEED_ONE = 3;
+
+export interface UiState {
+	readonly focus: PaneId;
+	/** Lines scrolled back from the newest (log, trace) or down from the top (cpus, locks). */
+	readonly scroll: Readonly<Record<PaneId, number>>;
+	readonly selectedCpu: number;
+	readonly rates: boolean;
+	readonly help: boolean;
+	readonly paused: boolean;
+	readonly speedIndex: number;
+	/** Newest log record seen while the log pane was at its end: newer ones count as "new". */
+	readonly logSeen: number;
+}
+
+export function initialUi(opts: {paused?: boolean; speedIndex?: number} = {}): UiState {
+	return {
+		focus: 'log',
+		scroll: {cpus: 0, interrupts: 0, locks: 0, log: 0, trace: 0},
+		selectedCpu: 0,
+		rates: true,
+		help: false,
+		paused: opts.paused ?? false,
+		speedIndex: opts.speedIndex ?? SPEED_ONE,
+		logSeen: 0,
+	};
+}
+
+export const update = produce;
+
+export function speedLabel(index: number): string {
+	const s = SPEEDS[index]!;
+	return s === Number.POSITIVE_INFINITY ? 'max' : `x${s}`;
+}

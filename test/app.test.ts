@@ -1,0 +1,106 @@
+// The monitor's screen through ink-testing-library, with the terminal size passed in.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import React from 'react';
+import {render} from 'ink-testing-library';
+import {loadScenario} from '../source/scenario/load.js';
+import {buildKernel} from '../source/scenario/machine.js';
+import {Controller} from '../source/ui/controller.js';
+import {App} from '../source/ui/App.js';
+
+const settle = () => new Promise((r) => setImmediate(r));
+
+async function mount(name: string, cols: number, rows: number, seconds = 2) {
+	let wall = 0;
+	const c = new Controller(buildKernel(loadScenario(name)), {clock: () => wall});
+	c.tick();
+	for (let i = 0; i < seconds * 20; i++) {
+		wall += 50;
+		c.tick();
+	}
+	const r = render(React.createElement(App, {controller: c, cols, rows, theme: {color: false}}));
+	await settle();
+	const frame = () => r.lastFrame() ?? '';
+	const press = async (keys: string) => {
+		r.stdin.write(keys);
+		await settle();
+	};
+	const tick = async (ms: number) => {
+		for (let t = 0; t < ms; t += 50) {
+			wall += 50;
+			c.tick();
+		}
+		await settle();
+	};
+	return {c, r, frame, press, tick};
+}
+
+test('80x24: every pane in 23 lines, nothing wider than 80 columns', async () => {
+	const {frame, r} = await mount('demo', 80, 24);
+	const lines = frame().split('\n');
+	assert.equal(lines.length, 23);
+	assert.ok(lines.every((l) => l.length <= 80), 'no line overflows');
+	assert.match(lines[0]!, /^xcalltop demo 2\.0\d{5}s x1 safe:ON mitigation:off dtrace 4711 running/);
+	assert.match(lines[1]!, /^ CPU +ctx +IRQ +task +doing +for +irq% +flags/);
+	assert.ok(lines.some((l) => /^ {2}>0 +(task|idle) +on /.test(l)), 'CPU0 selected');
+	assert.ok(lines.some((l) => /Interrupts, per s over 1\.00s/.test(l)));
+	assert.ok(lines.some((l) => /^ LOC +1000\* +1000\* +1000\* +1000\*/.test(l)), 'LOC rates with changed marks');
+	assert.ok(lines.some((l) => /^ XCL /.test(l)), 'the private dtrace vector has its own row');
+	assert.ok(lines.some((l) => /Locks and wait-for/.test(l)));
+	assert.ok(lines.some((l) => /^teardown: none yet/.test(l)));
+	assert.match(lines.at(-1)!, /^s safe {2}\^C stop {2}K kill/);
+	r.unmount();
+});
+
+test('160x50: more CPU rows, the log and the trace side by side', async () => {
+	const {frame, r} = await mount('teardown-storm', 160, 50, 4);
+	const lines = frame().split('\n');
+	assert.equal(lines.length, 49);
+	assert.ok(lines.some((l) => /Kernel log.*\/proc\/dtrace\/trace/.test(l)), 'log and trace titles on one line');
+	assert.ok(lines.some((l) => /^teardown \d+\/40000 left \[[#.]+\] syncs/.test(l)), 'the teardown bar');
+	r.unmount();
+});
+
+test('keys: ? help, s safe mode, space pause, r totals, Tab focus, digits select', async () => {
+	const {frame, press, r, c} = await mount('demo', 100, 30);
+	await press('?');
+	assert.match(frame(), /xcalltop keys \(any key closes this\)/);
+	assert.match(frame(), /s +safe mode on \/ off/);
+	await press('x');
+	assert.doesNotMatch(frame(), /xcalltop keys/);
+	await press('s');
+	assert.match(frame().split('\n')[0]!, /safe:OFF/);
+	await press(' ');
+	assert.match(frame().split('\n')[0]!, / PAUSED /);
+	await press('r');
+	assert.match(frame(), /Interrupts, totals/);
+	await press('2');
+	assert.ok(frame().split('\n').some((l) => /^ {2}>2 /.test(l)));
+	await press('\t');
+	assert.match(frame(), /> \/proc\/dtrace\/trace/);
+	await press('q');
+	assert.equal(c.quitRequested, true);
+	r.unmount();
+});
+
+test('a lockup shows in the header, the CPU strip and the locks pane', async () => {
+	const {frame, r} = await mount('safe-xcall', 120, 40, 3);
+	const text = frame();
+	assert.match(text.split('\n')[0]!, / LOCKUP CPU0,1,3 at 0\.503s /);
+	assert.match(text, /LOCKUP: CPU0 waits for CPU1 to run its cross-call/);
+	assert.ok(text.split('\n').some((l) => /^ +1 +task +OFF +irq\/24-eth0\/202 +spin A \(CPU0\)/.test(l)));
+	r.unmount();
+});
+
+test('a terminal below the minimum shows its size and what it needs', async () => {
+	const {frame, r} = await mount('demo', 60, 15);
+	assert.match(frame(), /^terminal too small: 60×15, need 70×20/);
+	r.unmount();
+});
+
+test('^C with no consumer alive says so on the status line', async () => {
+	const {frame, press, r} = await mount('ipi-irqs-off', 80, 24, 1);
+	await press('\u0003');
+	assert.match(frame().split('\n').at(-1)!, /^no dtrace consumer alive: press \^C again within 1 s to quit/);
+	r.unmount();
+});
