@@ -7,9 +7,8 @@ import {InputError, listScenarioNames, loadScenario} from './scenario/load.js';
 import {parseInputSpec} from './scenario/inputs.js';
 import {DURATION_HINT, parseDuration} from './scenario/duration.js';
 import {buildKernel} from './scenario/machine.js';
-import {runMonitor} from './ui/monitor.js';
 import {colorWanted} from './ui/theme.js';
-import {SPEEDS} from './ui/ui-state.js';
+import {SPEEDS} from './ui/speeds.js';
 
 const cli = meow(
 	`
@@ -23,6 +22,7 @@ const cli = meow(
   Options for the monitor
     --speed X             start at this speed: 0.1 ... 100, or max (default 1)
     --paused              start paused (space resumes, . steps)
+    --fps N               screen updates per second, 1-20 (default 5; keys redraw at once)
     --no-color            no colour (NO_COLOR=1 does the same)
     --seed N, --mitigated as for run; press ? inside for the keys
 
@@ -57,10 +57,15 @@ const cli = meow(
 			show: {type: 'string'},
 			speed: {type: 'string'},
 			paused: {type: 'boolean', default: false},
+			fps: {type: 'string'},
 			color: {type: 'boolean', default: true},
 		},
 	},
 );
+
+// React's development build renders several times slower; the monitor (loaded lazily,
+// after this line runs) gets the production one unless someone asked otherwise.
+process.env['NODE_ENV'] ??= 'production';
 
 function usage(message: string): never {
 	throw new InputError(message);
@@ -86,7 +91,7 @@ function parseExpect(text: string | undefined): 'lockup' | 'no-lockup' | undefin
 }
 
 function checkFlags(): void {
-	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'color', 'help', 'version']);
+	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'color', 'help', 'version']);
 	for (const name of Object.keys(cli.unnormalizedFlags)) {
 		const dashed = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 		if (name === 'noColor') continue;
@@ -106,6 +111,12 @@ function parseSpeed(text: string | undefined): number | undefined {
 	const index = SPEEDS.findIndex((s) => (text === 'max' ? s === Number.POSITIVE_INFINITY : s === Number(text.replace(/^x/, ''))));
 	if (index < 0) usage(`--speed "${text}": expected one of ${SPEEDS.map((s) => (s === Number.POSITIVE_INFINITY ? 'max' : String(s))).join(', ')}`);
 	return index;
+}
+
+function parseFps(text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 20) usage(`--fps "${text}": expected a whole number from 1 to 20`);
+	return Number(text);
 }
 
 async function main(): Promise<number> {
@@ -140,10 +151,13 @@ async function main(): Promise<number> {
 		return exitCode;
 	}
 	if (rest.length > 0) usage(`unexpected argument "${rest[0]}"; see xcalltop --help`);
+	// Loading Ink is most of the start-up time: begin now, build the kernel meanwhile.
+	const monitor = import('./ui/monitor.js');
 	const loaded = loadScenario(command ?? 'demo');
 	const speedIndex = parseSpeed(cli.flags.speed);
 	const kernel = buildKernel(loaded, {seed: parseSeed(cli.flags.seed), mitigated: cli.flags.mitigated});
-	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color)}, paused: cli.flags.paused, speedIndex});
+	const {runMonitor} = await monitor;
+	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color)}, paused: cli.flags.paused, speedIndex, fps: parseFps(cli.flags.fps)});
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -5,6 +5,12 @@ import {EventQueue} from '../kernel/queue.js';
 import {buildKernel} from '../scenario/machine.js';
 import {heavy, rcuStall, teardown} from './workloads.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
+import path from 'node:path';
+
+// The monitor runs React's production build (the CLI sets it); measure the same.
+process.env['NODE_ENV'] ??= 'production';
+import {fileURLToPath} from 'node:url';
+import {frame64, liveFigures, tables} from './frames.js';
 
 interface Figure {
 	readonly name: string;
@@ -16,6 +22,19 @@ interface Figure {
 }
 
 const NS_PER_SEC = 1e9;
+
+/** Shared machines are noisy: throughput figures are the best of a few runs. */
+async function best(runs: number, measure: () => Figure | Promise<Figure>, better: (a: Figure, b: Figure) => boolean): Promise<Figure> {
+	let top = await measure();
+	for (let i = 1; i < runs; i++) {
+		const next = await measure();
+		if (better(next, top)) top = next;
+	}
+	return {...top, note: [top.note, `best of ${runs}`].filter(Boolean).join(', ')};
+}
+
+const higher = (a: Figure, b: Figure): boolean => a.value > b.value;
+const lower = (a: Figure, b: Figure): boolean => a.value < b.value;
 
 function bareHeap(ops: number, live = 128): Figure {
 	const q = new EventQueue();
@@ -35,6 +54,7 @@ function bareHeap(ops: number, live = 128): Figure {
 }
 
 function engine(virtualSecs: number): Figure {
+	// heavy() is the same machine each time; building it is not measured.
 	const k = buildKernel(heavy());
 	const start = performance.now();
 	k.advance(virtualSecs * NS_PER_SEC);
@@ -79,13 +99,27 @@ function teardownTime(cpus: number): Figure {
 
 function format(value: number, unit: string): string {
 	if (unit.endsWith('/s')) return value >= 1e6 ? `${(value / 1e6).toFixed(2)} M ${unit}` : `${(value / 1e3).toFixed(1)} k ${unit}`;
+	if (unit === 'ms' || unit.startsWith('ms ')) return `${value.toFixed(1)} ${unit}`;
 	return `${value.toFixed(3)} ${unit}`;
 }
 
 const json = process.argv.includes('--json');
 // Warm the JIT on a short run so the figures describe steady state.
 engine(0.2);
-const figures: Figure[] = [bareHeap(5_000_000), engine(3), rcuStallTime(), teardownTime(4), teardownTime(16), teardownTime(64)];
+const cli = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../cli.js');
+const figures: Figure[] = [
+	await best(3, () => bareHeap(5_000_000), higher),
+	await best(3, () => engine(3), higher),
+	await best(3, rcuStallTime, lower),
+	await best(2, () => teardownTime(4), lower),
+	await best(2, () => teardownTime(16), lower),
+	await best(2, () => teardownTime(64), lower),
+	await best(2, () => frame64(80, 24), lower),
+	await best(2, () => frame64(160, 50), lower),
+	...(await tables()),
+	...(await liveFigures(cli)),
+	...(await liveFigures(cli, 20)).slice(1),
+];
 if (json) {
 	process.stdout.write(JSON.stringify({node: process.version, figures}) + '\n');
 } else {

@@ -78,8 +78,11 @@ export class Controller {
 
 	// --- time ----------------------------------------------------------------------------
 
-	/** Advances virtual time by the wall time since the last tick times the speed. */
-	tick(): void {
+	/**
+	 * Advances virtual time by the wall time since the last tick times the speed, then
+	 * publishes a frame unless told not to (the shell paces the kernel faster than it draws).
+	 */
+	tick(publish = true): void {
 		const wall = this.opts.clock();
 		const dtWall = this.lastWall === undefined ? 0 : Math.min(wall - this.lastWall, 250);
 		this.lastWall = wall;
@@ -94,7 +97,7 @@ export class Controller {
 			while (k.now < target && this.opts.clock() < deadline && k.panicked === undefined) k.advance(Math.min(target, k.now + slice));
 			this.effective = (k.now - before) / (dtWall * NS_PER_MS);
 		}
-		this.publish();
+		if (publish) this.publish();
 	}
 
 	// --- commands --------------------------------------------------------------------------

@@ -11,16 +11,19 @@ import type {Kernel} from '../kernel/kernel.js';
 import type {Theme} from './theme.js';
 import {InputError} from '../scenario/load.js';
 
+const PACE_MS = 50;
+export const DEFAULT_FPS = 5;
 const ENTER_ALT = '\u001B[?1049h';
 const LEAVE_ALT = '\u001B[?1049l';
 const SHOW_CURSOR = '\u001B[?25h';
-const TICK_MS = 50;
 
 export interface MonitorOptions {
 	readonly theme: Theme;
 	readonly paused?: boolean;
 	readonly speedIndex?: number;
 	readonly onCommand?: (record: CommandRecord) => void;
+	/** Frames per second (1-20, default 5). Ink lays the whole screen out on every frame, so this is the CPU knob. */
+	readonly fps?: number;
 }
 
 function Root({controller, theme}: {controller: Controller; theme: Theme}): React.JSX.Element {
@@ -71,14 +74,18 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		incrementalRendering: false,
 		maxFps: 20,
 	});
+	// The kernel is paced every 50 ms; a frame is drawn every `every` ticks (Ink lays the
+	// whole screen out on each one, which is where the CPU goes).
+	const every = Math.max(1, Math.round(20 / (opts.fps ?? DEFAULT_FPS)));
+	let ticks = 0;
 	const timer = setInterval(() => {
 		try {
-			controller.tick();
+			controller.tick(ticks++ % every === 0);
 			if (controller.quitRequested) instance.unmount();
 		} catch (error) {
 			onError(error);
 		}
-	}, TICK_MS);
+	}, PACE_MS);
 	try {
 		await instance.waitUntilExit();
 	} finally {

@@ -12,6 +12,11 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 	return align === 'left' ? out + pad : pad + out;
 }
 
+/** Truncates to `width` columns without padding (for free-running lines: log, trace). */
+export function clip(text: string, width: number): string {
+	return stringWidth(text) <= width ? text : fit(text, width);
+}
+
 export function bar(fraction: number, width: number): string {
 	const f = Math.max(0, Math.min(1, fraction));
 	const full = Math.round(f * width);

@@ -5,8 +5,9 @@ import {produce} from 'immer';
 export const PANES = ['cpus', 'interrupts', 'locks', 'log', 'trace'] as const;
 export type PaneId = (typeof PANES)[number];
 
-export const SPEEDS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, Number.POSITIVE_INFINITY] as const;
-export const SPEED_ONE = 3;
+import {SPEEDS, SPEED_ONE} from './speeds.js';
+
+export {SPEEDS, SPEED_ONE};
 
 export interface UiState {
 	readonly focus: PaneId;

@@ -1,6 +1,6 @@
 import React from 'react';
 import {Box} from 'ink';
-import {CompactTable, HeaderCell, StyledCell, type Row} from '../CompactTable.js';
+import {CompactTable, type Row} from '../CompactTable.js';
 import type {CpuRow} from '../view-model.js';
 import type {Theme, Tone} from '../theme.js';
 import {fit} from '../text.js';
@@ -45,7 +45,7 @@ export const CpuStrip = React.memo(function CpuStrip({cpus, height, width, selec
 	}));
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
-			<CompactTable data={data} columns={COLUMNS} widths={widths} theme={theme} toneOf={toneOf} selected={selected - first} cell={StyledCell} header={HeaderCell} />
+			<CompactTable data={data} columns={COLUMNS} widths={widths} theme={theme} toneOf={toneOf} selected={selected - first} />
 		</Box>
 	);
 });

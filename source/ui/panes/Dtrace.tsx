@@ -3,7 +3,7 @@ import {Box, Text} from 'ink';
 import type {ViewModel} from '../view-model.js';
 import {formatDuration} from '../../kernel/time.js';
 import {tone, type Theme} from '../theme.js';
-import {bar, compactNumber, fit} from '../text.js';
+import {bar, clip, compactNumber} from '../text.js';
 
 /** Two lines: the port's counters, then teardown progress when a teardown has started. */
 export const Dtrace = React.memo(function Dtrace({d, width, theme}: {d: NonNullable<ViewModel['dtrace']>; width: number; theme: Theme}): React.JSX.Element {
@@ -18,8 +18,8 @@ export const Dtrace = React.memo(function Dtrace({d, width, theme}: {d: NonNulla
 	}
 	return (
 		<Box height={2} width={width} flexDirection="column" overflow="hidden">
-			<Text color={tone(theme, 'dim')}>{fit(`dtrace: ${d.line}`, width - 1)}</Text>
-			<Text color={t && !t.done ? tone(theme, 'warn') : undefined}>{fit(second, width - 1)}</Text>
+			<Text color={tone(theme, 'dim')}>{clip(`dtrace: ${d.line}`, width - 1)}</Text>
+			<Text color={t && !t.done ? tone(theme, 'warn') : undefined}>{clip(second, width - 1)}</Text>
 		</Box>
 	);
 });

@@ -1,6 +1,6 @@
 import React from 'react';
 import {Box} from 'ink';
-import {CompactTable, HeaderCell, StyledCell, type Row} from '../CompactTable.js';
+import {CompactTable, type Row} from '../CompactTable.js';
 import type {ViewModel} from '../view-model.js';
 import type {Theme, Tone} from '../theme.js';
 import {compactNumber, fit} from '../text.js';
@@ -33,7 +33,7 @@ export const Interrupts = React.memo(function Interrupts({irq, height, width, ro
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
 			<Title text={`Interrupts, ${mode}${more}`} focused={focused} width={width} theme={theme} right="r" />
-			<CompactTable data={data} columns={columns} widths={widths} theme={theme} toneOf={toneOf} cell={StyledCell} header={HeaderCell} />
+			<CompactTable data={data} columns={columns} widths={widths} theme={theme} toneOf={toneOf} />
 		</Box>
 	);
 });

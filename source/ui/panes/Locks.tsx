@@ -2,7 +2,7 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {ViewModel} from '../view-model.js';
 import {tone, type Theme} from '../theme.js';
-import {fit} from '../text.js';
+import {clip} from '../text.js';
 import {Title} from './Title.js';
 
 /** Lock holders and waiters, then the wait-for chain in words. */
@@ -22,7 +22,7 @@ export const Locks = React.memo(function Locks({locks, height, width, scroll, fo
 			<Title text="Locks and wait-for" focused={focused} width={width} theme={theme} />
 			{shown.map((l, i) => (
 				<Text key={i} color={l.bad ? tone(theme, 'bad') : undefined}>
-					{fit(l.text, width - 1)}
+					{clip(l.text, width - 1)}
 				</Text>
 			))}
 		</Box>

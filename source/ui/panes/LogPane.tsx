@@ -2,7 +2,7 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {ViewModel} from '../view-model.js';
 import {tone, type Theme, type Tone} from '../theme.js';
-import {fit} from '../text.js';
+import {clip} from '../text.js';
 import {Title} from './Title.js';
 
 const LEVEL_TONE: Partial<Record<string, Tone>> = {emerg: 'bad', alert: 'bad', crit: 'bad', err: 'bad', warn: 'warn'};
@@ -19,7 +19,7 @@ export const LogPane = React.memo(function LogPane({log, height, width, scroll, 
 			<Title text={['Kernel log', where, lost].filter(Boolean).join(' | ')} focused={focused} width={width} theme={theme} right={hint} />
 			{shown.map((l) => (
 				<Text key={l.seq} color={tone(theme, LEVEL_TONE[l.level])}>
-					{fit(l.text, width - 1)}
+					{clip(l.text, width - 1)}
 				</Text>
 			))}
 		</Box>
@@ -35,7 +35,7 @@ export const TracePane = React.memo(function TracePane({trace, height, width, sc
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
 			<Title text={`/proc/dtrace/trace (${trace.written} ${trace.written === 1 ? 'line' : 'lines'} written)${where}`} focused={focused} width={width} theme={theme} right={hint} />
 			{shown.map((l, i) => (
-				<Text key={i}>{fit(l, width - 1)}</Text>
+				<Text key={i}>{clip(l, width - 1)}</Text>
 			))}
 		</Box>
 	);

@@ -1,0 +1,137 @@
+// Frame figures for `npm run bench`: building and rendering one monitor frame, the table
+// component against plain rows, the first frame of the real CLI, and idle CPU use.
+import {readFileSync} from 'node:fs';
+import {performance} from 'node:perf_hooks';
+import {EventEmitter} from 'node:events';
+import {Box, Text, render} from 'ink';
+import {Table} from '@alcalzone/ink-table';
+import {buildKernel} from '../scenario/machine.js';
+import {Controller} from '../ui/controller.js';
+import {App} from '../ui/App.js';
+import {CompactTable, type Row} from '../ui/CompactTable.js';
+import {heavy} from './workloads.js';
+
+/** Same shape as the figures in cli.ts. */
+export interface FrameFigure {
+	readonly name: string;
+	readonly value: number;
+	readonly unit: string;
+	readonly target?: string;
+	readonly ok?: boolean;
+	readonly note?: string;
+}
+
+/** Average ms per call; React commits in a microtask, so each call is awaited past it. */
+async function timeEach(n: number, fn: () => void): Promise<number> {
+	const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+	fn();
+	await settle();
+	const start = performance.now();
+	for (let i = 0; i < n; i++) {
+		fn();
+		await settle();
+	}
+	return (performance.now() - start) / n;
+}
+
+/** A terminal-like stream: Ink renders to it as it would to a TTY, and we count the bytes. */
+class FakeTerminal extends EventEmitter {
+	readonly isTTY = true;
+	bytes = 0;
+	constructor(
+		readonly columns: number,
+		readonly rows: number,
+	) {
+		super();
+	}
+
+	write(data: string): boolean {
+		this.bytes += data.length;
+		return true;
+	}
+}
+
+/** Mounts an element in a live Ink instance (rendering every commit, as at 20 Hz). */
+function mount(element: React.JSX.Element, cols: number, rows: number): {rerender: (e: React.JSX.Element) => void; unmount: () => void; out: FakeTerminal} {
+	const out = new FakeTerminal(cols, rows);
+	const stdin = Object.assign(new EventEmitter(), {isTTY: false, setRawMode() {}, setEncoding() {}, read: () => null, ref() {}, unref() {}});
+	const instance = render(element, {stdout: out as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, debug: true, patchConsole: false, exitOnCtrlC: false});
+	return {rerender: instance.rerender, unmount: instance.unmount, out};
+}
+
+/** One monitor frame on 64 CPUs: advance 50 ms, build the view, render and write it. */
+export async function frame64(cols: number, rows: number): Promise<FrameFigure> {
+	let wall = 0;
+	const c = new Controller(buildKernel(heavy(64)), {clock: () => wall});
+	c.tick();
+	const m = mount(<App controller={c} cols={cols} rows={rows} theme={{color: true}} />, cols, rows);
+	const ms = await timeEach(40, () => {
+		wall += 50;
+		c.tick();
+	});
+	m.unmount();
+	return {name: `one frame: tick + view + render, 64 CPUs, ${cols}x${rows}`, value: ms, unit: 'ms', target: '<= 16 ms', ok: ms <= 16};
+}
+
+/** 40 CPU-strip rows through the original ink-table, the extended one, and plain <Box> rows. */
+export async function tables(): Promise<FrameFigure[]> {
+	const rows: Row[] = Array.from({length: 40}, (_, i) => ({CPU: String(i), ctx: 'task', IRQ: i % 7 ? 'on' : 'OFF', task: `worker/${i}/${1000 + i}`, doing: 'spin rq_lock (CPU3)', for: '1.2ms', 'irq%': '3%', flags: ''}));
+	const columns = Object.keys(rows[0]!).map((key) => ({key}));
+	const widths = Object.fromEntries(columns.map((c) => [c.key, 18]));
+	// Each update changes one cell per row, as a live CPU strip does.
+	const variant = (n: number): Row[] => rows.map((r) => ({...r, for: `${n}.${r.CPU}ms`}));
+	const measure = async (view: (data: Row[]) => React.JSX.Element): Promise<number> => {
+		const m = mount(view(variant(0)), 200, 60);
+		let n = 0;
+		const ms = await timeEach(40, () => m.rerender(view(variant(++n))));
+		m.unmount();
+		return ms;
+	};
+	const original = await measure((data) => <Table data={data} />);
+	const compact = await measure((data) => <CompactTable data={data} columns={columns} widths={widths} theme={{color: true}} />);
+	const plain = await measure((data) => (
+		<Box flexDirection="column">
+			{data.map((r, i) => (
+				<Text key={i}>{Object.values(r).map((v) => v.padEnd(18)).join(' ')}</Text>
+			))}
+		</Box>
+	));
+	return [
+		{name: 'table, 40 rows: @alcalzone/ink-table as published', value: original, unit: 'ms', note: `${(original / plain).toFixed(1)}x plain rows`},
+		{name: 'table, 40 rows: CompactTable (ink-table extended)', value: compact, unit: 'ms', note: `${(compact / plain).toFixed(1)}x plain rows`},
+		{name: 'table, 40 rows: plain <Box> rows', value: plain, unit: 'ms'},
+	];
+}
+
+/** CPU seconds a process has used (utime + stime from /proc, in clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+	const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+	return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Starts the real CLI in a pseudo-terminal: time to the first frame, then idle CPU at x1. */
+export async function liveFigures(cli: string, fps?: number): Promise<FrameFigure[]> {
+	const {default: pty} = await import('@lydell/node-pty');
+	const start = performance.now();
+	const p = pty.spawn(process.execPath, [cli, 'demo', ...(fps ? ['--fps', String(fps)] : [])], {cols: 120, rows: 40, env: {...process.env, CI: 'false'}});
+	let firstFrame = Number.NaN;
+	await new Promise<void>((resolve) => {
+		p.onData((d) => {
+			if (Number.isNaN(firstFrame) && d.includes('xcalltop demo')) {
+				firstFrame = performance.now() - start;
+				resolve();
+			}
+		});
+	});
+	await new Promise((r) => setTimeout(r, 1500));
+	const before = cpuSeconds(p.pid);
+	const seconds = 5;
+	await new Promise((r) => setTimeout(r, seconds * 1000));
+	const used = (cpuSeconds(p.pid) - before) / seconds;
+	p.write('q');
+	await new Promise<void>((resolve) => p.onExit(() => resolve()));
+	return [
+		{name: 'first frame after start (real CLI, demo)', value: firstFrame, unit: 'ms', target: '<= 500 ms', ok: firstFrame <= 500},
+		{name: `CPU while running demo at x1, 120x40, ${fps ?? 'default'} fps`, value: used * 1000, unit: 'ms CPU per s', note: `${(used * 100).toFixed(1)}% of one core`},
+	];
+}
