@@ -15,13 +15,15 @@ interface Session {
 	exited: Promise<number>;
 	term: InstanceType<typeof xterm.Terminal>;
 	pid: number;
+	resize(cols: number, rows: number): void;
 	kill(): void;
 }
 
-function start(args: string[], cols: number, rows: number): Session {
-	const term = new xterm.Terminal({cols, rows, allowProposedApi: true});
+function start(args: string[], cols: number, initialRows: number): Session {
+	let rows = initialRows;
+	const term = new xterm.Terminal({cols, rows: initialRows, allowProposedApi: true});
 	let raw = '';
-	const p = pty.spawn(process.execPath, [CLI, ...args], {cols, rows, cwd: ROOT, env: {...process.env, CI: 'false', NO_COLOR: '1', TERM: 'xterm-256color'}});
+	const p = pty.spawn(process.execPath, [CLI, ...args], {cols, rows: initialRows, cwd: ROOT, env: {...process.env, CI: 'false', NO_COLOR: '1', TERM: 'xterm-256color'}});
 	p.onData((d) => {
 		raw += d;
 		term.write(d);
@@ -55,6 +57,11 @@ function start(args: string[], cols: number, rows: number): Session {
 		exited,
 		term,
 		pid: p.pid,
+		resize: (c, r) => {
+			term.resize(c, r);
+			p.resize(c, r);
+			rows = r;
+		},
 		kill: () => {
 			try {
 				p.kill();
@@ -114,6 +121,22 @@ for (const [cols, rows] of [
 		}
 	});
 }
+
+test('resizing redraws: too small, then large again', async () => {
+	const s = start(['demo'], 80, 24);
+	try {
+		await s.waitFor(/Locks and wait-for/);
+		s.resize(60, 15);
+		await s.waitFor(/terminal too small: 60×15, need 70×20/);
+		s.resize(150, 45);
+		const screen = await s.waitFor(/Kernel log +\/proc\/dtrace\/trace/);
+		assert.doesNotMatch(screen, /too small/);
+		await s.press('q');
+		assert.equal(await s.exited, 0);
+	} finally {
+		s.kill();
+	}
+});
 
 test('a terminal that is too small gets the size message', async () => {
 	const s = start(['demo'], 60, 15);

@@ -1,26 +1,37 @@
 import React from 'react';
 import {Box, Text} from 'ink';
+import {CompactTable, type Row} from '../CompactTable.js';
 import type {ViewModel} from '../view-model.js';
-import {tone, type Theme} from '../theme.js';
-import {clip} from '../text.js';
+import {tone, type Theme, type Tone} from '../theme.js';
+import {clip, fit} from '../text.js';
 import {Title} from './Title.js';
 
-/** Lock holders and waiters, then the wait-for chain in words. */
+const COLUMNS = [{key: 'lock'}, {key: 'holder'}, {key: 'held', align: 'right' as const}, {key: 'waiters'}];
+
+/** Lock holders and waiters (scrollable), then the wait-for chain that explains a lockup, in words. */
 export const Locks = React.memo(function Locks({locks, height, width, scroll, focused, theme}: {locks: ViewModel['locks']; height: number; width: number; scroll: number; focused: boolean; theme: Theme}): React.JSX.Element {
-	const lines: {text: string; bad?: boolean}[] = [];
-	for (const l of locks.rows) {
-		const held = l.holder === '-' ? 'free' : `${l.holder} ${l.heldFor}`;
-		lines.push({text: `${l.name} ${held}${l.waiters === '-' ? '' : ` <- ${l.waiters}`}`});
-	}
-	if (locks.lockup) for (const part of wrap(`LOCKUP: ${locks.lockup}`, width - 1)) lines.push({text: part, bad: true});
-	else if (locks.chain.length > 0) for (const c of locks.chain) for (const part of wrap(`waits: ${c}`, width - 1)) lines.push({text: part});
-	const body = height - 1;
-	const first = Math.min(scroll, Math.max(0, lines.length - body));
-	const shown = lines.slice(first, first + body);
+	const words: {text: string; bad?: boolean}[] = [];
+	if (locks.lockup) for (const part of wrap(`LOCKUP: ${locks.lockup}`, width - 1)) words.push({text: part, bad: true});
+	else for (const c of locks.chain) for (const part of wrap(`waits: ${c}`, width - 1)) words.push({text: part});
+	const body = height - 2;
+	// The explanation matters more than the list: it gets the room it needs, the table the rest.
+	const tableRows = Math.max(1, Math.min(locks.rows.length, body - Math.min(words.length, body - 1)));
+	const first = Math.min(scroll, Math.max(0, locks.rows.length - tableRows));
+	const inner = Math.max(20, width - 1 - COLUMNS.length * 2);
+	const widths = {lock: Math.min(14, Math.floor(inner * 0.3)), holder: Math.min(16, Math.floor(inner * 0.3)), held: 6, waiters: 0};
+	widths.waiters = Math.max(4, inner - widths.lock - widths.holder - widths.held);
+	const data: Row[] = locks.rows.slice(first, first + tableRows).map((l) => ({
+		lock: fit(l.name, widths.lock),
+		holder: fit(l.holder === '-' ? 'free' : l.holder, widths.holder),
+		held: fit(l.heldFor, widths.held, 'right'),
+		waiters: fit(l.waiters, widths.waiters),
+	}));
+	const toneOf = (text: string, column: number): Tone | undefined => (column === 3 && text !== '-' ? 'warn' : undefined);
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
 			<Title text="Locks and wait-for" focused={focused} width={width} theme={theme} />
-			{shown.map((l, i) => (
+			<CompactTable data={data} columns={COLUMNS} widths={widths} theme={theme} toneOf={toneOf} />
+			{words.slice(0, body - tableRows).map((l, i) => (
 				<Text key={i} color={l.bad ? tone(theme, 'bad') : undefined}>
 					{clip(l.text, width - 1)}
 				</Text>
