@@ -11,15 +11,8 @@ import path from 'node:path';
 process.env['NODE_ENV'] ??= 'production';
 import {fileURLToPath} from 'node:url';
 import {frame64, liveFigures, tables} from './frames.js';
+import type {Figure} from './figure.js';
 
-interface Figure {
-	readonly name: string;
-	readonly value: number;
-	readonly unit: string;
-	readonly target?: string;
-	readonly ok?: boolean;
-	readonly note?: string;
-}
 
 const NS_PER_SEC = 1e9;
 

@@ -10,16 +10,8 @@ import {Controller} from '../ui/controller.js';
 import {App} from '../ui/App.js';
 import {CompactTable, type Row} from '../ui/CompactTable.js';
 import {heavy} from './workloads.js';
+import type {Figure} from './figure.js';
 
-/** Same shape as the figures in cli.ts. */
-export interface FrameFigure {
-	readonly name: string;
-	readonly value: number;
-	readonly unit: string;
-	readonly target?: string;
-	readonly ok?: boolean;
-	readonly note?: string;
-}
 
 /** Average ms per call; React commits in a microtask, so each call is awaited past it. */
 async function timeEach(n: number, fn: () => void): Promise<number> {
@@ -64,7 +56,7 @@ function mount(element: React.JSX.Element, cols: number, rows: number): {rerende
  * snapshot, React, Ink's layout and the write. Advancing the kernel between frames is the
  * engine's work, measured above, and not counted here.
  */
-export async function frame64(cols: number, rows: number): Promise<FrameFigure> {
+export async function frame64(cols: number, rows: number): Promise<Figure> {
 	let wall = 0;
 	const c = new Controller(buildKernel(heavy(64)), {clock: () => wall});
 	c.tick();
@@ -87,7 +79,7 @@ export async function frame64(cols: number, rows: number): Promise<FrameFigure> 
 }
 
 /** 40 CPU-strip rows through the original ink-table, the extended one, and plain <Box> rows. */
-export async function tables(): Promise<FrameFigure[]> {
+export async function tables(): Promise<Figure[]> {
 	const rows: Row[] = Array.from({length: 40}, (_, i) => ({CPU: String(i), ctx: 'task', IRQ: i % 7 ? 'on' : 'OFF', task: `worker/${i}/${1000 + i}`, doing: 'spin rq_lock (CPU3)', for: '1.2ms', 'irq%': '3%', flags: ''}));
 	const columns = Object.keys(rows[0]!).map((key) => ({key}));
 	const widths = Object.fromEntries(columns.map((c) => [c.key, 18]));
@@ -123,7 +115,7 @@ function cpuSeconds(pid: number): number {
 }
 
 /** Starts the real CLI in a pseudo-terminal: time to the first frame, then idle CPU at x1. */
-export async function liveFigures(cli: string, fps?: number): Promise<FrameFigure[]> {
+export async function liveFigures(cli: string, fps?: number): Promise<Figure[]> {
 	const {default: pty} = await import('@lydell/node-pty');
 	const start = performance.now();
 	const p = pty.spawn(process.execPath, [cli, 'demo', ...(fps ? ['--fps', String(fps)] : [])], {cols: 120, rows: 40, env: {...process.env, CI: 'false'}});

@@ -337,13 +337,13 @@ export class Kernel {
 	// --- printk --------------------------------------------------------------------------
 
 	printk(cpu: number, level: LogLevel, text: string): LogRecord | undefined {
-		if (this.logbufWedged(cpu)) return undefined;
+		if (this.logbufWedged()) return undefined;
 		return this.log.print(this.now, cpu, level, text, true);
 	}
 
 	/** Prints a multi-line message: the first line is its head, the rest its body. */
 	printLines(cpu: number, lines: readonly msg.Line[]): void {
-		if (this.logbufWedged(cpu)) return;
+		if (this.logbufWedged()) return;
 		lines.forEach((line, i) => this.log.print(this.now, cpu, line.level, line.text, i === 0));
 	}
 
@@ -355,13 +355,12 @@ export class Kernel {
 	 * spin for ever; the emulator drops the message and counts it instead of hanging the
 	 * handler that printed it.
 	 */
-	private logbufWedged(cpu: number): boolean {
+	private logbufWedged(): boolean {
 		const lock = this.locks.get(LOGBUF_LOCK) as Spinlock | undefined;
 		if (!lock || lock.holder < 0) return false;
 		const holder = this.cpus[lock.holder]!;
 		const wedged = holder.activity.kind === 'stuck' || (this.lockup?.cpus.includes(lock.holder) ?? false);
 		if (wedged) this.lostMessages++;
-		void cpu;
 		return wedged;
 	}
 
@@ -1139,8 +1138,8 @@ export class Kernel {
 		for (const c of this.cpus) {
 			c.nmi++;
 			const ctx = this.stackContext(c);
-			const [head, hw, ...rest] = msg.dumpStack(ctx, 'warn');
-			void hw;
+			// The NMI backtrace prints the CPU line and the call trace, not the hardware name.
+			const [head, , ...rest] = msg.dumpStack(ctx, 'warn');
 			this.log.print(this.now, c.id, 'warn', msg.nmiBacktraceFor(c.id), false);
 			this.log.print(this.now, c.id, 'warn', head!.text, false);
 			for (const line of rest) this.log.print(this.now, c.id, 'warn', line.text, false);

@@ -46,7 +46,6 @@ export function App({controller, cols, rows, theme}: AppProps): React.JSX.Elemen
 					downArrow: key.downArrow,
 					pageUp: key.pageUp,
 					pageDown: key.pageDown,
-					escape: false,
 				});
 				if (!hit) continue;
 				controller.dispatch(hit.command, hit.arg);

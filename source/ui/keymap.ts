@@ -70,7 +70,6 @@ export interface KeyPress {
 	readonly downArrow: boolean;
 	readonly pageUp: boolean;
 	readonly pageDown: boolean;
-	readonly escape: boolean;
 }
 
 /** Maps a key press to a command and its argument (the CPU for cpu-select). */
@@ -83,42 +82,29 @@ export function commandFor(k: KeyPress): {command: Command; arg?: string} | unde
 	if (k.downArrow) return {command: 'scroll-down'};
 	if (k.pageUp) return {command: 'page-up'};
 	if (k.pageDown) return {command: 'page-down'};
-	if (k.escape) return {command: 'help'};
 	if (k.ctrl) return undefined;
 	if (/^[0-9]$/.test(k.input)) return {command: 'cpu-select', arg: k.input};
-	switch (k.input) {
-		case 's':
-			return {command: 'safe-mode'};
-		case 'K':
-			return {command: 'kill-9'};
-		case 't':
-			return {command: 'timer'};
-		case 'm':
-			return {command: 'mitigation'};
-		case 'd':
-			return {command: 'start-consumer'};
-		case ' ':
-			return {command: 'pause'};
-		case '.':
-			return {command: 'step-event'};
-		case ',':
-			return {command: 'step-ms'};
-		case '+':
-		case '=':
-			return {command: 'speed-up'};
-		case '-':
-		case '_':
-			return {command: 'speed-down'};
-		case 'r':
-			return {command: 'rates'};
-		case '?':
-		case 'h':
-			return {command: 'help'};
-		case 'q':
-			return {command: 'quit'};
-		case 'G':
-			return {command: 'scroll-end'};
-		default:
-			return undefined;
-	}
+	const command = CHARACTER_KEYS[k.input];
+	return command ? {command} : undefined;
 }
+
+/** Plain characters and the commands they give (= and _ spare the shift key). */
+const CHARACTER_KEYS: Readonly<Record<string, Command>> = {
+	s: 'safe-mode',
+	K: 'kill-9',
+	t: 'timer',
+	m: 'mitigation',
+	d: 'start-consumer',
+	' ': 'pause',
+	'.': 'step-event',
+	',': 'step-ms',
+	'+': 'speed-up',
+	'=': 'speed-up',
+	'-': 'speed-down',
+	_: 'speed-down',
+	r: 'rates',
+	'?': 'help',
+	h: 'help',
+	q: 'quit',
+	G: 'scroll-end',
+};

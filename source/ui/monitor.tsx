@@ -44,17 +44,16 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		if (process.stdin.isTTY) process.stdin.setRawMode(false);
 		process.stdout.write(SHOW_CURSOR + LEAVE_ALT);
 	};
-	const onSignal = (signal: NodeJS.Signals, code: number) => (): void => {
+	const onSignal = (code: number) => (): void => {
 		restore();
 		process.exit(code);
-		void signal;
 	};
 	const signals: [NodeJS.Signals, number][] = [
 		['SIGTERM', 143],
 		['SIGHUP', 129],
 		['SIGINT', 130],
 	];
-	const handlers = signals.map(([s, code]) => [s, onSignal(s, code)] as const);
+	const handlers = signals.map(([s, code]) => [s, onSignal(code)] as const);
 	for (const [s, h] of handlers) process.once(s, h);
 	process.once('exit', restore);
 	const onError = (error: unknown): void => {

@@ -1,8 +1,8 @@
 // The DTrace port (dtrace4linux) as far as the seed lockups need it: a consumer process,
 // fbt/pid probes with safe mode, dtrace_xcall on the private vector, teardown on ^C and
 // kill -9, the driver's spinning mutex, and timeout() as an hrtimer or a workqueue item.
-import {V_CAL, V_DTRACE} from '../apic.js';
-import type {Activity, Cpu, CrossCall, Task} from '../cpu.js';
+import {V_DTRACE} from '../apic.js';
+import type {Cpu, CrossCall, Task} from '../cpu.js';
 import {LOGBUF_LOCK, type Input, type Kernel, type KernelExtension} from '../kernel.js';
 import * as msg from '../messages.js';
 import {secNsec} from '../time.js';
@@ -380,8 +380,8 @@ export class DtracePort implements KernelExtension {
 						continue;
 					}
 					t.syncsLeftForProbe--;
-					const before = localWork;
-					if (this.sync(cpu, 'dtrace_ecb_destroy', (ns) => (localWork += ns), before > 0 ? localWork : 0)) return true;
+					// Local work done so far delays the next IPIs: it goes in as extra latency.
+					if (this.sync(cpu, 'dtrace_ecb_destroy', (ns) => (localWork += ns), localWork)) return true;
 					if (localWork >= 200 * PORT_TIMING.localSync && flushLocal()) return true;
 					continue;
 				}
@@ -392,8 +392,8 @@ export class DtracePort implements KernelExtension {
 				case 'unlock':
 					t.doneAt = k.now;
 					t.samples.push({t: k.now, syncs: t.syncs});
-					this.mutexExit(cpu, 'dtrace_lock');
-					this.mutexExit(cpu, 'cpu_lock');
+					this.mutexExit('dtrace_lock');
+					this.mutexExit('cpu_lock');
 					this.buffers.fill(0);
 					t.stage = 'finished';
 					return false;
@@ -676,7 +676,7 @@ export class DtracePort implements KernelExtension {
 		return true;
 	}
 
-	private mutexExit(cpu: Cpu, name: string): void {
+	private mutexExit(name: string): void {
 		const m = this.mutexes.get(name)!;
 		m.owner = undefined;
 		const next = m.spinners.shift();
@@ -691,7 +691,6 @@ export class DtracePort implements KernelExtension {
 			if (hook) hook();
 			else this.k.run(next);
 		});
-		void cpu;
 	}
 
 	/** Every 2000 spins the spinner calls schedule(); from atomic context that is a BUG. */
@@ -766,7 +765,7 @@ export class DtracePort implements KernelExtension {
 		this.k.blockInHandler(cpu, {kind: 'busy-wait', on: 'dtrace_lock', fn: 'dmutex_enter', describe: 'hardirq: spin mutex dtrace_lock'}, frames);
 		cpu.resumeHook = () => {
 			this.cleanupFasttrap(cpu);
-			this.mutexExit(cpu, 'dtrace_lock');
+			this.mutexExit('dtrace_lock');
 			this.k.returnFromInterrupt(cpu);
 		};
 		this.pollMailbox(cpu);
@@ -796,7 +795,7 @@ export class DtracePort implements KernelExtension {
 				if (this.mutexEnter(cpu, 'dtrace_lock', cpu.current)) return;
 			}
 			this.cleanupFasttrap(cpu);
-			this.mutexExit(cpu, 'dtrace_lock');
+			this.mutexExit('dtrace_lock');
 			k.exitCurrent(cpu);
 		});
 	}
@@ -839,7 +838,7 @@ export class DtracePort implements KernelExtension {
 
 	// --- explanation -----------------------------------------------------------------------
 
-	waitFor(k: Kernel, edges: WaitEdge[], _stuck: StuckNode[]): void {
+	waitFor(_k: Kernel, edges: WaitEdge[], _stuck: StuckNode[]): void {
 		for (const m of this.mutexes.values()) {
 			const owner = m.owner;
 			if (!owner) continue;
@@ -856,7 +855,6 @@ export class DtracePort implements KernelExtension {
 				}
 			}
 		}
-		void k;
 	}
 
 	// --- views ---------------------------------------------------------------------------
@@ -877,8 +875,4 @@ export class DtracePort implements KernelExtension {
 		return this.probeLevel[cpu]! > 0;
 	}
 
-	/** Activity types this port adds, for tests and the monitor. */
-	static isPortWait(a: Activity): boolean {
-		return a.kind === 'busy-wait' || (a.kind === 'xcall-wait' && (a.call.vector === V_DTRACE || a.call.vector === V_CAL));
-	}
 }
