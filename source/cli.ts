@@ -16,6 +16,9 @@ const cli = meow(
     $ xcalltop [SCENARIO] [options]     open the monitor (default scenario: demo)
     $ xcalltop run SCENARIO [options]   run headless, as fast as the machine allows
     $ xcalltop list                     list the scenarios
+    $ xcalltop replay FILE [--until T]  play a recorded session in the monitor
+    $ xcalltop run --session FILE       replay a session headless: same summary and hash
+    $ xcalltop export FILE --cast OUT.cast [--cols 120 --rows 40 --fps 10] [--txt OUT.txt]
 
   SCENARIO is a name from scenarios/ (see 'xcalltop list') or a path to a .json file.
 
@@ -24,6 +27,7 @@ const cli = meow(
     --paused              start paused (space resumes, . steps)
     --fps N               screen updates per second, 1-20 (default 5; keys redraw at once)
     --no-color            no colour (NO_COLOR=1 does the same)
+    --record FILE         record the session (every key, with its virtual time) to FILE
     --seed N, --mitigated as for run; press ? inside for the keys
 
   Options for run
@@ -58,6 +62,12 @@ const cli = meow(
 			speed: {type: 'string'},
 			paused: {type: 'boolean', default: false},
 			fps: {type: 'string'},
+			record: {type: 'string'},
+			session: {type: 'string'},
+			cast: {type: 'string'},
+			txt: {type: 'string'},
+			cols: {type: 'string'},
+			rows: {type: 'string'},
 			color: {type: 'boolean', default: true},
 		},
 	},
@@ -91,7 +101,7 @@ function parseExpect(text: string | undefined): 'lockup' | 'no-lockup' | undefin
 }
 
 function checkFlags(): void {
-	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'color', 'help', 'version']);
+	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'record', 'session', 'cast', 'txt', 'cols', 'rows', 'color', 'help', 'version']);
 	for (const name of Object.keys(cli.unnormalizedFlags)) {
 		const dashed = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 		if (name === 'noColor') continue;
@@ -113,6 +123,12 @@ function parseSpeed(text: string | undefined): number | undefined {
 	return index;
 }
 
+function parseSize(name: string, text: string | undefined): number | undefined {
+	if (text === undefined) return undefined;
+	if (!/^\d+$/.test(text) || Number(text) < 20 || Number(text) > 500) usage(`--${name} "${text}": expected a whole number from 20 to 500`);
+	return Number(text);
+}
+
 function parseFps(text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
 	if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 20) usage(`--fps "${text}": expected a whole number from 1 to 20`);
@@ -130,6 +146,35 @@ async function main(): Promise<number> {
 			write(`${name.padEnd(18)} ${scenario.cpus} CPUs  ${scenario.description.split('\n')[0]}\n`);
 		}
 		return 0;
+	}
+	if (command === 'run' && cli.flags.session !== undefined) {
+		if (rest.length > 0) usage(`run --session takes no SCENARIO (the session names its own), got "${rest[0]}"`);
+		const {runSession} = await import('./session/commands.js');
+		return runSession(cli.flags.session, {json: cli.flags.json, quiet: cli.flags.quiet, show: parseShow(cli.flags.show), until: parseUntil(cli.flags.until)}, write);
+	}
+	if (command === 'replay') {
+		if (rest.length !== 1) usage('replay needs one session FILE');
+		const {loadSession} = await import('./session/load.js');
+		const session = loadSession(rest[0]!);
+		if (session.warning) process.stderr.write(`xcalltop: warning: ${session.warning}\n`);
+		const monitor = import('./ui/monitor.js');
+		const {Player, sessionKernel} = await import('./session/replay.js');
+		const kernel = sessionKernel(session);
+		const {runMonitor} = await monitor;
+		const until = parseUntil(cli.flags.until);
+		return runMonitor(kernel, {
+			theme: {color: colorWanted(process.env, cli.flags.color)},
+			fps: parseFps(cli.flags.fps),
+			replay: (controller) => new Player(session.lines, controller, until),
+		});
+	}
+	if (command === 'export') {
+		if (rest.length !== 1) usage('export needs one session FILE');
+		if (cli.flags.cast === undefined && cli.flags.txt === undefined) usage('export needs --cast OUT.cast and/or --txt OUT.txt');
+		// Colour codes depend on what chalk detects; fix them so an export is the same everywhere.
+		process.env['FORCE_COLOR'] = '1';
+		const {exportCommand} = await import('./session/commands.js');
+		return exportCommand(rest[0]!, {cast: cli.flags.cast, txt: cli.flags.txt, cols: parseSize('cols', cli.flags.cols), rows: parseSize('rows', cli.flags.rows), fps: parseFps(cli.flags.fps)}, write);
 	}
 	if (command === 'run') {
 		if (rest.length !== 1) usage(rest.length === 0 ? 'run needs a SCENARIO (see xcalltop list)' : `run takes one SCENARIO, got ${rest.length}`);
@@ -157,7 +202,13 @@ async function main(): Promise<number> {
 	const speedIndex = parseSpeed(cli.flags.speed);
 	const kernel = buildKernel(loaded, {seed: parseSeed(cli.flags.seed), mitigated: cli.flags.mitigated});
 	const {runMonitor} = await monitor;
-	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color)}, paused: cli.flags.paused, speedIndex, fps: parseFps(cli.flags.fps)});
+	const fps = parseFps(cli.flags.fps);
+	let recorder;
+	if (cli.flags.record !== undefined) {
+		const {startRecording} = await import('./session/commands.js');
+		recorder = startRecording(cli.flags.record, loaded, {seed: kernel.seed, mitigated: cli.flags.mitigated, speedIndex, paused: cli.flags.paused, fps});
+	}
+	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color)}, paused: cli.flags.paused, speedIndex, fps, recorder});
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

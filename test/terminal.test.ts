@@ -138,6 +138,23 @@ test('resizing redraws: too small, then large again', async () => {
 	}
 });
 
+test('replay opens the monitor and plays a shipped session to its end, then stays open', async () => {
+	const s = start(['replay', 'scenarios/sessions/rendezvous-race.jsonl'], 100, 30);
+	try {
+		await s.waitFor(/REPLAY \d+\/\d+ /);
+		await s.press('s');
+		await s.waitFor(/replaying: kernel keys are off/);
+		await s.press('+');
+		await s.press('+');
+		const end = await s.waitFor(/REPLAY 6\/6 end/, 15000);
+		assert.match(end, /LOCKUP CPU0,1,2/);
+		await s.press('q');
+		assert.equal(await s.exited, 0);
+	} finally {
+		s.kill();
+	}
+});
+
 test('a terminal that is too small gets the size message', async () => {
 	const s = start(['demo'], 60, 15);
 	try {

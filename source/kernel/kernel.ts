@@ -1365,8 +1365,10 @@ export class Kernel {
 			case 'xcall-wait': {
 				// Short: who it waits for first, then which kind of cross-call.
 				const waiting = a.call.targets.filter((t) => a.call.isPending(t));
+				const via = a.call.via.split(' ')[0];
+				if (waiting.length === 0) return `xcall acked (${via})`;
 				const whom = waiting.length > 3 ? `${waiting.length} CPUs` : waiting.map((t) => `CPU${t}`).join(',');
-				return `xcall wait ${whom} (${a.call.via.split(' ')[0]})`;
+				return `xcall wait ${whom} (${via})`;
 			}
 			case 'stuck':
 				return a.fn;

@@ -3,7 +3,7 @@
 import React, {useSyncExternalStore} from 'react';
 import {Box, Text, useApp, useInput, useStdin} from 'ink';
 import type {Controller} from './controller.js';
-import {commandFor} from './keymap.js';
+import {commandFor, type Command} from './keymap.js';
 import {layout, MIN_COLS, MIN_ROWS, tooSmall} from './layout.js';
 import type {Theme} from './theme.js';
 import {Header} from './panes/Header.js';
@@ -20,9 +20,11 @@ export interface AppProps {
 	readonly cols: number;
 	readonly rows: number;
 	readonly theme: Theme;
+	/** Gets first look at each command (a replay takes pause, step and speed); true if handled. */
+	readonly intercept?: (command: Command, arg: string | undefined) => boolean;
 }
 
-export function App({controller, cols, rows, theme}: AppProps): React.JSX.Element {
+export function App({controller, cols, rows, theme, intercept}: AppProps): React.JSX.Element {
 	const view = useSyncExternalStore(controller.subscribe, controller.getView);
 	const {exit} = useApp();
 	const {isRawModeSupported} = useStdin();
@@ -48,7 +50,7 @@ export function App({controller, cols, rows, theme}: AppProps): React.JSX.Elemen
 					pageDown: key.pageDown,
 				});
 				if (!hit) continue;
-				controller.dispatch(hit.command, hit.arg);
+				if (!intercept?.(hit.command, hit.arg)) controller.dispatch(hit.command, hit.arg);
 				if (controller.quitRequested) {
 					exit();
 					return;

@@ -24,6 +24,10 @@ export interface ControllerOptions {
 	readonly clock: () => number;
 	/** Called after each applied command (recording). */
 	readonly onCommand?: (record: CommandRecord) => void;
+	/** No screen: commands apply but views are only built on refresh() (headless replay). */
+	readonly headless?: boolean;
+	/** False when something else moves virtual time (a replay): tick() then only redraws. */
+	readonly paced?: boolean;
 }
 
 /** Wall-clock work per tick; past it the kernel falls behind and the header says so. */
@@ -49,7 +53,7 @@ export class Controller {
 	) {
 		this.ui = initialUi({paused: opts.paused, speedIndex: opts.speedIndex});
 		this.port = kernel.extension<DtracePort>('dtrace');
-		this.publish();
+		this.publish(true);
 	}
 
 	// --- the external store React reads ------------------------------------------------------
@@ -61,7 +65,16 @@ export class Controller {
 
 	getView = (): ViewModel => this.view!;
 
-	private publish(): void {
+	/** Builds the view now (headless controllers only build one when asked). */
+	refresh(): void {
+		this.publish(true);
+	}
+
+	/** A line for the header while a session plays back (REPLAY 3/12 x1). */
+	banner: string | undefined;
+
+	private publish(force = false): void {
+		if (this.opts.headless && !force) return;
 		const k = this.kernel;
 		const last = this.history.at(-1);
 		if (!last || last.t !== k.now) {
@@ -71,8 +84,10 @@ export class Controller {
 		const wall = this.opts.clock();
 		const message = this.message && wall - this.message.wall < 4000 ? this.message.text : undefined;
 		const target = SPEEDS[this.ui.speedIndex]!;
-		const lagging = !this.ui.paused && target !== Number.POSITIVE_INFINITY && this.effective < 0.9 * target ? `lagging x${this.effective.toPrecision(2)}` : undefined;
-		this.view = buildView(k, this.ui, this.history.slice(0, -1), this.view, {lagging, message});
+		// Lag only means something when the wall clock drives virtual time.
+		const paced = this.opts.paced !== false && !this.opts.headless;
+		const lagging = paced && !this.ui.paused && target !== Number.POSITIVE_INFINITY && this.effective < 0.9 * target ? `lagging x${this.effective.toPrecision(2)}` : undefined;
+		this.view = buildView(k, this.ui, this.history.slice(0, -1), this.view, {lagging, message, banner: this.banner});
 		for (const l of this.listeners) l();
 	}
 
@@ -87,7 +102,7 @@ export class Controller {
 		const dtWall = this.lastWall === undefined ? 0 : Math.min(wall - this.lastWall, 250);
 		this.lastWall = wall;
 		const k = this.kernel;
-		if (!this.ui.paused && dtWall > 0 && k.panicked === undefined) {
+		if (this.opts.paced !== false && !this.ui.paused && dtWall > 0 && k.panicked === undefined) {
 			const speed = SPEEDS[this.ui.speedIndex]!;
 			const before = k.now;
 			const target = speed === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : before + Math.round(dtWall * speed * NS_PER_MS);
@@ -101,6 +116,12 @@ export class Controller {
 	}
 
 	// --- commands --------------------------------------------------------------------------
+
+	/** Shows a transient message on the status line. */
+	notify(text: string): void {
+		this.say(text);
+		this.publish();
+	}
 
 	/** Applies a command (from a key, or from a recording being replayed). */
 	dispatch(command: Command, arg?: string): void {

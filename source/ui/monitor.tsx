@@ -10,6 +10,9 @@ import {useTerminalSize} from './hooks/useTerminalSize.js';
 import type {Kernel} from '../kernel/kernel.js';
 import type {Theme} from './theme.js';
 import {InputError} from '../scenario/load.js';
+import type {Command} from './keymap.js';
+import type {Recorder} from '../session/recorder.js';
+import type {Player} from '../session/replay.js';
 
 const PACE_MS = 50;
 export const DEFAULT_FPS = 5;
@@ -24,11 +27,50 @@ export interface MonitorOptions {
 	readonly onCommand?: (record: CommandRecord) => void;
 	/** Frames per second (1-20, default 5). Ink lays the whole screen out on every frame, so this is the CPU knob. */
 	readonly fps?: number;
+	/** Writes every command and, at the end, the event-log hash. */
+	readonly recorder?: Recorder | undefined;
+	/** Plays a recorded session instead of pacing the kernel by the speed keys. */
+	readonly replay?: ((controller: Controller) => Player) | undefined;
 }
 
-function Root({controller, theme}: {controller: Controller; theme: Theme}): React.JSX.Element {
+const KERNEL_KEYS = new Set<Command>(['safe-mode', 'ctrl-c', 'kill-9', 'timer', 'mitigation', 'start-consumer']);
+
+/** During a replay: pause, step and speed drive the playback; kernel keys would make it diverge. */
+function replayKeys(player: Player, controller: Controller): (command: Command) => boolean {
+	return (command) => {
+		switch (command) {
+			case 'pause':
+				player.paused = !player.paused;
+				return true;
+			case 'step-event':
+			case 'step-ms':
+				player.paused = true;
+				player.step();
+				return true;
+			case 'speed-up':
+			case 'speed-down':
+				player.speed = Math.min(16, Math.max(0.25, command === 'speed-up' ? player.speed * 2 : player.speed / 2));
+				return true;
+			default:
+				if (!KERNEL_KEYS.has(command)) return false;
+				if (command === 'ctrl-c') {
+					controller.quitRequested = true;
+					return true;
+				}
+				controller.notify('replaying: kernel keys are off (they would change the recording); q quits');
+				return true;
+		}
+	};
+}
+
+function bannerOf(player: Player): string {
+	const state = player.done ? 'end' : player.paused ? 'paused' : `x${player.speed}`;
+	return `REPLAY ${player.progress} ${state}`;
+}
+
+function Root({controller, theme, intercept}: {controller: Controller; theme: Theme; intercept?: (command: Command) => boolean}): React.JSX.Element {
 	const {cols, rows} = useTerminalSize();
-	return <App controller={controller} cols={cols} rows={rows} theme={theme} />;
+	return <App controller={controller} cols={cols} rows={rows} theme={theme} intercept={intercept} />;
 }
 
 /** Runs the monitor until the person quits. Resolves with the exit code. */
@@ -36,11 +78,24 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {
 		throw new InputError(`the monitor needs a terminal; for scripts and pipes use: xcalltop run ${kernel.config.name}`);
 	}
-	const controller = new Controller(kernel, {clock: () => performance.now(), paused: opts.paused, speedIndex: opts.speedIndex, onCommand: opts.onCommand});
+	const recorder = opts.recorder;
+	const controller = new Controller(kernel, {
+		clock: () => performance.now(),
+		paused: opts.paused,
+		speedIndex: opts.speedIndex,
+		paced: opts.replay === undefined,
+		onCommand: (r) => {
+			recorder?.command(r);
+			opts.onCommand?.(r);
+		},
+	});
+	const player = opts.replay?.(controller);
+	if (player) controller.banner = bannerOf(player);
 	let restored = false;
 	const restore = (): void => {
 		if (restored) return;
 		restored = true;
+		recorder?.end(kernel);
 		if (process.stdin.isTTY) process.stdin.setRawMode(false);
 		process.stdout.write(SHOW_CURSOR + LEAVE_ALT);
 	};
@@ -64,7 +119,7 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 	process.once('uncaughtException', onError);
 
 	process.stdout.write(ENTER_ALT);
-	const instance = render(<Root controller={controller} theme={opts.theme} />, {
+	const instance = render(<Root controller={controller} theme={opts.theme} intercept={player ? replayKeys(player, controller) : undefined} />, {
 		exitOnCtrlC: false,
 		patchConsole: false,
 		// Ink 6.8's incremental renderer draws each frame that ends in a newline (any frame
@@ -77,8 +132,15 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 	// whole screen out on each one, which is where the CPU goes).
 	const every = Math.max(1, Math.round(20 / (opts.fps ?? DEFAULT_FPS)));
 	let ticks = 0;
+	let lastWall = performance.now();
 	const timer = setInterval(() => {
 		try {
+			const wall = performance.now();
+			if (player) {
+				player.tick(wall - lastWall);
+				controller.banner = bannerOf(player);
+			}
+			lastWall = wall;
 			controller.tick(ticks++ % every === 0);
 			if (controller.quitRequested) instance.unmount();
 		} catch (error) {

@@ -66,6 +66,7 @@ export interface ViewModel {
 		readonly mitigation: {readonly on: boolean; readonly describe: string} | undefined;
 		readonly consumer: string | undefined;
 		readonly lockup: string | undefined;
+		readonly banner: string | undefined;
 	};
 	readonly cpus: readonly CpuRow[];
 	readonly interrupts: {readonly rates: boolean; readonly interval: string; readonly rows: readonly IrqRow[]};
@@ -102,7 +103,7 @@ export function baseline(history: readonly Sample[], now: number): Sample | unde
 	return best ?? history[0];
 }
 
-export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], previous: ViewModel | undefined, extra: {lagging?: string | undefined; message?: string | undefined}): ViewModel {
+export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], previous: ViewModel | undefined, extra: {lagging?: string | undefined; message?: string | undefined; banner?: string | undefined}): ViewModel {
 	const snap = snapshot(k, {logLines: 0, traceLines: 0});
 	const port = k.extension<DtracePort>('dtrace');
 	const now = k.now;
@@ -193,6 +194,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			mitigation: m ? {on: k.mitigated, describe: m.describe} : undefined,
 			consumer,
 			lockup: snap.panicked ? `PANIC: ${snap.panicked}` : lockup,
+			banner: extra.banner,
 		},
 		cpus,
 		interrupts: {rates: ui.rates, interval: dt > 0 ? formatDuration(dt) : '', rows},

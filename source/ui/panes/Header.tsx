@@ -15,6 +15,7 @@ export const Header = React.memo(function Header({h, width, theme}: {h: ViewMode
 		parts.push(<Text key={`${key}-sp`}> </Text>);
 	};
 	push('name', `xcalltop ${h.scenario}`, tone(theme, 'accent'));
+	if (h.banner) push('banner', ` ${h.banner} `, tone(theme, 'accent'), true);
 	push('time', h.time);
 	push('speed', h.speed + (h.lagging ? ` (${h.lagging})` : ''), h.lagging ? tone(theme, 'warn') : undefined);
 	if (h.paused) push('paused', ' PAUSED ', tone(theme, 'warn'), true);

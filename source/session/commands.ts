@@ -1,0 +1,69 @@
+// The session sub-commands behind the CLI: start a recording, replay headless, export.
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {formatRecord} from '../kernel/klog.js';
+import {renderProcInterrupts} from '../kernel/procfs.js';
+import {formatSummary, summarize} from '../kernel/summary.js';
+import {formatSeconds} from '../kernel/time.js';
+import type {DtracePort} from '../kernel/dtrace/port.js';
+import type {ShowItem} from '../headless/run.js';
+import {InputError, type LoadedScenario} from '../scenario/load.js';
+import {SPEED_ONE} from '../ui/speeds.js';
+import {exportSession, type ExportOptions} from './export.js';
+import {loadSession} from './load.js';
+import {Recorder} from './recorder.js';
+import {replayHeadless} from './replay.js';
+
+function programVersion(): string {
+	const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../package.json');
+	return (JSON.parse(readFileSync(pkg, 'utf8')) as {version: string}).version;
+}
+
+export function startRecording(file: string, loaded: LoadedScenario, o: {seed: number; mitigated: boolean; speedIndex: number | undefined; paused: boolean; fps: number | undefined}): Recorder {
+	try {
+		return new Recorder(file, {
+			version: programVersion(),
+			scenario: {name: loaded.scenario.name, content: loaded.text},
+			seed: o.seed,
+			options: {mitigated: o.mitigated, speedIndex: o.speedIndex ?? SPEED_ONE, paused: o.paused, fps: o.fps ?? 5},
+			terminal: {cols: process.stdout.columns || 80, rows: process.stdout.rows || 24},
+		});
+	} catch (error) {
+		throw new InputError(`--record ${file}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+	}
+}
+
+/** `run --session FILE`: the replay's kernel log, then what run prints, then the hash check. */
+export function runSession(file: string, opts: {json: boolean; quiet: boolean; show: ShowItem[] | undefined; until: number | undefined}, write: (text: string) => void): number {
+	const session = loadSession(file);
+	if (session.warning) process.stderr.write(`xcalltop: warning: ${session.warning}\n`);
+	const {kernel, diverged} = replayHeadless(session, opts.until);
+	const summary = summarize(kernel);
+	if (opts.json) write(JSON.stringify({...summary, session: session.file}) + '\n');
+	else {
+		if (!opts.quiet) write(kernel.log.since(0).records.map((r) => formatRecord(r) + '\n').join(''));
+		const port = kernel.extension<DtracePort>('dtrace');
+		let out = '';
+		for (const item of opts.show ?? ['interrupts']) {
+			if (item === 'interrupts') out += `--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus)}`;
+			else if (port && item === 'stats') out += `--- /proc/dtrace/stats\n${port.stats.render()}`;
+			else if (port) out += `--- /proc/dtrace/trace\n${kernel.trace.read().map((l) => l + '\n').join('')}`;
+		}
+		write(`${out}--- summary (replay of ${session.file})\n${formatSummary(summary)}\n`);
+	}
+	if (diverged) {
+		process.stderr.write(`xcalltop: ${session.file}: ${diverged}\n`);
+		return 1;
+	}
+	return 0;
+}
+
+export async function exportCommand(file: string, opts: ExportOptions, write: (text: string) => void): Promise<number> {
+	const session = loadSession(file);
+	if (session.warning) process.stderr.write(`xcalltop: warning: ${session.warning}\n`);
+	const r = await exportSession(session, opts);
+	const outputs = [opts.cast, opts.txt].filter(Boolean).join(' and ');
+	write(`wrote ${outputs}: ${r.frames} frames, ${r.markers} markers, ${r.duration.toFixed(3)} s of virtual time\n`);
+	return 0;
+}

@@ -1,0 +1,126 @@
+// Replaying a session: the same kernel (scenario text, seed, options from the header) and
+// the same commands at the same virtual times, through the same controller. Exactness rule:
+// the kernel is advanced to a command's time only when that time is later than its clock;
+// at an equal time the command applies at once, because the original may have single-
+// stepped part of that instant's events.
+import type {Kernel} from '../kernel/kernel.js';
+import {buildKernel} from '../scenario/machine.js';
+import {Controller} from '../ui/controller.js';
+import {isEnd, type CommandLine, type EndLine, type SessionLine} from './format.js';
+import type {LoadedSession} from './load.js';
+
+export function sessionKernel(session: LoadedSession): Kernel {
+	return buildKernel(session.scenario, {seed: session.header.seed, mitigated: session.header.options.mitigated});
+}
+
+export function sessionController(session: LoadedSession, kernel: Kernel, clock: () => number = () => 0): Controller {
+	const o = session.header.options;
+	return new Controller(kernel, {clock, paused: o.paused, speedIndex: o.speedIndex, headless: true});
+}
+
+/** Advances to `at` only when it is later than the clock (see the rule above). */
+export function advanceTo(kernel: Kernel, at: number): void {
+	if (at > kernel.now) kernel.advance(at);
+}
+
+export function applyLine(controller: Controller, line: CommandLine): void {
+	advanceTo(controller.kernel, line.at);
+	controller.dispatch(line.command, line.arg);
+}
+
+export interface HeadlessReplay {
+	readonly kernel: Kernel;
+	readonly controller: Controller;
+	readonly end: EndLine | undefined;
+	/** Set when the replay's event-log hash differs from the one the session recorded. */
+	readonly diverged: string | undefined;
+}
+
+/** Replays every line (up to `until` virtual ns), headless. */
+export function replayHeadless(session: LoadedSession, until?: number): HeadlessReplay {
+	const kernel = sessionKernel(session);
+	const controller = sessionController(session, kernel);
+	let end: EndLine | undefined;
+	for (const line of session.lines) {
+		if (until !== undefined && line.at > until) break;
+		if (isEnd(line)) {
+			advanceTo(kernel, line.at);
+			end = line;
+			break;
+		}
+		applyLine(controller, line);
+	}
+	if (until !== undefined) advanceTo(kernel, until);
+	const diverged = end && until === undefined && kernel.eventHash !== end.hash ? `replay diverged: event-log hash ${kernel.eventHash} after ${kernel.events} events, the session recorded ${end.hash} after ${end.events}` : undefined;
+	return {kernel, controller, end, diverged};
+}
+
+/**
+ * Plays a session in the monitor at its recorded pace: wall time since the start maps to
+ * the recorded commands' wall stamps; between two commands virtual time moves linearly,
+ * as it did while the person watched (a pause keeps it still).
+ */
+export class Player {
+	/** Position in the session's wall time, ms. */
+	position = 0;
+	paused = false;
+	speed = 1;
+	private next = 0;
+
+	constructor(
+		readonly lines: readonly SessionLine[],
+		readonly controller: Controller,
+		readonly until: number | undefined,
+	) {}
+
+	get done(): boolean {
+		return this.next >= this.lines.length || (this.until !== undefined && this.controller.kernel.now >= this.until);
+	}
+
+	get progress(): string {
+		const commands = this.lines.filter((l) => !isEnd(l)).length;
+		const applied = this.lines.slice(0, this.next).filter((l) => !isEnd(l)).length;
+		return `${applied}/${commands}`;
+	}
+
+	/** Moves the playback on by `dtWall` ms of wall time at the playback speed. */
+	tick(dtWall: number): void {
+		if (this.paused || this.done) return;
+		this.position += dtWall * this.speed;
+		this.catchUp();
+	}
+
+	/** Applies the next command now (the step key during a replay). */
+	step(): void {
+		const line = this.lines[this.next];
+		if (!line) return;
+		this.position = Math.max(this.position, line.wall);
+		this.catchUp();
+	}
+
+	private catchUp(): void {
+		const k = this.controller.kernel;
+		while (this.next < this.lines.length) {
+			const line = this.lines[this.next]!;
+			if (line.wall > this.position) break;
+			if (this.until !== undefined && line.at > this.until) {
+				advanceTo(k, this.until);
+				this.next = this.lines.length;
+				return;
+			}
+			this.next++;
+			// The recorded quit is where the person left; the replay stays open on that state.
+			if (isEnd(line) || line.command === 'quit') advanceTo(k, line.at);
+			else applyLine(this.controller, line);
+		}
+		const upcoming = this.lines[this.next];
+		if (!upcoming) return;
+		const prev = this.lines[this.next - 1] ?? {at: 0, wall: 0};
+		const span = upcoming.wall - prev.wall;
+		const fraction = span > 0 ? (this.position - prev.wall) / span : 0;
+		// Stay strictly below the next command's time: it may have been applied mid-instant.
+		let target = Math.min(upcoming.at - 1, Math.floor(prev.at + fraction * (upcoming.at - prev.at)));
+		if (this.until !== undefined) target = Math.min(target, this.until);
+		advanceTo(k, target);
+	}
+}

@@ -1,0 +1,72 @@
+// The shipped sessions (scenarios/sessions/*.jsonl) and the keys that made them:
+// `npm run record-sessions` presses these keys in the real monitor, in a pseudo-terminal,
+// with the pauses given. Remake them when a kernel change alters an outcome on purpose.
+import {mkdirSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+/** A key and how long to wait after it, ms of wall time. */
+type Press = readonly [key: string, waitMs: number];
+
+const FASTER = '+';
+
+export const STORIES: Readonly<Record<string, {readonly tells: string; readonly keys: readonly Press[]}>> = {
+	demo: {
+		tells: 'safe mode off lets a probe cross-call from an IRQs-off region: the demo deadlocks',
+		keys: [['', 1500], ['1', 300], ['s', 2500], ['\t', 300], ['\t', 300], [FASTER, 200], [FASTER, 200], [FASTER, 2500]],
+	},
+	'ipi-irqs-off': {
+		tells: 'the deadlock, then hard lockup, RCU stall and soft lockup at their times (x10)',
+		keys: [['1', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3500]],
+	},
+	'safe-xcall': {
+		tells: 'the probe cross-call deadlocks CPU0 and CPU1; the watchdogs follow (x10)',
+		keys: [['', 1200], [FASTER, 200], [FASTER, 200], [FASTER, 3000]],
+	},
+	'teardown-storm': {
+		tells: '^C at 3 s: 120,000 cross-calls, the teardown crawls behind CPU3 until the kernel complains (x10)',
+		keys: [['3', 300], [FASTER, 200], [FASTER, 200], [FASTER, 4200], ['r', 500]],
+	},
+	'kill9-timeout': {
+		tells: 'kill -9 at 2 s: the hrtimer timeout spins on dtrace_lock in hardirq, BUGs, then the hard lockup (x5)',
+		keys: [[FASTER, 200], [FASTER, 3500]],
+	},
+	'printk-recursion': {
+		tells: 'the NMI probe printk hangs CPU1 on logbuf_lock, then every CPU; the log goes silent (x2)',
+		keys: [['1', 300], [FASTER, 3500]],
+	},
+	'rendezvous-race': {
+		tells: 'a straggler misses the exit count and the three vCPUs hang (stepped by hand)',
+		keys: [['', 800], [' ', 300], ['.', 200], ['.', 200], ['.', 200], [' ', 600]],
+	},
+	'rcu-idle-probe': {
+		tells: 'the suspicious RCU usage splat from the idle-loop probe; m turns the guard on',
+		keys: [['1', 1200], ['m', 1200]],
+	},
+};
+
+async function main(): Promise<void> {
+	const {default: pty} = await import('@lydell/node-pty');
+	const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+	const out = path.join(root, 'scenarios/sessions');
+	mkdirSync(out, {recursive: true});
+	const only = process.argv.slice(2);
+	for (const [name, story] of Object.entries(STORIES)) {
+		if (only.length > 0 && !only.includes(name)) continue;
+		const file = path.join(out, `${name}.jsonl`);
+		const p = pty.spawn(process.execPath, [path.join(root, 'dist/source/cli.js'), name, '--record', file], {cols: 120, rows: 40, cwd: root, env: {...process.env, CI: 'false'}});
+		const exited = new Promise<void>((r) => p.onExit(() => r()));
+		let screen = '';
+		p.onData((d) => (screen += d));
+		while (!screen.includes('Locks and wait-for')) await new Promise((r) => setTimeout(r, 50));
+		for (const [key, wait] of story.keys) {
+			if (key) p.write(key);
+			await new Promise((r) => setTimeout(r, wait));
+		}
+		p.write('q');
+		await exited;
+		process.stdout.write(`${name}: ${story.tells}\n  -> ${path.relative(root, file)}\n`);
+	}
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) await main();
