@@ -1134,7 +1134,8 @@ export class Kernel {
 
 	/** trigger_all_cpu_backtrace(): an NMI to every CPU, each printing where it is. */
 	private allCpuBacktrace(from: Cpu): void {
-		this.printk(from.id, 'info', msg.nmiBacktraceHeader());
+		// Part of the message that triggered it, not a message of its own.
+		if (!this.logbufWedged()) this.log.print(this.now, from.id, 'info', msg.nmiBacktraceHeader(), false);
 		for (const c of this.cpus) {
 			c.nmi++;
 			const ctx = this.stackContext(c);

@@ -94,7 +94,7 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 			</Box>
 			{view.dtrace && <Dtrace d={view.dtrace} width={cols} theme={theme} />}
 			<Box height={l.bottom} flexDirection={l.bottomMode === 'side' ? 'row' : 'column'}>
-				{showLog && <LogPane log={view.log} height={l.logHeight} width={l.logWidth} scroll={ui.scroll.log} focused={ui.focus === 'log'} theme={theme} hint={sharedHint} />}
+				{showLog && <LogPane log={view.log} height={l.logHeight} width={l.logWidth} scroll={ui.scroll.log} focused={ui.focus === 'log'} theme={theme} hint={sharedHint} full={ui.fullLog} />}
 				{showTrace && (
 					<TracePane
 						trace={view.trace}

@@ -43,7 +43,7 @@ export class Controller {
 	private lastWall: number | undefined;
 	private effective = 1;
 	private readonly history: Sample[] = [];
-	private message: {text: string; wall: number} | undefined;
+	private message: {text: string; wall: number; at: number} | undefined;
 	private ctrlCWall = Number.NEGATIVE_INFINITY;
 	private readonly port: DtracePort | undefined;
 
@@ -82,7 +82,9 @@ export class Controller {
 			if (this.history.length > HISTORY) this.history.shift();
 		}
 		const wall = this.opts.clock();
-		const message = this.message && wall - this.message.wall < 4000 ? this.message.text : undefined;
+		// A message lasts 4 s; in a replay or export the wall clock stands still, so virtual time counts.
+		const m = this.message;
+		const message = m && wall - m.wall < 4000 && (this.opts.paced !== false && !this.opts.headless ? true : k.now - m.at < 4e9) ? m.text : undefined;
 		const target = SPEEDS[this.ui.speedIndex]!;
 		// Lag only means something when the wall clock drives virtual time.
 		const paced = this.opts.paced !== false && !this.opts.headless;
@@ -133,7 +135,7 @@ export class Controller {
 	}
 
 	private say(text: string): void {
-		this.message = {text, wall: this.opts.clock()};
+		this.message = {text, wall: this.opts.clock(), at: this.kernel.now};
 	}
 
 	private setUi(recipe: (d: {-readonly [K in keyof UiState]: UiState[K]} & {scroll: Record<PaneId, number>}) => void): void {
@@ -187,6 +189,9 @@ export class Controller {
 				return this.scroll(command);
 			case 'rates':
 				this.setUi((d) => void (d.rates = !d.rates));
+				return true;
+			case 'log-detail':
+				this.setUi((d) => void (d.fullLog = !d.fullLog));
 				return true;
 			case 'help':
 				this.setUi((d) => void (d.help = !d.help));

@@ -23,6 +23,7 @@ export type Command =
 	| 'page-down'
 	| 'scroll-end'
 	| 'rates'
+	| 'log-detail'
 	| 'help'
 	| 'quit';
 
@@ -55,6 +56,7 @@ export const BINDINGS: readonly Binding[] = [
 	{command: 'page-down', keys: 'PgDn', describe: 'page forward', group: 'view'},
 	{command: 'scroll-end', keys: 'End', describe: 'back to the newest lines', group: 'view'},
 	{command: 'rates', keys: 'r', describe: 'interrupts: rates / totals', group: 'view'},
+	{command: 'log-detail', keys: 'f', describe: 'kernel log: headlines / full text', group: 'view'},
 	{command: 'help', keys: '?', describe: 'this help (any key closes it)', group: 'view'},
 	{command: 'quit', keys: 'q', describe: 'quit', group: 'view'},
 ];
@@ -103,6 +105,7 @@ const CHARACTER_KEYS: Readonly<Record<string, Command>> = {
 	'-': 'speed-down',
 	_: 'speed-down',
 	r: 'rates',
+	f: 'log-detail',
 	'?': 'help',
 	h: 'help',
 	q: 'quit',

@@ -15,6 +15,8 @@ export interface UiState {
 	readonly scroll: Readonly<Record<PaneId, number>>;
 	readonly selectedCpu: number;
 	readonly rates: boolean;
+	/** Kernel log with stack dumps (true) or one line per message (false). */
+	readonly fullLog: boolean;
 	readonly help: boolean;
 	readonly paused: boolean;
 	readonly speedIndex: number;
@@ -28,6 +30,7 @@ export function initialUi(opts: {paused?: boolean; speedIndex?: number} = {}): U
 		scroll: {cpus: 0, interrupts: 0, locks: 0, log: 0, trace: 0},
 		selectedCpu: 0,
 		rates: true,
+		fullLog: false,
 		help: false,
 		paused: opts.paused ?? false,
 		speedIndex: opts.speedIndex ?? SPEED_ONE,

@@ -7,7 +7,7 @@ import type {DtracePort} from '../kernel/dtrace/port.js';
 import {archRows} from '../kernel/procfs.js';
 import {snapshot} from '../kernel/snapshot.js';
 import {dmesgStamp, formatDuration, formatSeconds, NS_PER_SEC} from '../kernel/time.js';
-import type {LogLevel} from '../kernel/klog.js';
+import type {LogLevel, LogRecord} from '../kernel/klog.js';
 import {speedLabel, type UiState} from './ui-state.js';
 
 export interface CpuRow {
@@ -148,7 +148,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 
 	const tail = k.log.tail(LOG_LINES);
 	const newest = k.log.nextSequence;
-	const logLines: LogLine[] = tail.map((r) => ({seq: r.seq, text: dmesgStamp(r.ns) + r.text, level: r.level}));
+	const logLines: LogLine[] = (ui.fullLog ? tail : headlines(tail)).map((r) => ({seq: r.seq, text: dmesgStamp(r.ns) + r.text, level: r.level}));
 	const newCount = ui.scroll.log > 0 ? Math.max(0, newest - ui.logSeen) : 0;
 
 	let dtrace: ViewModel['dtrace'];
@@ -211,6 +211,28 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			if (!equal(previous[key], next[key])) (draft as Record<string, unknown>)[key] = next[key];
 		}
 	});
+}
+
+/** What a message's headline can be, best first; a WARN splat opens with its "cut here" rule. */
+const HEADLINES = [/^(Watchdog detected|BUG: |INFO: |rcu: INFO|watchdog: BUG|NMI watchdog|Kernel panic|__schedule_bug|dtracedrv)/, /^(WARNING|\[ INFO: suspicious)/];
+const RULE = /^(-+\[ cut here \]-+|=+|)$/;
+
+/** One line per kernel message: the line that says what happened. */
+function headlines(records: readonly LogRecord[]): LogRecord[] {
+	const out: LogRecord[] = [];
+	let group: LogRecord[] = [];
+	const flush = (): void => {
+		if (group.length === 0) return;
+		const pick = HEADLINES.map((re) => group.find((r) => re.test(r.text))).find(Boolean) ?? group.find((r) => !RULE.test(r.text)) ?? group[0]!;
+		out.push(pick);
+		group = [];
+	};
+	for (const r of records) {
+		if (r.head) flush();
+		group.push(r);
+	}
+	flush();
+	return out;
 }
 
 /** Structural equality for plain view data. */

@@ -8,7 +8,7 @@ import {Title} from './Title.js';
 const LEVEL_TONE: Partial<Record<string, Tone>> = {emerg: 'bad', alert: 'bad', crit: 'bad', err: 'bad', warn: 'warn'};
 
 /** The kernel log, newest last; scrolled back, the title counts what arrived since. */
-export const LogPane = React.memo(function LogPane({log, height, width, scroll, focused, theme, hint}: {log: ViewModel['log']; height: number; width: number; scroll: number; focused: boolean; theme: Theme; hint?: string}): React.JSX.Element {
+export const LogPane = React.memo(function LogPane({log, height, width, scroll, focused, theme, hint, full}: {log: ViewModel['log']; height: number; width: number; scroll: number; focused: boolean; theme: Theme; hint?: string; full: boolean}): React.JSX.Element {
 	const body = height - 1;
 	const end = Math.max(0, log.lines.length - scroll);
 	const shown = log.lines.slice(Math.max(0, end - body), end);
@@ -16,7 +16,7 @@ export const LogPane = React.memo(function LogPane({log, height, width, scroll, 
 	const lost = log.lost > 0 ? `${log.lost} messages lost: logbuf_lock is never released` : '';
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
-			<Title text={['Kernel log', where, lost].filter(Boolean).join(' | ')} focused={focused} width={width} theme={theme} right={hint} />
+			<Title text={[full ? 'Kernel log (full, f: headlines)' : 'Kernel log (headlines, f: full)', where, lost].filter(Boolean).join(' | ')} focused={focused} width={width} theme={theme} right={hint} />
 			{shown.map((l) => (
 				<Text key={l.seq} color={tone(theme, LEVEL_TONE[l.level])}>
 					{clip(l.text, width - 1)}
