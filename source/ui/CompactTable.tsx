@@ -46,7 +46,8 @@ export class CompactTable extends Table<Row> {
 		const columns = this.getColumns();
 		const {padding} = this.getConfig();
 		const {theme, toneOf, selected} = this.props;
-		const heading = columns.map((c) => cellText(String(c.column), c, padding)).join('');
+		// A heading never widens its column: it is cut to the column's content width.
+		const heading = columns.map((c) => cellText(String(c.column).slice(0, Math.max(1, c.width - 2 * padding)), c, padding)).join('');
 		return (
 			<Box flexDirection="column">
 				<Text bold>{heading}</Text>

@@ -144,6 +144,20 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 		heldFor: l.holder ? formatDuration(l.heldForNs) : '',
 		waiters: l.waiters.join(' ') || '-',
 	}));
+	// The DTrace driver's own spinning mutexes (driver/mutex.c) belong in the same list.
+	for (const m of port?.mutexes.values() ?? []) {
+		const o = m.owner;
+		locks.push({
+			name: m.name,
+			kind: 'dtrace mutex',
+			holder: o ? (o.task ? `${o.task.comm}/${o.task.pid}` : `CPU${o.cpu}`) : '-',
+			heldFor: o ? formatDuration(now - o.since) : '',
+			waiters: m.spinners.map((c) => (c.ctx === 'task' ? `CPU${c.id}` : `CPU${c.id}(${c.ctx})`)).join(' ') || '-',
+		});
+	}
+	// Most telling first: locks somebody waits for, then held ones, then free ones.
+	const rank = (l: LockRow): number => (l.waiters !== '-' ? 0 : l.holder !== '-' ? 1 : 2);
+	locks.sort((a, b) => rank(a) - rank(b));
 	const lockup = snap.lockup ? `LOCKUP CPU${snap.lockup.cpus.join(',')} at ${formatSeconds(snap.lockup.at, 3)}` : undefined;
 
 	const tail = k.log.tail(LOG_LINES);

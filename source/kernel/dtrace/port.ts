@@ -45,7 +45,7 @@ export interface TeardownProgress {
 
 interface PortMutex {
 	readonly name: string;
-	owner: {task: Task | undefined; cpu: number; ctx: string} | undefined;
+	owner: {task: Task | undefined; cpu: number; ctx: string; since: number} | undefined;
 	readonly spinners: Cpu[];
 }
 
@@ -666,7 +666,7 @@ export class DtracePort implements KernelExtension {
 		const atomic = cpu.ctx !== 'task';
 		this.stats.inc(atomic ? 'mtx1' : 'mtx2');
 		if (m.owner === undefined) {
-			m.owner = {task, cpu: cpu.id, ctx: cpu.ctx};
+			m.owner = {task, cpu: cpu.id, ctx: cpu.ctx, since: this.k.now};
 			return false;
 		}
 		m.spinners.push(cpu);
@@ -682,7 +682,7 @@ export class DtracePort implements KernelExtension {
 		const next = m.spinners.shift();
 		if (!next) return;
 		const task = next.ctx === 'task' ? next.current : undefined;
-		m.owner = {task, cpu: next.id, ctx: next.ctx};
+		m.owner = {task, cpu: next.id, ctx: next.ctx, since: this.k.now};
 		const token = next.token;
 		this.k.at(this.k.now + MUTEX_SPIN_NS, () => {
 			if (next.token !== token) return;

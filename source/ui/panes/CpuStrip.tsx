@@ -32,7 +32,8 @@ export const CpuStrip = React.memo(function CpuStrip({cpus, height, width, selec
 	const used = Object.values(fixed).reduce((a, b) => a + b, 0) + COLUMNS.length * 2;
 	const rest = Math.max(10, width - used - 1);
 	const flagsWidth = Math.min(24, Math.max(7, Math.floor(rest * 0.25)));
-	const widths = {...fixed, doing: rest - flagsWidth, flags: flagsWidth};
+	// Past ~56 columns a wider "doing" only adds blank space between the numbers.
+	const widths = {...fixed, doing: Math.min(56, rest - flagsWidth), flags: flagsWidth};
 	const data: Row[] = cpus.slice(first, first + visible).map((c) => ({
 		CPU: fit(`${c.id === selected ? '>' : ''}${c.id}`, widths.CPU, 'right'),
 		ctx: fit(c.ctx, widths.ctx),

@@ -18,7 +18,7 @@ export const Locks = React.memo(function Locks({locks, height, width, scroll, fo
 	const tableRows = Math.max(1, Math.min(locks.rows.length, body - Math.min(words.length, body - 1)));
 	const first = Math.min(scroll, Math.max(0, locks.rows.length - tableRows));
 	const inner = Math.max(20, width - 1 - COLUMNS.length * 2);
-	const widths = {lock: Math.min(14, Math.floor(inner * 0.3)), holder: Math.min(16, Math.floor(inner * 0.3)), held: 6, waiters: 0};
+	const widths = {lock: Math.min(14, Math.floor(inner * 0.34)), holder: Math.min(16, Math.floor(inner * 0.34)), held: 5, waiters: 0};
 	widths.waiters = Math.max(4, inner - widths.lock - widths.holder - widths.held);
 	const data: Row[] = locks.rows.slice(first, first + tableRows).map((l) => ({
 		lock: fit(l.name, widths.lock),
