@@ -8,7 +8,7 @@ import path from 'node:path';
 import pty from '@lydell/node-pty';
 import {CLI, ROOT, runCli} from './helpers.js';
 import {parseSession, loadSession} from '../source/session/load.js';
-import {replayHeadless} from '../source/session/replay.js';
+import {Player, replayHeadless, sessionController, sessionKernel} from '../source/session/replay.js';
 import {InputError} from '../source/scenario/load.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'xcalltop-sessions-'));
@@ -163,4 +163,31 @@ test('the shipped sessions replay to the hashes they recorded (golden files)', (
 		assert.equal(replay.diverged, undefined, `${f}: ${replay.diverged}`);
 		assert.ok(replay.end, `${f} has an end line`);
 	}
+});
+
+test('the paced player ends on the recorded hash at any playback speed and tick size', () => {
+	const file = path.join(ROOT, 'scenarios/sessions/demo.jsonl');
+	for (const [speed, tick] of [
+		[1, 50],
+		[4, 50],
+		[16, 200],
+		[0.25, 10],
+	] as const) {
+		const session = loadSession(file);
+		const kernel = sessionKernel(session);
+		const player = new Player(session.lines, sessionController(session, kernel), undefined);
+		player.speed = speed;
+		for (let i = 0; i < 100_000 && !player.done; i++) player.tick(tick);
+		const end = session.lines.at(-1)!;
+		assert.ok('end' in end);
+		assert.equal(kernel.eventHash, end.hash, `speed x${speed}, ${tick} ms ticks`);
+	}
+});
+
+test('run --session --until stops the replay at a virtual time', () => {
+	const r = runCli(['run', '--session', path.join(ROOT, 'scenarios/sessions/teardown-storm.jsonl'), '--until', '5s', '--json']);
+	assert.equal(r.status, 0, r.stderr);
+	const s = JSON.parse(r.stdout);
+	assert.equal(s.virtualNs, 5_000_000_000);
+	assert.equal(s.dtrace.consumer.state, 'tearing down');
 });
