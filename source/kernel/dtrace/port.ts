@@ -8,7 +8,14 @@ import * as msg from '../messages.js';
 import {secNsec} from '../time.js';
 import type {StuckNode, WaitEdge} from '../waitfor.js';
 import {PORT_TIMING, type DtraceConfig, type DtraceOptions, type ProbeSite} from './config.js';
-import {DtraceStats} from './stats.js';
+import {DtraceStats, STAT} from './stats.js';
+
+const IPI1 = STAT.ipi1;
+const XCALL1 = STAT.xcall1;
+const XCALL2 = STAT.xcall2;
+const XCALL5 = STAT['xcall5(spinlock)'];
+const XCALL6 = STAT['xcall6(ack_waits)'];
+const XCALL7 = STAT['xcall7(fast)'];
 
 export type ConsumerState = 'starting' | 'running' | 'stopping' | 'tearing down' | 'killed' | 'gone';
 
@@ -446,18 +453,18 @@ export class DtracePort implements KernelExtension {
 	 * it completed at once (self only, shutdown, or every target skipped on the fast path).
 	 */
 	private startXcall(cpu: Cpu, targets: readonly number[], func: string, frames: readonly string[], extraLatency = 0, via?: string): CrossCall | undefined {
-		const s = this.stats;
-		s.inc('xcall1');
+		const v = this.stats.v;
+		v[XCALL1]!++;
 		if (this.shutdown) return undefined;
 		let remote = targets === this.k.othersOf(cpu) ? targets : targets.filter((t) => t !== cpu.id);
 		if (remote.length === 0) return undefined;
 		if (func === SYNC_FUNC && this.options.fastSync) {
 			const skipped = remote.filter((t) => this.probeLevel[t] === 0);
-			s.inc('xcall7(fast)', skipped.length);
+			v[XCALL7]! += skipped.length;
 			remote = remote.filter((t) => this.probeLevel[t] !== 0);
 			if (remote.length === 0) return undefined;
 		}
-		s.inc('xcall2');
+		v[XCALL2]!++;
 		const k = this.k;
 		const name = via ?? 'dtrace_xcall';
 		if (this.options.xcall === 'smp_call_function') {
@@ -479,8 +486,9 @@ export class DtracePort implements KernelExtension {
 	/** Bookkeeping when a target has run one of our cross-calls. */
 	private acked(call: CrossCall, target: number): void {
 		const polls = Math.max(1, Math.ceil((this.k.now - call.started) / PORT_TIMING.ackPoll));
-		this.stats.inc('xcall6(ack_waits)', polls);
-		if (polls > this.stats.get('xcall5(spinlock)')) this.stats.set('xcall5(spinlock)', polls);
+		const v = this.stats.v;
+		v[XCALL6]! += polls;
+		if (polls > v[XCALL5]!) v[XCALL5] = polls;
 		const t = this.teardown;
 		if (t && t.doneAt === undefined && call.caller === this.consumer?.cpu) {
 			t.xcalls++;
@@ -494,7 +502,7 @@ export class DtracePort implements KernelExtension {
 	/** The private vector's handler: dtrace_int_ipi -> xcall_slave -> xcall_slave2 -> EOI. */
 	vector(k: Kernel, cpu: Cpu, vector: number): boolean {
 		if (vector !== V_DTRACE) return false;
-		this.stats.inc('ipi1');
+		this.stats.v[IPI1]!++;
 		this.ipisByCpu[cpu.id]!++;
 		// An IPI costs what the machine's cross-call handler costs, plus xcall_slave2's work.
 		k.charge(cpu, k.config.timing.callHandler + PORT_TIMING.ipiHandler);
