@@ -1,6 +1,6 @@
 // `xcalltop run`: the kernel as fast as the machine allows, printing the kernel log as it
 // happens, then /proc/interrupts and a summary (or the summary as one JSON object).
-import type {Input} from '../kernel/kernel.js';
+import type {Input, Kernel} from '../kernel/kernel.js';
 import {formatRecord} from '../kernel/klog.js';
 import {renderProcInterrupts} from '../kernel/procfs.js';
 import {formatSummary, summarize, type RunSummary} from '../kernel/summary.js';
@@ -23,6 +23,19 @@ export interface RunOptions {
 
 export const SHOW_ITEMS = ['interrupts', 'stats', 'trace'] as const;
 export type ShowItem = (typeof SHOW_ITEMS)[number];
+
+/** The /proc files `--show` asks for, each under a `--- name` line. */
+export function renderShow(kernel: Kernel, show: readonly ShowItem[] = ['interrupts']): string {
+	const port = kernel.extension<DtracePort>('dtrace');
+	let out = '';
+	for (const item of show) {
+		if (item === 'interrupts') out += `--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus)}`;
+		else if (!port) out += `--- /proc/dtrace/${item}: no DTrace driver in this scenario\n`;
+		else if (item === 'stats') out += `--- /proc/dtrace/stats\n${port.stats.render()}`;
+		else out += `--- /proc/dtrace/trace\n${kernel.trace.read().map((l) => l + '\n').join('')}`;
+	}
+	return out;
+}
 
 /** Virtual time run between two flushes of the kernel log to the output. */
 const CHUNK = 50 * NS_PER_MS;
@@ -48,15 +61,7 @@ export function runHeadless(loaded: LoadedScenario, opts: RunOptions, write: (te
 	if (opts.json) {
 		write(JSON.stringify(summary) + '\n');
 	} else {
-		const port = kernel.extension<DtracePort>('dtrace');
-		let out = '';
-		for (const item of opts.show ?? ['interrupts']) {
-			if (item === 'interrupts') out += `--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus)}`;
-			else if (!port) out += `--- /proc/dtrace/${item}: no DTrace driver in this scenario\n`;
-			else if (item === 'stats') out += `--- /proc/dtrace/stats\n${port.stats.render()}`;
-			else out += `--- /proc/dtrace/trace\n${kernel.trace.read().map((l) => l + '\n').join('')}`;
-		}
-		write(`${out}--- summary\n${formatSummary(summary)}\n`);
+		write(`${renderShow(kernel, opts.show)}--- summary\n${formatSummary(summary)}\n`);
 	}
 	const exitCode = opts.expect !== undefined && opts.expect !== (summary.outcome === 'lockup' ? 'lockup' : 'no-lockup') ? 1 : 0;
 	return {summary, exitCode};

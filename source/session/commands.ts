@@ -3,11 +3,8 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {formatRecord} from '../kernel/klog.js';
-import {renderProcInterrupts} from '../kernel/procfs.js';
 import {formatSummary, summarize} from '../kernel/summary.js';
-import {formatSeconds} from '../kernel/time.js';
-import type {DtracePort} from '../kernel/dtrace/port.js';
-import type {ShowItem} from '../headless/run.js';
+import {renderShow, type ShowItem} from '../headless/run.js';
 import {InputError, type LoadedScenario} from '../scenario/load.js';
 import {SPEED_ONE} from '../ui/speeds.js';
 import {exportSession, type ExportOptions} from './export.js';
@@ -43,14 +40,7 @@ export function runSession(file: string, opts: {json: boolean; quiet: boolean; s
 	if (opts.json) write(JSON.stringify({...summary, session: session.file}) + '\n');
 	else {
 		if (!opts.quiet) write(kernel.log.since(0).records.map((r) => formatRecord(r) + '\n').join(''));
-		const port = kernel.extension<DtracePort>('dtrace');
-		let out = '';
-		for (const item of opts.show ?? ['interrupts']) {
-			if (item === 'interrupts') out += `--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus)}`;
-			else if (port && item === 'stats') out += `--- /proc/dtrace/stats\n${port.stats.render()}`;
-			else if (port) out += `--- /proc/dtrace/trace\n${kernel.trace.read().map((l) => l + '\n').join('')}`;
-		}
-		write(`${out}--- summary (replay of ${session.file})\n${formatSummary(summary)}\n`);
+		write(`${renderShow(kernel, opts.show)}--- summary (replay of ${session.file})\n${formatSummary(summary)}\n`);
 	}
 	if (diverged) {
 		process.stderr.write(`xcalltop: ${session.file}: ${diverged}\n`);
