@@ -239,7 +239,7 @@ export class Controller {
 					return false;
 				}
 				this.ctrlCWall = wall;
-				this.say('no dtrace consumer alive: press ^C again within 1 s to quit (d starts one)');
+				this.say(port ? 'no dtrace consumer alive: press ^C again within 1 s to quit (d starts one)' : 'no dtrace consumer in this scenario: press ^C again within 1 s to quit');
 				return false;
 			}
 			case 'kill-9':
