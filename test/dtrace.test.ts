@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import {kernelFor, logTexts, MS, S} from './helpers.js';
 import type {DtracePort} from '../source/kernel/dtrace/port.js';
 import {STAT_NAMES} from '../source/kernel/dtrace/stats.js';
+import {snapshot} from '../source/kernel/snapshot.js';
 
 const port = (k: ReturnType<typeof kernelFor>) => k.extension<DtracePort>('dtrace')!;
 
@@ -165,6 +166,16 @@ test('/proc/dtrace/stats lists name=value in the driver order, dtrace_safe first
 	);
 	assert.equal(lines[0], 'dtrace_safe=1');
 	assert.equal(lines.at(-1), 'shutdown=0');
+});
+
+test('the snapshot carries /proc/dtrace/stats and the tail of /proc/dtrace/trace', () => {
+	const k = kernelFor(consumerOnly());
+	k.advance(1 * S);
+	const snap = snapshot(k);
+	assert.equal(snap.dtraceStats, port(k).stats.render());
+	assert.match(snap.dtraceStats!, /^dtrace_safe=1\nprobes=\d+\n/);
+	assert.deepEqual(snap.traceTail, k.trace.tail(200));
+	assert.match(snap.traceTail.at(-1)!, /teardown done/);
 });
 
 test('the port taints the kernel P and O and prints its load banner into the ring', () => {

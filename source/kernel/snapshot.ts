@@ -3,6 +3,7 @@
 import {VECTOR_NAME} from './apic.js';
 import {currentComm, type Context} from './cpu.js';
 import type {Kernel, Warnings} from './kernel.js';
+import type {DtracePort} from './dtrace/port.js';
 import type {LogRecord} from './klog.js';
 import {archRows, type InterruptRow} from './procfs.js';
 import type {Lockup} from './waitfor.js';
@@ -58,6 +59,8 @@ export interface KernelSnapshot {
 	readonly logTail: readonly LogRecord[];
 	readonly traceTail: readonly string[];
 	readonly traceLines: number;
+	/** /proc/dtrace/stats as the driver renders it, when the scenario loads the port. */
+	readonly dtraceStats: string | undefined;
 	readonly panicked: string | undefined;
 	readonly taint: string;
 }
@@ -145,6 +148,7 @@ export function snapshot(k: Kernel, opts: {logLines?: number; traceLines?: numbe
 		logTail: k.log.tail(opts.logLines ?? 200),
 		traceTail: k.trace.tail(opts.traceLines ?? 200),
 		traceLines: k.trace.linesWritten,
+		dtraceStats: k.extension<DtracePort>('dtrace')?.stats.render(),
 		panicked: k.panicked,
 		taint: [...k.taint].sort().join(''),
 	};
