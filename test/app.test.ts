@@ -48,7 +48,7 @@ test('80x24: every pane in 23 lines, nothing wider than 80 columns', async () =>
 	assert.ok(lines.some((l) => /^ XCL /.test(l)), 'the private dtrace vector has its own row');
 	assert.ok(lines.some((l) => /Locks and wait-for/.test(l)));
 	assert.ok(lines.some((l) => /^teardown: none yet/.test(l)));
-	assert.match(lines.at(-1)!, /^s safe {2}\^C stop {2}K kill/);
+	assert.match(lines.at(-1)!, /^\? help {2}q quit {2}s safe {2}\^C stop {2}K kill/);
 	r.unmount();
 });
 

@@ -87,7 +87,7 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 	return (
 		<Box height={l.height} width={cols} flexDirection="column">
 			<Header h={view.header} width={cols} theme={theme} />
-			<CpuStrip cpus={view.cpus} height={l.cpus} width={cols} selected={ui.selectedCpu} scroll={ui.scroll.cpus} theme={theme} />
+			<CpuStrip cpus={view.cpus} height={l.cpus} width={cols} selected={ui.selectedCpu} scroll={ui.scroll.cpus} focused={ui.focus === 'cpus'} theme={theme} />
 			<Box height={l.mid} flexDirection="row">
 				<Interrupts irq={view.interrupts} height={l.mid} width={l.irqWidth} rows={l.irqRows} selected={ui.selectedCpu} focused={ui.focus === 'interrupts'} theme={theme} />
 				<Locks locks={view.locks} height={l.mid} width={l.lockWidth} scroll={ui.scroll.locks} focused={ui.focus === 'locks'} theme={theme} />

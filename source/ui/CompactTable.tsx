@@ -22,6 +22,8 @@ export interface CompactTableProps {
 	readonly toneOf?: (text: string, column: number) => Tone | undefined;
 	/** Row index drawn in inverse video (the selected CPU). */
 	readonly selected?: number;
+	/** The heading row in inverse video: the table's pane has the focus. */
+	readonly focused?: boolean;
 }
 
 type Column = ReturnType<Table<Row>['getColumns']>[number];
@@ -50,7 +52,9 @@ export class CompactTable extends Table<Row> {
 		const heading = columns.map((c) => cellText(String(c.column).slice(0, Math.max(1, c.width - 2 * padding)), c, padding)).join('');
 		return (
 			<Box flexDirection="column">
-				<Text bold>{heading}</Text>
+				<Text bold inverse={this.props.focused}>
+					{heading}
+				</Text>
 				{this.props.data.map((row, index) => (
 					<Text key={index} inverse={index === selected}>
 						{columns.map((c, i) => {

@@ -22,7 +22,7 @@ function toneOf(text: string): Tone | undefined {
 	return undefined;
 }
 
-export const CpuStrip = React.memo(function CpuStrip({cpus, height, width, selected, scroll, theme}: {cpus: readonly CpuRow[]; height: number; width: number; selected: number; scroll: number; theme: Theme}): React.JSX.Element {
+export const CpuStrip = React.memo(function CpuStrip({cpus, height, width, selected, scroll, focused, theme}: {cpus: readonly CpuRow[]; height: number; width: number; selected: number; scroll: number; focused: boolean; theme: Theme}): React.JSX.Element {
 	const visible = height - 1;
 	// Keep the selected CPU in view; scrolling moves the window too.
 	let first = Math.min(scroll, Math.max(0, cpus.length - visible));
@@ -46,7 +46,7 @@ export const CpuStrip = React.memo(function CpuStrip({cpus, height, width, selec
 	}));
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
-			<CompactTable data={data} columns={COLUMNS} widths={widths} theme={theme} toneOf={toneOf} selected={selected - first} />
+			<CompactTable data={data} columns={COLUMNS} widths={widths} theme={theme} toneOf={toneOf} selected={selected - first} focused={focused} />
 		</Box>
 	);
 });

@@ -17,6 +17,7 @@ export const LogPane = React.memo(function LogPane({log, height, width, scroll, 
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
 			<Title text={[full ? 'Kernel log (full, f: headlines)' : 'Kernel log (headlines, f: full)', where, lost].filter(Boolean).join(' | ')} focused={focused} width={width} theme={theme} right={hint} />
+			{shown.length === 0 && <Text color={tone(theme, 'dim')}>(no kernel messages yet: stalls, lockups, WARN and BUG land here)</Text>}
 			{shown.map((l) => (
 				<Text key={l.seq} color={tone(theme, LEVEL_TONE[l.level])}>
 					{clip(l.text, width - 1)}

@@ -3,7 +3,8 @@ import {Text} from 'ink';
 import {tone, type Theme} from '../theme.js';
 import {fit} from '../text.js';
 
-const HINTS = 's safe  ^C stop  K kill  t timer  m mitigate  d dtrace  space pause  . step  +/- speed  Tab pane  ? help  q quit';
+// Most needed first: a narrow terminal cuts the end, so help and quit must come first.
+const HINTS = '? help  q quit  s safe  ^C stop  K kill  t timer  m mitigate  d dtrace  space pause  . step  +/- speed  Tab pane  f log';
 
 export function StatusLine({message, width, theme}: {message: string | undefined; width: number; theme: Theme}): React.JSX.Element {
 	return (
