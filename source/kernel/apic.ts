@@ -7,7 +7,6 @@ export const V_CAL = 2; // CALL_FUNCTION_VECTOR 0xfc
 export const V_CALS = 3; // CALL_FUNCTION_SINGLE_VECTOR 0xfb
 export const V_DTRACE = 4; // dtrace4linux's private ipi_vector 0xd9, not in /proc/interrupts
 
-export const VECTOR_NUMBER = [0xef, 0xfd, 0xfc, 0xfb, 0xd9] as const;
 export const VECTOR_NAME = ['LOC', 'RES', 'CAL', 'CAL1', 'dtrace'] as const;
 
 export const bit = (v: number): number => 1 << v;

@@ -53,8 +53,6 @@ export class CrossCall {
 		readonly started: number,
 		readonly targets: readonly number[],
 		readonly isTlb: boolean,
-		/** Runs on the caller when the last target has acked (instead of resuming a task step). */
-		readonly onDone: ((now: number) => void) | undefined,
 		/** The IPI vector it travels on (CALL_FUNCTION, or the port's private vector). */
 		readonly vector: number,
 	) {

@@ -255,10 +255,6 @@ export class Kernel {
 		return Math.floor((this.now * this.config.hz) / NS_PER_SEC);
 	}
 
-	get pendingEvents(): number {
-		return this.queue.length;
-	}
-
 	/** Virtual time of the next event, or Infinity. */
 	get nextEventAt(): number {
 		return this.queue.peekTime();
@@ -661,7 +657,6 @@ export class Kernel {
 		opts: {
 			isTlb?: boolean;
 			vector?: number;
-			onDone?: (now: number) => void;
 			queue?: (target: number, call: CrossCall) => void;
 			extraLatency?: number;
 			frames?: readonly string[];
@@ -669,7 +664,7 @@ export class Kernel {
 		} = {},
 	): CrossCall {
 		const vector = opts.vector ?? V_CAL;
-		const call = new CrossCall(this.nextCallId++, caller.id, via, func, this.now, targets, opts.isTlb ?? false, opts.onDone, vector);
+		const call = new CrossCall(this.nextCallId++, caller.id, via, func, this.now, targets, opts.isTlb ?? false, vector);
 		call.frames = opts.frames;
 		call.onAck = opts.onAck;
 		const queue = opts.queue ?? ((t: number, c: CrossCall) => this.cpus[t]!.callQueue.push(c));
@@ -715,11 +710,6 @@ export class Kernel {
 	private finishCall(call: CrossCall): void {
 		const caller = this.cpus[call.caller]!;
 		const done = this.now + this.config.timing.callHandler;
-		if (call.onDone) {
-			const onDone = call.onDone;
-			this.at(done, () => onDone(done));
-			return;
-		}
 		if (caller.activity.kind === 'xcall-wait' && caller.activity.call === call) this.queue.push(done, EV_RESUME, caller.id, caller.token);
 	}
 

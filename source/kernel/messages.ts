@@ -35,19 +35,21 @@ function fnv(text: string): number {
 
 const hex = (n: number, width: number): string => n.toString(16).padStart(width, '0');
 
-/** `name+0xoff/0xsize` as %pS prints it. */
-export function symbolOffset(name: string): string {
+/** Where a symbol lives, its size, and the offset its stack frames stop at. */
+function symbol(name: string): {base: number; size: number; off: number} {
 	const h = fnv(name);
 	const size = 0x20 + ((h >>> 8) % 0x3e0);
-	const off = 0x5 + ((h >>> 3) % (size - 0x8));
+	return {base: 0x81000000 + ((h % 0x5f0000) & ~0xf), size, off: 0x5 + ((h >>> 3) % (size - 0x8))};
+}
+
+/** `name+0xoff/0xsize` as %pS prints it. */
+export function symbolOffset(name: string): string {
+	const {size, off} = symbol(name);
 	return `${name}+0x${off.toString(16)}/0x${size.toString(16)}`;
 }
 
 function address(name: string): string {
-	const h = fnv(name);
-	const size = 0x20 + ((h >>> 8) % 0x3e0);
-	const off = 0x5 + ((h >>> 3) % (size - 0x8));
-	const base = 0x81000000 + ((h % 0x5f0000) & ~0xf);
+	const {base, off} = symbol(name);
 	return `ffffffff${hex(base + off, 8)}`;
 }
 

@@ -42,9 +42,14 @@ export class TraceRing {
 		return out;
 	}
 
+	/** The newest `count` lines, copying only those (the monitor asks for them every frame). */
 	tail(count: number): string[] {
-		const all = this.read();
-		return all.slice(Math.max(0, all.length - count));
+		if (count <= 0) return [];
+		const start = Math.max(this.head, this.lines.length - count);
+		const out = this.lines.slice(start);
+		const excess = this.bytes - this.capacity;
+		if (start === this.head && excess > 0 && out.length > 0) out[0] = out[0]!.slice(excess);
+		return out;
 	}
 
 	get linesWritten(): number {

@@ -104,7 +104,7 @@ export function baseline(history: readonly Sample[], now: number): Sample | unde
 }
 
 export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], previous: ViewModel | undefined, extra: {lagging?: string | undefined; message?: string | undefined; banner?: string | undefined}): ViewModel {
-	const snap = snapshot(k, {logLines: 0, traceLines: 0});
+	const snap = snapshot(k, {logLines: LOG_LINES, traceLines: TRACE_LINES});
 	const port = k.extension<DtracePort>('dtrace');
 	const now = k.now;
 	const current = sample(k, port);
@@ -160,8 +160,8 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	locks.sort((a, b) => rank(a) - rank(b));
 	const lockup = snap.lockup ? `LOCKUP CPU${snap.lockup.cpus.join(',')} at ${formatSeconds(snap.lockup.at, 3)}` : undefined;
 
-	const tail = k.log.tail(LOG_LINES);
-	const newest = k.log.nextSequence;
+	const tail = snap.logTail;
+	const newest = snap.logNext;
 	const logLines: LogLine[] = (ui.fullLog ? tail : headlines(tail)).map((r) => ({seq: r.seq, text: dmesgStamp(r.ns) + r.text, level: r.level}));
 	const newCount = ui.scroll.log > 0 ? Math.max(0, newest - ui.logSeen) : 0;
 
@@ -214,7 +214,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 		interrupts: {rates: ui.rates, interval: dt > 0 ? formatDuration(dt) : '', rows},
 		locks: {rows: locks, chain: snap.waitFor, lockup: snap.lockup?.explanation},
 		log: {lines: logLines, newCount, lost: k.lostMessages},
-		trace: {lines: k.trace.tail(TRACE_LINES), written: k.trace.linesWritten},
+		trace: {lines: snap.traceTail, written: snap.traceLines},
 		dtrace,
 		ui,
 		message: extra.message,

@@ -104,7 +104,6 @@ export class DtracePort implements KernelExtension {
 	private readonly enqueue = (target: number, call: CrossCall): void => void this.mailbox[target]!.push(call);
 	private readonly onAck = (call: CrossCall, target: number): void => this.acked(call, target);
 	private buffers!: Float64Array;
-	private drops = 0;
 	/** The function whose probe each CPU is inside, while it is. */
 	private readonly currentProbe: (string | undefined)[] = [];
 	private readonly sites = new Map<string, ProbeSite>();
@@ -344,6 +343,11 @@ export class DtracePort implements KernelExtension {
 		const c = this.consumer!;
 		const k = this.k;
 		let localWork = 0;
+		/** Moves on to `next` once a dtrace_sync from `from` is done; true while it waits. */
+		const syncThen = (next: TeardownProgress['stage'], from: 'dtrace_state_destroy'): boolean => {
+			t.stage = next;
+			return this.sync(cpu, from);
+		};
 		const flushLocal = (): boolean => {
 			if (localWork === 0) return false;
 			k.startTimed(cpu, {kind: 'run', mode: 'kernel', fn: 'dtrace_ecb_destroy', until: 0}, localWork);
@@ -359,14 +363,12 @@ export class DtracePort implements KernelExtension {
 					continue;
 				case 'disorderly':
 					// "disorderly shutdown of a consumer": the state was still active.
-					t.stage = 'start';
-					if (this.sync(cpu, 'dtrace_state_destroy')) return true;
+					if (syncThen('start', 'dtrace_state_destroy')) return true;
 					continue;
 				case 'start':
 					this.printf(cpu, `teardown start xcalls=${this.stats.get('xcall1')} probes=${t.left}`);
-					t.stage = 'probes';
 					t.syncsLeftForProbe = this.config.syncsPerProbe;
-					if (this.sync(cpu, 'dtrace_state_destroy')) return true;
+					if (syncThen('probes', 'dtrace_state_destroy')) return true;
 					continue;
 				case 'probes': {
 					if (t.left === 0) {
@@ -393,8 +395,7 @@ export class DtracePort implements KernelExtension {
 					continue;
 				}
 				case 'final':
-					t.stage = 'unlock';
-					if (this.sync(cpu, 'dtrace_state_destroy')) return true;
+					if (syncThen('unlock', 'dtrace_state_destroy')) return true;
 					continue;
 				case 'unlock':
 					t.doneAt = k.now;
@@ -579,10 +580,8 @@ export class DtracePort implements KernelExtension {
 			return false;
 		}
 		this.buffers[cpu.id]! += this.config.recordSize;
-		if (this.buffers[cpu.id]! > this.config.bufSize) {
-			this.buffers[cpu.id] = this.config.bufSize;
-			this.drops++;
-		}
+		// A full buffer drops the record (DTrace counts drops; nothing here shows them yet).
+		if (this.buffers[cpu.id]! > this.config.bufSize) this.buffers[cpu.id] = this.config.bufSize;
 		if (cpu.rcuIdle) this.rcuUse(cpu, site);
 		if (this.config.actionRecurses) this.selfProbe(cpu, site);
 		if (site.action === 'printf') this.printf(cpu, `${this.probeName(site.fn)} fired on cpu ${cpu.id}`);
@@ -869,14 +868,6 @@ export class DtracePort implements KernelExtension {
 
 	ipiCount(cpu: number): number {
 		return this.ipisByCpu[cpu]!;
-	}
-
-	bufferFill(cpu: number): number {
-		return this.buffers[cpu]! / this.config.bufSize;
-	}
-
-	get dropCount(): number {
-		return this.drops;
 	}
 
 	isProbeContext(cpu: number): boolean {
