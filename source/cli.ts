@@ -206,7 +206,8 @@ async function main(): Promise<number> {
 	let recorder;
 	if (cli.flags.record !== undefined) {
 		const {startRecording} = await import('./session/commands.js');
-		recorder = startRecording(cli.flags.record, loaded, {seed: kernel.seed, mitigated: cli.flags.mitigated, speedIndex, paused: cli.flags.paused, fps});
+		const file = cli.flags.record;
+		recorder = () => startRecording(file, loaded, {seed: kernel.seed, mitigated: cli.flags.mitigated, speedIndex, paused: cli.flags.paused, fps});
 	}
 	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color)}, paused: cli.flags.paused, speedIndex, fps, recorder});
 }

@@ -27,8 +27,8 @@ export interface MonitorOptions {
 	readonly onCommand?: (record: CommandRecord) => void;
 	/** Frames per second (1-20, default 5). Ink lays the whole screen out on every frame, so this is the CPU knob. */
 	readonly fps?: number;
-	/** Writes every command and, at the end, the event-log hash. */
-	readonly recorder?: Recorder | undefined;
+	/** Opens the recording once the monitor owns the terminal (a refused start touches no file). */
+	readonly recorder?: (() => Recorder) | undefined;
 	/** Plays a recorded session instead of pacing the kernel by the speed keys. */
 	readonly replay?: ((controller: Controller) => Player) | undefined;
 }
@@ -78,7 +78,7 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {
 		throw new InputError(`the monitor needs a terminal; for scripts and pipes use: xcalltop run ${kernel.config.name}`);
 	}
-	const recorder = opts.recorder;
+	const recorder = opts.recorder?.();
 	const controller = new Controller(kernel, {
 		clock: () => performance.now(),
 		paused: opts.paused,
