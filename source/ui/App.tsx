@@ -1,19 +1,24 @@
 // The monitor's root: lays the panes out for the terminal size it is given (tests pass
-// the size in; the shell passes the real one) and turns keys into controller commands.
-import React, {useSyncExternalStore} from 'react';
-import {Box, Text, useApp, useInput, useStdin} from 'ink';
-import type {Controller} from './controller.js';
-import {commandFor, type Command} from './keymap.js';
-import {layout, MIN_COLS, MIN_ROWS, tooSmall} from './layout.js';
+// the size in; the shell passes the real one) and turns keys and mouse reports into
+// controller commands.
+import React, {useEffect, useEffectEvent, useState, useSyncExternalStore} from 'react';
+import {Box, Text, useApp, useStdin} from 'ink';
+import type {Controller, Viewport} from './controller.js';
+import {commandFor, decode, type Command, type KeyEvent} from './keymap.js';
+import {layout, MIN_COLS, MIN_ROWS, paneAt, tooSmall, type Layout, type Rect} from './layout.js';
 import type {Theme} from './theme.js';
+import {PANES, type PaneId} from './ui-state.js';
+import {irqTags, type ViewModel} from './view-model.js';
+import {wrap} from './text.js';
 import {Header} from './panes/Header.js';
-import {CpuStrip} from './panes/CpuStrip.js';
+import {CpuStrip, cpuWindow} from './panes/CpuStrip.js';
 import {Interrupts} from './panes/Interrupts.js';
-import {Locks} from './panes/Locks.js';
+import {Locks, locksMaxScroll} from './panes/Locks.js';
 import {LogPane, TracePane} from './panes/LogPane.js';
 import {Dtrace} from './panes/Dtrace.js';
 import {StatusLine} from './panes/StatusLine.js';
-import {Help} from './panes/Help.js';
+import {Help, helpLines} from './panes/Help.js';
+import {storyLines} from './panes/Story.js';
 
 export interface AppProps {
 	readonly controller: Controller;
@@ -24,43 +29,117 @@ export interface AppProps {
 	readonly intercept?: (command: Command, arg: string | undefined) => boolean;
 }
 
+/** How many items from the oldest fill `body` lines, each `lines(item)` tall. */
+function oldestFill<T>(items: readonly T[], body: number, lines: (item: T) => number): number {
+	let used = 0;
+	let n = 0;
+	while (n < items.length && used + lines(items[n]!) <= body) used += lines(items[n++]!);
+	return Math.max(1, n);
+}
+
+/** How far each pane scrolls and its page, for the layout on screen now. */
+export function viewportOf(view: ViewModel, l: Layout): Viewport {
+	const h = (p: PaneId): number => l.rects[p]?.height ?? 10;
+	const w = (p: PaneId): number => l.rects[p]?.width ?? 80;
+	const zoomed = (p: PaneId): boolean => l.zoomed === p;
+	const body = (p: PaneId): number => Math.max(1, h(p) - 1);
+	const backMax = <T,>(items: readonly T[], p: PaneId, text: (item: T) => string): number => Math.max(0, items.length - (zoomed(p) ? oldestFill(items, body(p), (i) => wrap(text(i), w(p) - 1).length) : body(p)));
+	return {
+		cpus: {page: body('cpus'), max: Math.max(0, view.cpus.length - body('cpus'))},
+		interrupts: {page: 1, max: 0},
+		locks: {page: Math.max(1, h('locks') - 2), max: locksMaxScroll(view.locks, w('locks'), h('locks'))},
+		log: {page: Math.max(1, body('log') - 1), max: backMax(view.log.entries, 'log', (e) => e.text)},
+		trace: {page: Math.max(1, body('trace') - 1), max: backMax(view.trace.lines, 'trace', (t) => t)},
+	};
+}
+
 export function App({controller, cols, rows, theme, intercept}: AppProps): React.JSX.Element {
 	const view = useSyncExternalStore(controller.subscribe, controller.getView);
 	const {exit} = useApp();
-	const {isRawModeSupported} = useStdin();
-	useInput(
-		(input, key) => {
-			// Keys typed quickly arrive as one chunk: take plain characters one at a time.
-			const presses = input.length > 1 && !key.ctrl && !key.meta && !input.startsWith('\u001B') ? [...input] : [input];
-			for (const one of presses) {
-				// Like htop: with the help open, any key just closes it.
-				if (controller.getView().ui.help) {
-					controller.dispatch('help');
-					continue;
-				}
-				const hit = commandFor({
-					input: one,
-					ctrl: key.ctrl,
-					tab: key.tab,
-					leftArrow: key.leftArrow,
-					rightArrow: key.rightArrow,
-					upArrow: key.upArrow,
-					downArrow: key.downArrow,
-					pageUp: key.pageUp,
-					pageDown: key.pageDown,
-				});
-				if (!hit) continue;
-				if (!intercept?.(hit.command, hit.arg)) controller.dispatch(hit.command, hit.arg);
-				if (controller.quitRequested) {
-					exit();
-					return;
-				}
-			}
-		},
-		{isActive: isRawModeSupported === true},
-	);
+	const {internal_eventEmitter: events, isRawModeSupported, setRawMode} = useStdin();
+	const [prompt, setPrompt] = useState<string | undefined>(undefined);
+	const [overlayScroll, setOverlayScroll] = useState(0);
+	const small = tooSmall(cols, rows);
+	const ui = view.ui;
+	const l = small ? undefined : layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: irqTags(view.dtrace !== undefined).length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom});
+	if (l) controller.setViewport(viewportOf(view, l));
+	const overlay = ui.help ? helpLines(cols, view.available, view.header.replay !== undefined, view.header.mitigation?.describe) : ui.tour && view.story ? storyLines(view.story, cols) : undefined;
 
-	if (tooSmall(cols, rows)) {
+	// Everything a key or click does goes through here; an effect event always sees this render's state.
+	const onKey = useEffectEvent((e: KeyEvent): void => {
+		const run = (command: Command, arg?: string): void => {
+			if (!intercept?.(command, arg)) controller.dispatch(command, arg);
+			if (controller.quitRequested) exit();
+		};
+		if (prompt !== undefined) {
+			// The search prompt takes the keys until Enter or Esc.
+			if (e.kind === 'char') setPrompt(prompt + e.char);
+			else if (e.kind === 'key' && e.name === 'backspace') setPrompt(prompt.slice(0, -1));
+			else if (e.kind === 'key' && e.name === 'escape') setPrompt(undefined);
+			else if (e.kind === 'key' && e.name === 'return') {
+				setPrompt(undefined);
+				run('log-search', prompt);
+			} else if (e.kind === 'key' && e.ctrl && e.name === 'c') setPrompt(undefined);
+			return;
+		}
+		if (e.kind === 'mouse') {
+			if (!l || e.release || overlay) return;
+			const area = paneAt(l, e.row, e.col);
+			if (!area || !(PANES as readonly string[]).includes(area)) return;
+			const pane = area as PaneId;
+			if (e.button === 'wheel-up' || e.button === 'wheel-down') {
+				const back = e.button === 'wheel-up';
+				run(back === (pane === 'log' || pane === 'trace') ? 'scroll-up' : 'scroll-down', pane);
+				return;
+			}
+			if (e.button !== 'left') return;
+			if (pane === 'cpus') {
+				const rect = l.rects.cpus!;
+				const first = cpuWindow(view.cpus.length, rect.height - 1, ui.selectedCpu, ui.scroll.cpus);
+				const cpu = first + e.row - rect.top - 1;
+				if (e.row > rect.top && cpu < view.cpus.length) run('cpu-select', String(cpu));
+			}
+			if (pane !== ui.focus) run('focus', pane);
+			return;
+		}
+		if (overlay) {
+			// Help and the story scroll with the arrows and pages; any other key closes them (as in htop).
+			const name = e.kind === 'key' ? e.name : '';
+			const step = {up: -1, down: 1, pageup: -(rows - 4), pagedown: rows - 4}[name];
+			if (step !== undefined) setOverlayScroll(Math.max(0, Math.min(overlayScroll + step, overlay.length - (rows - 3))));
+			else {
+				setOverlayScroll(0);
+				run(ui.help ? 'help' : 'tour');
+			}
+			return;
+		}
+		const hit = commandFor(e);
+		if (!hit) return;
+		if (hit.command === 'log-search') {
+			setPrompt('');
+			return;
+		}
+		if (hit.command === 'cpu-select') {
+			run('cpu-select', controller.cpuFromDigit(hit.arg!));
+			return;
+		}
+		run(hit.command, hit.arg);
+	});
+
+	useEffect(() => {
+		if (!isRawModeSupported) return;
+		setRawMode(true);
+		const onInput = (data: string): void => {
+			for (const e of decode(data)) onKey(e);
+		};
+		events.on('input', onInput);
+		return () => {
+			events.off('input', onInput);
+			setRawMode(false);
+		};
+	}, [events, isRawModeSupported, setRawMode]);
+
+	if (small || !l) {
 		return (
 			<Box height={Math.max(1, rows - 1)} width={cols} flexDirection="column">
 				<Text>{`terminal too small: ${cols}×${rows}, need ${MIN_COLS}×${MIN_ROWS}`}</Text>
@@ -69,45 +148,60 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 		);
 	}
 
-	const cpuCount = view.cpus.length;
-	const l = layout(cols, rows, cpuCount, view.dtrace !== undefined);
-	const ui = view.ui;
-	if (ui.help) {
+	const status = <StatusLine message={view.message} prompt={prompt === undefined ? undefined : `search the kernel log: /${prompt}▏ (Enter: search, Esc: cancel)`} available={view.available} replay={view.header.replay !== undefined} width={cols} theme={theme} />;
+	if (overlay) {
 		return (
 			<Box height={l.height} width={cols} flexDirection="column">
 				<Header h={view.header} width={cols} theme={theme} />
-				<Help width={cols} height={l.height - 2} theme={theme} mitigation={view.header.mitigation?.describe} />
-				<StatusLine message={view.message} width={cols} theme={theme} />
+				<Help width={cols} height={l.height - 2} theme={theme} lines={overlay} scroll={overlayScroll} />
+				{status}
 			</Box>
 		);
 	}
-	const showTrace = l.bottomMode !== 'shared' || ui.focus === 'trace';
-	const showLog = l.bottomMode !== 'shared' || ui.focus !== 'trace';
+	const r = l.rects;
 	const sharedHint = l.bottomMode === 'shared' ? (ui.focus === 'trace' ? 'Tab: log' : 'Tab: trace') : undefined;
+	const zoomHint = l.zoomed ? 'z: back' : undefined;
+	const at = (rect: Rect | undefined): {height: number; width: number} => ({height: rect?.height ?? 0, width: rect?.width ?? 0});
+	const pane = (id: PaneId): React.JSX.Element | undefined => {
+		const rect = r[id];
+		if (!rect) return undefined;
+		const common = {...at(rect), focused: ui.focus === id, zoomed: l.zoomed === id, theme};
+		switch (id) {
+			case 'cpus':
+				return <CpuStrip key={id} cpus={view.cpus} selected={ui.selectedCpu} scroll={ui.scroll.cpus} {...common} />;
+			case 'interrupts':
+				return <Interrupts key={id} irq={view.interrupts} rows={l.irqRows} selected={ui.selectedCpu} {...common} />;
+			case 'locks':
+				return <Locks key={id} locks={view.locks} scroll={ui.scroll.locks} {...at(rect)} focused={common.focused} theme={theme} />;
+			case 'log':
+				return <LogPane key={id} log={view.log} scroll={ui.scroll.log} hint={zoomHint ?? sharedHint} {...common} />;
+			case 'trace':
+				return <TracePane key={id} trace={view.trace} scroll={ui.scroll.trace} hint={zoomHint ?? sharedHint} {...common} />;
+		}
+	};
+	if (l.zoomed) {
+		return (
+			<Box height={l.height} width={cols} flexDirection="column">
+				<Header h={view.header} width={cols} theme={theme} />
+				{pane(l.zoomed)}
+				{status}
+			</Box>
+		);
+	}
 	return (
 		<Box height={l.height} width={cols} flexDirection="column">
 			<Header h={view.header} width={cols} theme={theme} />
-			<CpuStrip cpus={view.cpus} height={l.cpus} width={cols} selected={ui.selectedCpu} scroll={ui.scroll.cpus} focused={ui.focus === 'cpus'} theme={theme} />
-			<Box height={l.mid} flexDirection="row">
-				<Interrupts irq={view.interrupts} height={l.mid} width={l.irqWidth} rows={l.irqRows} selected={ui.selectedCpu} focused={ui.focus === 'interrupts'} theme={theme} />
-				<Locks locks={view.locks} height={l.mid} width={l.lockWidth} scroll={ui.scroll.locks} focused={ui.focus === 'locks'} theme={theme} />
+			{pane('cpus')}
+			<Box height={r.interrupts!.height} flexDirection="row">
+				{pane('interrupts')}
+				{pane('locks')}
 			</Box>
 			{view.dtrace && <Dtrace d={view.dtrace} width={cols} theme={theme} />}
-			<Box height={l.bottom} flexDirection={l.bottomMode === 'side' ? 'row' : 'column'}>
-				{showLog && <LogPane log={view.log} height={l.logHeight} width={l.logWidth} scroll={ui.scroll.log} focused={ui.focus === 'log'} theme={theme} hint={sharedHint} full={ui.fullLog} />}
-				{showTrace && (
-					<TracePane
-						trace={view.trace}
-						height={l.bottomMode === 'stack' ? l.bottom - l.logHeight : l.bottom}
-						width={l.bottomMode === 'side' ? cols - l.logWidth : cols}
-						scroll={ui.scroll.trace}
-						focused={ui.focus === 'trace'}
-						theme={theme}
-						hint={sharedHint}
-					/>
-				)}
+			<Box height={(r.log ?? r.trace)!.height + (l.bottomMode === 'stack' ? r.trace!.height : 0)} flexDirection={l.bottomMode === 'side' ? 'row' : 'column'}>
+				{pane('log')}
+				{pane('trace')}
 			</Box>
-			<StatusLine message={view.message} width={cols} theme={theme} />
+			{status}
 		</Box>
 	);
 }

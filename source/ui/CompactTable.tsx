@@ -24,6 +24,10 @@ export interface CompactTableProps {
 	readonly selected?: number;
 	/** The heading row in inverse video: the table's pane has the focus. */
 	readonly focused?: boolean;
+	/** No heading row (a second table under the first, in the same columns). */
+	readonly headless?: boolean;
+	/** Headings other than the column keys (a heading can carry a note, cut to its column). */
+	readonly headings?: Readonly<Record<string, string>>;
 }
 
 type Column = ReturnType<Table<Row>['getColumns']>[number];
@@ -49,12 +53,14 @@ export class CompactTable extends Table<Row> {
 		const {padding} = this.getConfig();
 		const {theme, toneOf, selected} = this.props;
 		// A heading never widens its column: it is cut to the column's content width.
-		const heading = columns.map((c) => cellText(String(c.column).slice(0, Math.max(1, c.width - 2 * padding)), c, padding)).join('');
+		const heading = columns.map((c) => cellText((this.props.headings?.[c.key] ?? String(c.column)).slice(0, Math.max(1, c.width - 2 * padding)), c, padding)).join('');
 		return (
 			<Box flexDirection="column">
-				<Text bold inverse={this.props.focused}>
-					{heading}
-				</Text>
+				{!this.props.headless && (
+					<Text bold inverse={this.props.focused}>
+						{heading}
+					</Text>
+				)}
 				{this.props.data.map((row, index) => (
 					<Text key={index} inverse={index === selected}>
 						{columns.map((c, i) => {

@@ -5,9 +5,10 @@
 import type {Kernel} from '../kernel/kernel.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 import {NS_PER_MS} from '../kernel/time.js';
-import type {Command} from './keymap.js';
-import {initialUi, PANES, SPEEDS, update, type PaneId, type UiState} from './ui-state.js';
-import {buildView, sample, type Sample, type ViewModel} from './view-model.js';
+import {BINDINGS, type Command} from './keymap.js';
+import {LogPaneModel} from './log-pane-view.js';
+import {initialUi, LOG_FILTERS, PANES, SPEEDS, update, type PaneId, type UiState} from './ui-state.js';
+import {buildView, sample, type Sample, type Story, type ViewModel} from './view-model.js';
 
 /** One applied command, as a recorder stores it. */
 export interface CommandRecord {
@@ -28,16 +29,41 @@ export interface ControllerOptions {
 	readonly headless?: boolean;
 	/** False when something else moves virtual time (a replay): tick() then only redraws. */
 	readonly paced?: boolean;
+	/** The scenario's description and tour, for the story overlay. */
+	readonly story?: Story | undefined;
 }
+
+/** How far each pane can scroll and how long its page is, as the screen last laid it out. */
+export type Viewport = Readonly<Record<PaneId, {readonly page: number; readonly max: number}>>;
 
 /** Wall-clock work per tick; past it the kernel falls behind and the header says so. */
 const TICK_BUDGET_MS = 30;
 const KERNEL_INPUTS = new Set<Command>(['safe-mode', 'ctrl-c', 'kill-9', 'timer', 'mitigation', 'start-consumer']);
 const HISTORY = 64;
+/** Digits typed within this many wall ms make one CPU number. */
+const DIGIT_MS = 700;
+/** A status message stays this long (wall ms; in a replay or export, virtual ns count instead). */
+const MESSAGE_MS = 4000;
 
 export class Controller {
 	ui: UiState;
 	quitRequested = false;
+	/** The REPLAY badge while a session plays back (REPLAY 3/12 x2); the monitor sets it. */
+	get replay(): string | undefined {
+		return this.replayBadge;
+	}
+
+	set replay(badge: string | undefined) {
+		if (badge === this.replayBadge) return;
+		this.replayBadge = badge;
+		this.dirty = true;
+	}
+
+	private replayBadge: string | undefined;
+	/** Called for Ctrl-L (the shell clears the terminal and draws the whole frame again). */
+	onRedraw: (() => void) | undefined;
+	/** Mouse reporting is wanted (M toggles it; --no-mouse starts with it off). */
+	mouse = true;
 	private view: ViewModel | undefined;
 	private readonly listeners = new Set<() => void>();
 	private lastWall: number | undefined;
@@ -46,6 +72,9 @@ export class Controller {
 	private message: {text: string; wall: number; at: number} | undefined;
 	private ctrlCWall = Number.NEGATIVE_INFINITY;
 	private readonly port: DtracePort | undefined;
+	private readonly log: LogPaneModel;
+	private viewport: Viewport = Object.fromEntries(PANES.map((p) => [p, {page: 10, max: Number.POSITIVE_INFINITY}])) as unknown as Viewport;
+	private dirty = true;
 
 	constructor(
 		readonly kernel: Kernel,
@@ -53,6 +82,7 @@ export class Controller {
 	) {
 		this.ui = initialUi({paused: opts.paused, speedIndex: opts.speedIndex});
 		this.port = kernel.extension<DtracePort>('dtrace');
+		this.log = new LogPaneModel(kernel.log);
 		this.publish(true);
 	}
 
@@ -70,28 +100,69 @@ export class Controller {
 		this.publish(true);
 	}
 
-	/** A line for the header while a session plays back (REPLAY 3/12 x1). */
-	banner: string | undefined;
+	/** The screen tells how far each pane scrolls, so scrolling stops at the content's ends. */
+	setViewport(v: Viewport): void {
+		this.viewport = v;
+	}
+
+	/** Commands this scenario offers, in the key table's order (the status line and help show only these). */
+	available(): Command[] {
+		const actions = this.kernel.actions();
+		const kernelHas: Partial<Record<Command, boolean>> = {
+			'safe-mode': actions.has('safe-mode'),
+			'ctrl-c': this.port !== undefined,
+			'kill-9': actions.has('kill-9'),
+			timer: actions.has('timer'),
+			mitigation: actions.has('mitigation'),
+			'start-consumer': actions.has('start-consumer'),
+		};
+		return BINDINGS.map((b) => b.command).filter((c) => {
+			if (this.replay !== undefined && KERNEL_INPUTS.has(c)) return false;
+			if (c === 'tour') return this.opts.story?.tour !== undefined || this.opts.story !== undefined;
+			return kernelHas[c] ?? true;
+		});
+	}
+
+	/** The status message if it is still showing (a replay or export counts virtual time). */
+	private currentMessage(): string | undefined {
+		const m = this.message;
+		if (!m) return undefined;
+		const live = this.opts.paced !== false && !this.opts.headless;
+		return (live ? this.opts.clock() - m.wall < MESSAGE_MS : this.kernel.now - m.at < MESSAGE_MS * 1e6) ? m.text : undefined;
+	}
 
 	private publish(force = false): void {
 		if (this.opts.headless && !force) return;
 		const k = this.kernel;
 		const last = this.history.at(-1);
-		if (!last || last.t !== k.now) {
+		const moved = !last || last.t !== k.now;
+		const message = this.currentMessage();
+		// Nothing moved, nothing was pressed, no message came or went: the frame would be the same.
+		if (!moved && !this.dirty && !force && message === this.view?.message) return;
+		this.dirty = false;
+		if (moved) {
 			this.history.push(sample(k, this.port));
 			if (this.history.length > HISTORY) this.history.shift();
 		}
-		const wall = this.opts.clock();
-		// A message lasts 4 s; in a replay or export the wall clock stands still, so virtual time counts.
-		const m = this.message;
-		const message = m && wall - m.wall < 4000 && (this.opts.paced !== false && !this.opts.headless ? true : k.now - m.at < 4e9) ? m.text : undefined;
+		const live = this.opts.paced !== false && !this.opts.headless;
 		const target = SPEEDS[this.ui.speedIndex]!;
 		// Lag only means something when the wall clock drives virtual time.
-		const paced = this.opts.paced !== false && !this.opts.headless;
-		const lagging = paced && !this.ui.paused && target !== Number.POSITIVE_INFINITY && this.effective < 0.9 * target ? `lagging x${this.effective.toPrecision(2)}` : undefined;
-		this.view = buildView(k, this.ui, this.history.slice(0, -1), this.view, {lagging, message, banner: this.banner});
+		const lagging = live && !this.ui.paused && target !== Number.POSITIVE_INFINITY && this.effective < 0.9 * target ? `lagging x${this.effective.toPrecision(2)}` : undefined;
+		this.view = buildView(k, this.ui, this.history.slice(0, -1), this.view, {
+			lagging,
+			message,
+			replay: this.replay,
+			available: this.available(),
+			log: this.log.view(this.ui),
+			story: this.opts.story,
+			consumerWhere: undefined,
+		});
+		this.renders++;
 		for (const l of this.listeners) l();
 	}
+
+	/** Views built so far (the benchmark counts them: a still, paused screen builds none). */
+	renders = 0;
 
 	// --- time ----------------------------------------------------------------------------
 
@@ -114,8 +185,30 @@ export class Controller {
 			while (k.now < target && this.opts.clock() < deadline && k.panicked === undefined) k.advance(Math.min(target, k.now + slice));
 			this.effective = (k.now - before) / (dtWall * NS_PER_MS);
 		}
+		this.announceTimeline();
 		if (publish) this.publish();
 	}
+
+	/** Inputs from the scenario's own timeline are announced like keys. */
+	private announceTimeline(): void {
+		const fresh = (this.kernel as unknown as {inputsSince?: (n: number) => {inputs: {source: string; result: string}[]; next: number}}).inputsSince?.(this.timelineSeen);
+		if (!fresh) return;
+		for (const i of fresh.inputs) if (i.source === 'timeline') this.say(i.result);
+		this.timelineSeen = fresh.next;
+	}
+
+	private timelineSeen = 0;
+
+	/** A digit typed soon after another extends the CPU number while such a CPU exists (1, 2: CPU12). */
+	cpuFromDigit(digit: string): string {
+		const wall = this.opts.clock();
+		const joined = this.digits.text + digit;
+		const text = wall - this.digits.wall < DIGIT_MS && Number(joined) < this.kernel.cpus.length ? joined : digit;
+		this.digits = {text, wall};
+		return String(Number(text));
+	}
+
+	private digits = {text: '', wall: Number.NEGATIVE_INFINITY};
 
 	// --- commands --------------------------------------------------------------------------
 
@@ -131,11 +224,14 @@ export class Controller {
 		// The timer goes to the selected CPU: record which, so a replay fires the same one.
 		const resolved = command === 'timer' && arg === undefined ? String(this.ui.selectedCpu) : arg;
 		if (this.apply(command, resolved)) this.opts.onCommand?.({at, command, ...(resolved === undefined ? {} : {arg: resolved})});
+		this.dirty = true;
+		this.announceTimeline();
 		this.publish();
 	}
 
 	private say(text: string): void {
 		this.message = {text, wall: this.opts.clock(), at: this.kernel.now};
+		this.dirty = true;
 	}
 
 	private setUi(recipe: (d: {-readonly [K in keyof UiState]: UiState[K]} & {scroll: Record<PaneId, number>}) => void): void {
@@ -151,14 +247,20 @@ export class Controller {
 				this.setUi((d) => void (d.paused = !d.paused));
 				this.lastWall = undefined;
 				return true;
-			case 'step-event':
+			case 'step-event': {
 				this.setUi((d) => void (d.paused = true));
-				if (!k.step()) this.say('nothing left to run');
+				const ran = k.step();
+				this.say(ran === undefined || ran === false ? 'nothing left to run' : typeof ran === 'string' ? `step: ${ran}` : `step: one event ran at ${(k.now / 1e9).toFixed(6)}s`);
 				return true;
-			case 'step-ms':
+			}
+			case 'step-ms': {
 				this.setUi((d) => void (d.paused = true));
+				const before = k.events;
 				k.advance(k.now + NS_PER_MS);
+				const n = k.events - before;
+				this.say(`step 1 ms: ${n} ${n === 1 ? 'event' : 'events'} ran, now ${(k.now / 1e9).toFixed(6)}s`);
 				return true;
+			}
 			case 'speed-up':
 			case 'speed-down': {
 				const next = Math.max(0, Math.min(SPEEDS.length - 1, this.ui.speedIndex + (command === 'speed-up' ? 1 : -1)));
@@ -179,23 +281,65 @@ export class Controller {
 				return true;
 			}
 			case 'focus-next':
-				this.setUi((d) => void (d.focus = PANES[(PANES.indexOf(d.focus) + 1) % PANES.length]!));
+			case 'focus-prev':
+			case 'focus': {
+				const shown = this.focusable();
+				const i = shown.indexOf(this.ui.focus);
+				const next = command === 'focus' ? (arg as PaneId) : shown[(i + (command === 'focus-next' ? 1 : shown.length - 1)) % shown.length]!;
+				if (!shown.includes(next) || next === this.ui.focus) return false;
+				this.setUi((d) => void (d.focus = next));
 				return true;
+			}
 			case 'scroll-up':
 			case 'scroll-down':
 			case 'page-up':
 			case 'page-down':
+			case 'scroll-home':
 			case 'scroll-end':
-				return this.scroll(command);
+				return this.scroll(command, (arg as PaneId | undefined) ?? this.ui.focus);
+			case 'zoom':
+				this.setUi((d) => void (d.zoom = !d.zoom));
+				return true;
 			case 'rates':
 				this.setUi((d) => void (d.rates = !d.rates));
 				return true;
 			case 'log-detail':
-				this.setUi((d) => void (d.fullLog = !d.fullLog));
+				this.setUi((d) => {
+					d.fullLog = !d.fullLog;
+					d.scroll.log = 0;
+				});
+				return true;
+			case 'log-filter': {
+				const next = LOG_FILTERS[(LOG_FILTERS.indexOf(this.ui.logFilter) + 1) % LOG_FILTERS.length]!;
+				this.setUi((d) => {
+					d.logFilter = next;
+					d.scroll.log = 0;
+				});
+				this.say(`kernel log: ${{all: 'every message', problems: 'WARN, BUG, lockups, stalls and panics only', rcu: 'RCU messages only'}[next]}`);
+				return true;
+			}
+			case 'log-search':
+				return this.search(arg);
+			case 'search-next':
+			case 'search-prev':
+				return this.jumpToMatch(command === 'search-next' ? 1 : -1);
+			case 'tour':
+				if (!this.opts.story) return this.refuse('this scenario has no story to show');
+				this.setUi((d) => void (d.tour = !d.tour));
 				return true;
 			case 'help':
-				this.setUi((d) => void (d.help = !d.help));
+				this.setUi((d) => {
+					d.help = !d.help;
+					d.tour = false;
+				});
 				return true;
+			case 'mouse':
+				this.mouse = !this.mouse;
+				this.say(this.mouse ? 'mouse on: the wheel scrolls the pane under it, a click focuses a pane or selects a CPU' : 'mouse off: the terminal selects text again (M turns the mouse back on)');
+				return false;
+			case 'redraw':
+				this.onRedraw?.();
+				return false;
 			case 'quit':
 				this.quitRequested = true;
 				return true;
@@ -204,20 +348,52 @@ export class Controller {
 		}
 	}
 
-	private scroll(command: Command): boolean {
-		const pane = this.ui.focus;
-		const page = 10;
+	/** Panes on screen now: the trace only with a DTrace port. */
+	private focusable(): PaneId[] {
+		return PANES.filter((p) => p !== 'trace' || this.port !== undefined);
+	}
+
+	private scroll(command: Command, pane: PaneId): boolean {
+		const {page, max} = this.viewport[pane];
 		const delta = {'scroll-up': 1, 'scroll-down': -1, 'page-up': page, 'page-down': -page}[command as 'scroll-up'] ?? 0;
 		// Log and trace count back from the newest line; the other panes down from the top.
 		const backwards = pane === 'log' || pane === 'trace';
-		const before = this.ui.scroll[pane];
-		const next = command === 'scroll-end' ? 0 : Math.max(0, before + (backwards ? delta : -delta));
-		if (next === before) return false;
-		const newest = this.kernel.log.nextSequence;
+		const before = Math.min(this.ui.scroll[pane], max);
+		const home = backwards ? max : 0;
+		const end = backwards ? 0 : max;
+		const wanted = command === 'scroll-home' ? home : command === 'scroll-end' ? end : before + (backwards ? delta : -delta);
+		const next = Math.max(0, Math.min(max, wanted));
+		if (next === this.ui.scroll[pane]) return false;
+		const newest = this.log.newestKey();
 		this.setUi((d) => {
 			d.scroll[pane] = next;
 			if (pane === 'log' && (before === 0 || next === 0)) d.logSeen = newest;
 		});
+		return true;
+	}
+
+	private search(query: string | undefined): boolean {
+		const q = query?.trim() || undefined;
+		this.setUi((d) => void (d.search = q));
+		if (q === undefined) {
+			this.say('search cleared');
+			return true;
+		}
+		if (!this.jumpToMatch(1, true)) this.say(`no kernel message matches "${q}"`);
+		return true;
+	}
+
+	/** Scrolls the log so the next match (older: +1, newer: -1) is at the bottom of the pane. */
+	private jumpToMatch(direction: 1 | -1, fromEnd = false): boolean {
+		const q = this.ui.search;
+		if (q === undefined) return this.refuse('no search yet: / starts one');
+		const target = this.log.matchScroll(this.ui, q, fromEnd ? -1 : this.ui.scroll.log, direction);
+		if (target === undefined) return this.refuse(`no ${direction === 1 ? 'older' : 'newer'} match for "${q}"`);
+		this.setUi((d) => {
+			d.focus = 'log';
+			d.scroll.log = target.scroll;
+		});
+		this.say(`match ${target.index + 1} of ${target.count} for "${q}"`);
 		return true;
 	}
 

@@ -1,47 +1,112 @@
-// Where each pane goes for a terminal size. Heights are exact: every pane renders exactly
-// its lines, and the whole screen is rows - 1 lines (a frame as tall as the terminal makes
-// Ink 6 clear the screen on every frame).
+// Where each pane goes for a terminal size, as rectangles. Heights add up exactly: every
+// pane renders exactly its lines inside its rectangle, and the whole screen is rows - 1
+// lines (a frame as tall as the terminal makes Ink 6 clear the screen on every frame). The
+// same rectangles place the panes, map mouse clicks to panes, and let tests check that no
+// pane writes into another's.
+import type {PaneId} from './ui-state.js';
 
+/** The smallest screen on which every pane still gets its title and at least one line. */
 export const MIN_COLS = 70;
 export const MIN_ROWS = 20;
 
+/** The locks pane's narrowest: four columns at their minimums. */
+const LOCKS_MIN = 32;
+
+export interface Rect {
+	readonly top: number;
+	readonly left: number;
+	readonly width: number;
+	readonly height: number;
+}
+
+export type Area = PaneId | 'header' | 'dtrace' | 'status';
+
 export interface Layout {
 	readonly cols: number;
+	/** Lines drawn: rows - 1. */
 	readonly height: number;
-	readonly cpus: number;
-	/** Interrupts and locks, side by side. */
-	readonly mid: number;
-	readonly irqWidth: number;
-	readonly lockWidth: number;
-	/** Lines of interrupt rows shown (the compact set at small heights). */
+	/** Each shown area's rectangle; a pane that is not shown has none. */
+	readonly rects: Readonly<Partial<Record<Area, Rect>>>;
+	/** Interrupt rows shown (the most telling first) outside zoom. */
 	readonly irqRows: number;
-	readonly dtrace: number;
-	readonly bottom: number;
-	/** log and trace: side by side, one above the other, or one at a time. */
-	readonly bottomMode: 'side' | 'stack' | 'shared';
-	readonly logWidth: number;
-	readonly logHeight: number;
+	/** log and trace: side by side, one above the other, or one at a time (Tab switches). */
+	readonly bottomMode: 'side' | 'stack' | 'shared' | 'log';
+	readonly zoomed: PaneId | undefined;
 }
 
 export function tooSmall(cols: number, rows: number): boolean {
 	return cols < MIN_COLS || rows < MIN_ROWS;
 }
 
-export function layout(cols: number, rows: number, cpuCount: number, hasDtrace: boolean): Layout {
+export interface LayoutInput {
+	readonly cpuCount: number;
+	/** Interrupt rows there are (XCL only with a DTrace port). */
+	readonly irqRowCount: number;
+	readonly hasDtrace: boolean;
+	readonly focus: PaneId;
+	readonly zoom: boolean;
+}
+
+export function layout(cols: number, rows: number, o: LayoutInput): Layout {
 	const height = rows - 1;
-	const header = 1;
-	const status = 1;
-	const dtrace = hasDtrace ? 2 : 0;
+	const rects: Partial<Record<Area, Rect>> = {};
+	const full = (top: number, h: number): Rect => ({top, left: 0, width: cols, height: h});
+	rects.header = full(0, 1);
+	rects.status = full(height - 1, 1);
+	const avail = height - 2;
+	if (o.zoom) {
+		rects[o.focus] = full(1, avail);
+		return {cols, height, rects, irqRows: o.irqRowCount, bottomMode: 'log', zoomed: o.focus};
+	}
+	const dtrace = o.hasDtrace ? 2 : 0;
 	const roomy = height >= 36;
-	const cpuCap = roomy ? Math.min(24, Math.floor(height / 3)) : height >= 28 ? 8 : 4;
-	const cpus = 1 + Math.min(cpuCount, cpuCap);
-	const irqRows = roomy ? 8 : 6;
+	// Rows of the interrupts pane: all of them when there is room, else the five that tell
+	// a lockup (NMI LOC RES CAL TLB) and the port's XCL.
+	const irqRows = Math.min(o.irqRowCount, roomy ? o.irqRowCount : o.hasDtrace ? 6 : 5);
 	const mid = 2 + irqRows;
-	const bottom = Math.max(3, height - header - status - dtrace - cpus - mid);
-	const irqWidth = Math.min(Math.max(40, Math.floor(cols * 0.62)), 6 + cpuCount * 11 + 1);
-	const lockWidth = cols - irqWidth;
-	const bottomMode = cols >= 140 ? 'side' : bottom >= 12 ? 'stack' : 'shared';
-	const logWidth = bottomMode === 'side' ? Math.floor(cols * 0.58) : cols;
-	const logHeight = bottomMode === 'stack' ? Math.ceil(bottom * 0.6) : bottom;
-	return {cols, height, cpus, mid, irqWidth, lockWidth, irqRows, dtrace, bottom, bottomMode, logWidth, logHeight};
+	const cpuCap = roomy ? Math.min(24, Math.floor(height / 3)) : height >= 28 ? 8 : 4;
+	const minBottom = 3;
+	// CPU rows give way first (the strip scrolls and says what it hides), down to one.
+	const cpuRows = Math.max(1, Math.min(o.cpuCount, cpuCap, avail - dtrace - mid - minBottom - 1));
+	const cpus = 1 + cpuRows;
+	const bottom = avail - dtrace - mid - cpus;
+	let top = 1;
+	rects.cpus = full(top, cpus);
+	top += cpus;
+	// Interrupts take what their CPUs need (5 + 9 a CPU), up to 60 %; locks keep at least LOCKS_MIN.
+	const irqWidth = Math.max(30, Math.min(6 + o.cpuCount * 9, Math.max(42, Math.floor(cols * 0.6)), cols - LOCKS_MIN));
+	rects.interrupts = {top, left: 0, width: irqWidth, height: mid};
+	rects.locks = {top, left: irqWidth, width: cols - irqWidth, height: mid};
+	top += mid;
+	if (o.hasDtrace) {
+		rects.dtrace = full(top, dtrace);
+		top += dtrace;
+	}
+	let bottomMode: Layout['bottomMode'];
+	if (!o.hasDtrace) {
+		bottomMode = 'log';
+		rects.log = full(top, bottom);
+	} else if (cols >= 140) {
+		bottomMode = 'side';
+		const logWidth = Math.floor(cols * 0.58);
+		rects.log = {top, left: 0, width: logWidth, height: bottom};
+		rects.trace = {top, left: logWidth, width: cols - logWidth, height: bottom};
+	} else if (bottom >= 12) {
+		bottomMode = 'stack';
+		const logHeight = Math.ceil(bottom * 0.6);
+		rects.log = full(top, logHeight);
+		rects.trace = full(top + logHeight, bottom - logHeight);
+	} else {
+		bottomMode = 'shared';
+		rects[o.focus === 'trace' ? 'trace' : 'log'] = full(top, bottom);
+	}
+	return {cols, height, rects, irqRows, bottomMode, zoomed: undefined};
+}
+
+/** The pane under a screen cell (0-based row and column), for mouse clicks and the wheel. */
+export function paneAt(l: Layout, row: number, col: number): Area | undefined {
+	for (const [area, r] of Object.entries(l.rects) as [Area, Rect][]) {
+		if (row >= r.top && row < r.top + r.height && col >= r.left && col < r.left + r.width) return area;
+	}
+	return undefined;
 }

@@ -90,14 +90,14 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		},
 	});
 	const player = opts.replay?.(controller);
-	if (player) controller.banner = bannerOf(player);
+	if (player) controller.replay = bannerOf(player);
 	let restored = false;
 	const restore = (): void => {
 		if (restored) return;
 		restored = true;
 		recorder?.end(kernel);
 		if (process.stdin.isTTY) process.stdin.setRawMode(false);
-		process.stdout.write(SHOW_CURSOR + LEAVE_ALT);
+		process.stdout.write('\u001B[2J\u001B[H' + SHOW_CURSOR + LEAVE_ALT);
 	};
 	const onSignal = (code: number) => (): void => {
 		restore();
@@ -138,7 +138,7 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 			const wall = performance.now();
 			if (player) {
 				player.tick(wall - lastWall);
-				controller.banner = bannerOf(player);
+				controller.replay = bannerOf(player);
 			}
 			lastWall = wall;
 			controller.tick(ticks++ % every === 0);

@@ -1,4 +1,5 @@
-// Fitting text into cells: terminal width (wide characters count double) and truncation.
+// Fitting text into cells: terminal width (wide characters count double), truncation,
+// wrapping, and sharing a width out among columns.
 import stringWidth from 'string-width';
 
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
@@ -17,14 +18,81 @@ export function clip(text: string, width: number): string {
 	return stringWidth(text) <= width ? text : fit(text, width);
 }
 
+/** Word-wraps text to lines of at most `width` columns; continuation lines are indented. */
+export function wrap(text: string, width: number, indent = '  '): string[] {
+	const lead = width > indent.length + 4 ? indent : '';
+	const out: string[] = [];
+	let line = '';
+	const room = (): number => width - stringWidth(line);
+	for (const word of text.split(' ')) {
+		let w = word;
+		const bare = line === '' || line === lead;
+		const sep = bare ? '' : ' ';
+		if (stringWidth(w) + sep.length <= room()) {
+			line += sep + w;
+			continue;
+		}
+		if (!bare) {
+			out.push(line);
+			line = lead;
+		}
+		// A word longer than a line is broken where the line ends.
+		while (stringWidth(w) > room()) {
+			const r = Math.max(1, room());
+			out.push(line + w.slice(0, r));
+			w = w.slice(r);
+			line = lead;
+		}
+		line += w;
+	}
+	if (line.trim() !== '' || out.length === 0) out.push(line);
+	return out;
+}
+
 export function bar(fraction: number, width: number): string {
 	const f = Math.max(0, Math.min(1, fraction));
 	const full = Math.round(f * width);
 	return '#'.repeat(full) + '.'.repeat(Math.max(0, width - full));
 }
 
-export function compactNumber(n: number): string {
-	if (n < 100_000) return String(n);
-	if (n < 10_000_000) return `${(n / 1000).toFixed(0)}k`;
-	return `${(n / 1_000_000).toFixed(1)}M`;
+export interface ColumnWant {
+	readonly key: string;
+	/** Never narrower than this. */
+	readonly min: number;
+	/** As wide as its widest value, up to this. */
+	readonly want: number;
 }
+
+/**
+ * Shares `total` columns out: every column gets its minimum, then the wants in the given
+ * order, then the last column takes what is left. Returns content widths by key.
+ */
+export function allocate(columns: readonly ColumnWant[], total: number, grow: string): Record<string, number> {
+	const widths: Record<string, number> = {};
+	let left = total;
+	for (const c of columns) {
+		widths[c.key] = c.min;
+		left -= c.min;
+	}
+	for (const c of columns) {
+		const more = Math.max(0, Math.min(c.want - c.min, left));
+		widths[c.key]! += more;
+		left -= more;
+	}
+	if (left > 0) widths[grow]! += left;
+	return widths;
+}
+
+/** Joins segments with a separator, leaving out whole segments from the end until it fits (the first always stays). */
+export function fitSegments(segments: readonly string[], width: number, separator = '  '): string {
+	let out = segments[0] ?? '';
+	for (const s of segments.slice(1)) {
+		if (!s) continue;
+		const next = out + separator + s;
+		if (stringWidth(next) > width) break;
+		out = next;
+	}
+	return out;
+}
+
+export {stringWidth};

@@ -1,26 +1,36 @@
 // What the person at the monitor chose to look at. Changed only through commands, so a
 // recording can replay it.
 import {produce} from 'immer';
+import {SPEEDS, SPEED_ONE} from './speeds.js';
 
 export const PANES = ['cpus', 'interrupts', 'locks', 'log', 'trace'] as const;
 export type PaneId = (typeof PANES)[number];
 
-import {SPEEDS, SPEED_ONE} from './speeds.js';
+/** Kernel log filters, in the order the filter key cycles through them. */
+export const LOG_FILTERS = ['all', 'problems', 'rcu'] as const;
+export type LogFilter = (typeof LOG_FILTERS)[number];
 
 export {SPEEDS, SPEED_ONE};
 
 export interface UiState {
 	readonly focus: PaneId;
-	/** Lines scrolled back from the newest (log, trace) or down from the top (cpus, locks). */
+	/** Lines scrolled back from the newest (log, trace) or down from the top (cpus, locks, interrupts). */
 	readonly scroll: Readonly<Record<PaneId, number>>;
 	readonly selectedCpu: number;
 	readonly rates: boolean;
 	/** Kernel log with stack dumps (true) or one line per message (false). */
 	readonly fullLog: boolean;
+	readonly logFilter: LogFilter;
+	/** The kernel log search (`/`), case-insensitive; n and N jump between matches. */
+	readonly search: string | undefined;
+	/** The focused pane fills the screen. */
+	readonly zoom: boolean;
 	readonly help: boolean;
+	/** The scenario's story: what it is, where it comes from, what to press and watch. */
+	readonly tour: boolean;
 	readonly paused: boolean;
 	readonly speedIndex: number;
-	/** Newest log record seen while the log pane was at its end: newer ones count as "new". */
+	/** Newest log entry seen while the log pane was at its end: newer ones count as "new". */
 	readonly logSeen: number;
 }
 
@@ -31,7 +41,11 @@ export function initialUi(opts: {paused?: boolean; speedIndex?: number} = {}): U
 		selectedCpu: 0,
 		rates: true,
 		fullLog: false,
+		logFilter: 'all',
+		search: undefined,
+		zoom: false,
 		help: false,
+		tour: false,
 		paused: opts.paused ?? false,
 		speedIndex: opts.speedIndex ?? SPEED_ONE,
 		logSeen: 0,

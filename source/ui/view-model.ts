@@ -6,8 +6,10 @@ import type {Kernel} from '../kernel/kernel.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 import {archRows} from '../kernel/procfs.js';
 import {snapshot} from '../kernel/snapshot.js';
-import {dmesgStamp, formatDuration, formatSeconds, NS_PER_SEC} from '../kernel/time.js';
-import type {LogLevel, LogRecord} from '../kernel/klog.js';
+import {formatSeconds, NS_PER_SEC} from '../kernel/time.js';
+import {shortDuration} from './format.js';
+import type {Command} from './keymap.js';
+import type {LogView} from './log-pane-view.js';
 import {speedLabel, type UiState} from './ui-state.js';
 
 export interface CpuRow {
@@ -17,7 +19,7 @@ export interface CpuRow {
 	readonly task: string;
 	readonly doing: string;
 	readonly forText: string;
-	/** Share of the last interval spent in interrupt handlers, percent. */
+	/** Share of the last interval spent in interrupt and NMI handlers, percent. */
 	readonly irqLoad: number;
 	readonly flags: string;
 }
@@ -26,6 +28,7 @@ export interface IrqRow {
 	readonly tag: string;
 	readonly label: string;
 	readonly values: readonly number[];
+	/** The value differs from the one the previous frame showed. */
 	readonly changed: readonly boolean[];
 }
 
@@ -37,45 +40,54 @@ export interface LockRow {
 	readonly waiters: string;
 }
 
-export interface LogLine {
-	readonly seq: number;
-	readonly text: string;
-	readonly level: LogLevel;
-}
-
 export interface TeardownView {
 	readonly total: number;
 	readonly left: number;
 	readonly syncs: number;
-	readonly xcalls: number;
+	readonly acks: number;
+	/** dtrace_sync() calls per second over the last virtual second. */
 	readonly rate: number;
 	readonly etaNs: number | undefined;
 	readonly elapsedNs: number;
 	readonly done: boolean;
-	readonly lastAck: string;
+	/** The CPU whose ack completed the latest sync, and the one that did so most often. */
+	readonly lastAckCpu: number | undefined;
+	readonly slowestCpu: number | undefined;
+}
+
+/** The scenario's story, for the `i` overlay. */
+export interface Story {
+	readonly name: string;
+	readonly description: string;
+	readonly source: string | undefined;
+	readonly tour: {readonly press: readonly {readonly key: string; readonly why: string}[]; readonly watch: readonly string[]} | undefined;
 }
 
 export interface ViewModel {
 	readonly header: {
 		readonly scenario: string;
 		readonly time: string;
+		/** Kernel speed, or in a replay the playback (REPLAY 3/12 x2). */
 		readonly speed: string;
 		readonly lagging: string | undefined;
 		readonly paused: boolean;
+		readonly replay: string | undefined;
 		readonly safeMode: boolean | undefined;
 		readonly mitigation: {readonly on: boolean; readonly describe: string} | undefined;
 		readonly consumer: string | undefined;
 		readonly lockup: string | undefined;
-		readonly banner: string | undefined;
 	};
 	readonly cpus: readonly CpuRow[];
 	readonly interrupts: {readonly rates: boolean; readonly interval: string; readonly rows: readonly IrqRow[]};
 	readonly locks: {readonly rows: readonly LockRow[]; readonly chain: readonly string[]; readonly lockup: string | undefined};
-	readonly log: {readonly lines: readonly LogLine[]; readonly newCount: number; readonly lost: number};
+	readonly log: LogView;
 	readonly trace: {readonly lines: readonly string[]; readonly written: number};
-	readonly dtrace: {readonly line: string; readonly teardown: TeardownView | undefined} | undefined;
+	readonly dtrace: {readonly probes: string; readonly xcalls: string; readonly teardown: TeardownView | undefined; readonly consumer: string} | undefined;
+	/** Commands this scenario and mode offer (status line and help list only these). */
+	readonly available: readonly Command[];
 	readonly ui: UiState;
 	readonly message: string | undefined;
+	readonly story: Story | undefined;
 }
 
 /** Counter samples, to turn totals into rates over the last virtual second. */
@@ -85,14 +97,23 @@ export interface Sample {
 	readonly irqNs: readonly number[];
 }
 
-const IRQ_TAGS = ['NMI', 'LOC', 'PMI', 'RES', 'CAL', 'TLB', 'SPU'] as const;
-const LOG_LINES = 400;
-const TRACE_LINES = 400;
+/**
+ * The interrupt rows the pane shows, most telling first. Each row's counts and label come
+ * from the same /proc/interrupts row (looked up by tag), so a label can never sit on
+ * another row's numbers. XCL is the port's private vector, which /proc/interrupts lacks.
+ */
+export const IRQ_TAGS = ['NMI', 'LOC', 'RES', 'CAL', 'TLB', 'XCL', 'PMI', 'SPU'] as const;
+export const XCL_LABEL = 'dtrace_xcall IPIs (vector 0xd9, not in /proc/interrupts)';
+
+export function irqTags(hasPort: boolean): string[] {
+	return IRQ_TAGS.filter((t) => hasPort || t !== 'XCL');
+}
+
+const TRACE_LINES = 2000;
 
 export function sample(k: Kernel, port: DtracePort | undefined): Sample {
-	const rows = archRows(k.cpus).filter((r) => (IRQ_TAGS as readonly string[]).includes(r.tag));
-	const irq = rows.map((r) => r.perCpu);
-	if (port) irq.push(k.cpus.map((c) => port.ipiCount(c.id)));
+	const rows = new Map(archRows(k.cpus).map((r) => [r.tag, r.perCpu]));
+	const irq = irqTags(port !== undefined).map((tag) => (tag === 'XCL' ? k.cpus.map((c) => port!.ipiCount(c.id)) : rows.get(tag)!));
 	return {t: k.now, irq, irqNs: k.cpus.map((c) => c.irqNs)};
 }
 
@@ -103,13 +124,22 @@ export function baseline(history: readonly Sample[], now: number): Sample | unde
 	return best ?? history[0];
 }
 
-export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], previous: ViewModel | undefined, extra: {lagging?: string | undefined; message?: string | undefined; banner?: string | undefined}): ViewModel {
-	const snap = snapshot(k, {logLines: LOG_LINES, traceLines: TRACE_LINES});
+export interface ViewExtra {
+	readonly lagging?: string | undefined;
+	readonly message?: string | undefined;
+	readonly replay?: string | undefined;
+	readonly available: readonly Command[];
+	readonly log: LogView;
+	readonly story?: Story | undefined;
+	readonly consumerWhere?: string | undefined;
+}
+
+export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], previous: ViewModel | undefined, extra: ViewExtra): ViewModel {
+	const snap = snapshot(k, {logLines: 0, traceLines: TRACE_LINES});
 	const port = k.extension<DtracePort>('dtrace');
 	const now = k.now;
 	const current = sample(k, port);
 	const base = baseline(history, now);
-	const last = history.at(-1);
 	const dt = base && now > base.t ? now - base.t : 0;
 
 	const cpus: CpuRow[] = snap.cpus.map((c, i) => {
@@ -123,25 +153,26 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			irqsOff: !c.irqsOn,
 			task: `${c.comm}/${c.pid}`,
 			doing: c.doing,
-			forText: formatDuration(c.forNs),
+			forText: shortDuration(c.forNs),
 			irqLoad: dt > 0 ? Math.min(100, Math.round((100 * irqNs) / dt)) : 0,
 			flags,
 		};
 	});
 
-	const tags: {tag: string; label: string}[] = IRQ_TAGS.map((tag) => ({tag, label: snap.interrupts.find((r) => r.tag === tag)!.label}));
-	if (port) tags.push({tag: 'XCL', label: 'dtrace_xcall IPIs (vector 0xd9, not in /proc/interrupts)'});
-	const rows: IrqRow[] = tags.map((t, r) => {
+	const labels = new Map(snap.interrupts.map((r) => [r.tag, r.label]));
+	const prevRows = previous && previous.interrupts.rates === ui.rates ? previous.interrupts.rows : undefined;
+	const rows: IrqRow[] = irqTags(port !== undefined).map((tag, r) => {
 		const totals = current.irq[r]!;
-		const values = ui.rates && base && dt > 0 ? totals.map((v, i) => Math.round(((v - base.irq[r]![i]!) * NS_PER_SEC) / dt)) : totals;
-		return {tag: t.tag, label: t.label, values, changed: totals.map((v, i) => last !== undefined && last.irq[r] !== undefined && v !== last.irq[r]![i])};
+		const values = ui.rates ? (base && dt > 0 ? totals.map((v, i) => Math.round(((v - base.irq[r]![i]!) * NS_PER_SEC) / dt)) : totals.map(() => 0)) : totals;
+		const before = prevRows?.find((p) => p.tag === tag)?.values;
+		return {tag, label: tag === 'XCL' ? XCL_LABEL : labels.get(tag)!, values, changed: values.map((v, i) => before !== undefined && before[i] !== v)};
 	});
 
 	const locks: LockRow[] = snap.locks.map((l) => ({
 		name: l.name,
 		kind: l.kind,
 		holder: l.holder ?? '-',
-		heldFor: l.holder ? formatDuration(l.heldForNs) : '',
+		heldFor: l.holder ? shortDuration(l.heldForNs) : '',
 		waiters: l.waiters.join(' ') || '-',
 	}));
 	// The DTrace driver's own spinning mutexes (driver/mutex.c) belong in the same list.
@@ -151,7 +182,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			name: m.name,
 			kind: 'dtrace mutex',
 			holder: o ? (o.task ? `${o.task.comm}/${o.task.pid}` : `CPU${o.cpu}`) : '-',
-			heldFor: o ? formatDuration(now - o.since) : '',
+			heldFor: o ? shortDuration(now - o.since) : '',
 			waiters: m.spinners.map((c) => (c.ctx === 'task' ? `CPU${c.id}` : `CPU${c.id}(${c.ctx})`)).join(' ') || '-',
 		});
 	}
@@ -159,11 +190,6 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	const rank = (l: LockRow): number => (l.waiters !== '-' ? 0 : l.holder !== '-' ? 1 : 2);
 	locks.sort((a, b) => rank(a) - rank(b));
 	const lockup = snap.lockup ? `LOCKUP CPU${snap.lockup.cpus.join(',')} at ${formatSeconds(snap.lockup.at, 3)}` : undefined;
-
-	const tail = snap.logTail;
-	const newest = snap.logNext;
-	const logLines: LogLine[] = (ui.fullLog ? tail : headlines(tail)).map((r) => ({seq: r.seq, text: dmesgStamp(r.ns) + r.text, level: r.level}));
-	const newCount = ui.scroll.log > 0 ? Math.max(0, newest - ui.logSeen) : 0;
 
 	let dtrace: ViewModel['dtrace'];
 	let consumer: string | undefined;
@@ -177,22 +203,25 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			const rate = port.teardownRate();
 			const syncsLeft = t.left * 3;
 			const counts = t.lastAckCounts;
-			const most = counts.indexOf(Math.max(...counts));
+			const most = Math.max(...counts);
 			teardown = {
 				total: t.total,
 				left: t.left,
 				syncs: t.syncs,
-				xcalls: t.xcalls,
+				acks: t.xcalls,
 				rate,
 				etaNs: t.doneAt === undefined && rate > 0 ? (syncsLeft / rate) * NS_PER_SEC : undefined,
 				elapsedNs: (t.doneAt ?? now) - t.startedAt,
 				done: t.doneAt !== undefined,
-				lastAck: t.lastAckCpu < 0 ? '-' : `CPU${t.lastAckCpu} now, CPU${most} most often`,
+				lastAckCpu: t.lastAckCpu < 0 ? undefined : t.lastAckCpu,
+				slowestCpu: most > 0 ? counts.indexOf(most) : undefined,
 			};
 		}
 		dtrace = {
-			line: `${s.get('probes')} probe hits, ${s.get('probe_safe')} suppressed, ${s.get('probe_noint')} with IRQs off, ${s.get('xcall1')} xcalls, ${s.get('ipi1')} IPIs taken`,
+			probes: `${s.get('probes')} fired, ${s.get('probe_safe')} suppressed (safe mode), ${s.get('probe_noint')} IRQs-off`,
+			xcalls: `${s.get('xcall1')} xcalls, ${s.get('ipi1')} xcall IPIs taken`,
 			teardown,
+			consumer: extra.consumerWhere ?? consumer,
 		};
 	}
 	const m = k.config.mitigation;
@@ -201,23 +230,25 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 		header: {
 			scenario: snap.scenario,
 			time: formatSeconds(now),
-			speed: speedLabel(ui.speedIndex),
+			speed: extra.replay ?? speedLabel(ui.speedIndex),
 			lagging: extra.lagging,
 			paused: ui.paused,
+			replay: extra.replay,
 			safeMode: port ? port.options.safeMode : undefined,
 			mitigation: m ? {on: k.mitigated, describe: m.describe} : undefined,
 			consumer,
 			lockup: snap.panicked ? `PANIC: ${snap.panicked}` : lockup,
-			banner: extra.banner,
 		},
 		cpus,
-		interrupts: {rates: ui.rates, interval: dt > 0 ? formatDuration(dt) : '', rows},
+		interrupts: {rates: ui.rates, interval: dt > 0 ? shortDuration(dt) : '', rows},
 		locks: {rows: locks, chain: snap.waitFor, lockup: snap.lockup?.explanation},
-		log: {lines: logLines, newCount, lost: k.lostMessages},
+		log: extra.log,
 		trace: {lines: snap.traceTail, written: snap.traceLines},
 		dtrace,
+		available: extra.available,
 		ui,
 		message: extra.message,
+		story: extra.story,
 	};
 	if (!previous) return next;
 	return produce(previous, (draft) => {
@@ -225,28 +256,6 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			if (!equal(previous[key], next[key])) (draft as Record<string, unknown>)[key] = next[key];
 		}
 	});
-}
-
-/** What a message's headline can be, best first; a WARN splat opens with its "cut here" rule. */
-const HEADLINES = [/^(Watchdog detected|BUG: |INFO: |rcu: INFO|watchdog: BUG|NMI watchdog|Kernel panic|__schedule_bug|dtracedrv)/, /^(WARNING|\[ INFO: suspicious)/];
-const RULE = /^(-+\[ cut here \]-+|=+|)$/;
-
-/** One line per kernel message: the line that says what happened. */
-function headlines(records: readonly LogRecord[]): LogRecord[] {
-	const out: LogRecord[] = [];
-	let group: LogRecord[] = [];
-	const flush = (): void => {
-		if (group.length === 0) return;
-		const pick = HEADLINES.map((re) => group.find((r) => re.test(r.text))).find(Boolean) ?? group.find((r) => !RULE.test(r.text)) ?? group[0]!;
-		out.push(pick);
-		group = [];
-	};
-	for (const r of records) {
-		if (r.head) flush();
-		group.push(r);
-	}
-	flush();
-	return out;
 }
 
 /** Structural equality for plain view data. */

@@ -1,44 +1,58 @@
 import React from 'react';
 import {Box, Text} from 'ink';
-import {BINDINGS} from '../keymap.js';
+import {BINDINGS, type Command, type Group} from '../keymap.js';
 import {fit} from '../text.js';
-import type {Theme} from '../theme.js';
-import {tone} from '../theme.js';
+import {tone, type Theme} from '../theme.js';
+import {REPLAY_WORDS} from './StatusLine.js';
 
-const GROUPS = {kernel: 'Kernel inputs (stamped in virtual time)', time: 'Time', view: 'View'} as const;
+const GROUPS: Readonly<Record<Group, string>> = {kernel: 'Kernel inputs (stamped in virtual time)', time: 'Time', view: 'View', log: 'Kernel log'};
+
+/** What the marks and words on the screen mean. */
+const LEGEND = [
+	'flags  rcu: owes RCU a quiescent state  SOFT/HARD: soft/hard lockup reported',
+	'       in-hardirq, in-nmi: stuck in a handler  probe: inside a DTrace probe',
+	'rows   NMI non-maskable  LOC local timer  RES reschedule IPI  CAL function call',
+	'       IPI  TLB TLB shootdown  XCL dtrace_xcall IPI (0xd9, not in /proc)',
+	'       PMI perf counter  SPU spurious.  12.3k: thousands, never cut',
+	'*      the value changed since the last frame',
+	'trace  "#2 4711:" CPU2, pid 4711, IRQs on; "4711-": written with IRQs off',
+];
 
 type Line = {text: string; head?: boolean};
 
-function section(group: keyof typeof GROUPS): Line[] {
-	return [{text: GROUPS[group], head: true}, ...BINDINGS.filter((x) => x.group === group).map((b) => ({text: `  ${b.keys.padEnd(7)} ${b.describe}`})), {text: ''}];
+function section(group: Group, available: readonly Command[], replay: boolean): Line[] {
+	const rows = BINDINGS.filter((b) => b.group === group && available.includes(b.command));
+	if (rows.length === 0) return [];
+	return [{text: GROUPS[group], head: true}, ...rows.map((b) => ({text: ` ${b.keys.padEnd(7)} ${(replay ? REPLAY_WORDS[b.command]?.describe : undefined) ?? b.describe}`})), {text: ''}];
 }
 
-/** All keys; in two columns when one does not fit the height. */
-export function Help({width, height, theme, mitigation}: {width: number; height: number; theme: Theme; mitigation: string | undefined}): React.JSX.Element {
-	const top: Line[] = [{text: 'xcalltop keys (any key closes this)', head: true}, {text: ''}];
-	const left = [...section('kernel'), ...section('time')];
-	const right = section('view');
-	const tail: Line[] = mitigation ? [{text: `This scenario's mitigation (m): ${mitigation}`}] : [];
-	const oneColumn = top.length + left.length + right.length + tail.length <= height;
-	const columns = oneColumn ? [[...left, ...right]] : [left, right];
-	const colWidth = Math.floor(width / columns.length);
-	const body = height - top.length - tail.length;
-	const show = (l: Line, key: string, w: number): React.JSX.Element => (
-		<Text key={key} bold={l.head} color={l.head ? tone(theme, 'accent') : undefined}>
-			{fit(l.text, w - 1)}
-		</Text>
-	);
+/** Every key this scenario offers and the legend, in columns as the width allows, scrolled to the height. */
+export function helpLines(width: number, available: readonly Command[], replay: boolean, mitigation: string | undefined): Line[] {
+	const groups = (['kernel', 'time', 'view', 'log'] as const).map((g) => section(g, available, replay));
+	const legend: Line[] = [{text: 'What the screen shows', head: true}, ...LEGEND.map((text) => ({text}))];
+	const tail: Line[] = mitigation ? [{text: ''}, {text: `Mitigation (m): ${mitigation}`}] : [];
+	const top: Line[] = [{text: replay ? 'xcalltop keys while replaying (any key closes this)' : 'xcalltop keys (any key closes this)', head: true}, {text: ''}];
+	if (width < 120) return [...top, ...groups.flat(), ...legend, ...tail];
+	// Wide: keys in two columns side by side, then the legend.
+	const left = [...groups[0]!, ...groups[1]!, ...groups[3]!];
+	const right = groups[2]!;
+	const half = Math.floor(width / 2);
+	const rows = Math.max(left.length, right.length);
+	const merged: Line[] = Array.from({length: rows}, (_, i) => ({text: fit(left[i]?.text ?? '', half) + (right[i]?.text ?? ''), head: (left[i]?.head ?? false) || (right[i]?.head ?? false)}));
+	return [...top, ...merged, ...legend, ...tail];
+}
+
+export function Help({width, height, theme, lines, scroll}: {width: number; height: number; theme: Theme; lines: readonly Line[]; scroll: number}): React.JSX.Element {
+	const first = Math.max(0, Math.min(scroll, lines.length - height));
+	const shown = lines.slice(first, first + height);
+	const more = lines.length > height ? (first + height < lines.length ? '  (↓ more: Down/PgDn)' : '') : '';
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
-			{top.map((l, i) => show(l, `t${i}`, width))}
-			<Box height={body} flexDirection="row">
-				{columns.map((col, c) => (
-					<Box key={c} width={colWidth} flexDirection="column">
-						{col.slice(0, body).map((l, i) => show(l, `${c}-${i}`, colWidth))}
-					</Box>
-				))}
-			</Box>
-			{tail.map((l, i) => show(l, `m${i}`, width))}
+			{shown.map((l, i) => (
+				<Text key={i} bold={l.head} color={l.head ? tone(theme, 'accent') : undefined}>
+					{fit(l.text + (i === 0 ? more : ''), width - 1)}
+				</Text>
+			))}
 		</Box>
 	);
 }

@@ -2,41 +2,66 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {ViewModel} from '../view-model.js';
 import {tone, type Theme, type Tone} from '../theme.js';
-import {clip} from '../text.js';
+import {clip, wrap} from '../text.js';
 import {Title} from './Title.js';
 
 const LEVEL_TONE: Partial<Record<string, Tone>> = {emerg: 'bad', alert: 'bad', crit: 'bad', err: 'bad', warn: 'warn'};
 
-/** The kernel log, newest last; scrolled back, the title counts what arrived since. */
-export const LogPane = React.memo(function LogPane({log, height, width, scroll, focused, theme, hint, full}: {log: ViewModel['log']; height: number; width: number; scroll: number; focused: boolean; theme: Theme; hint?: string; full: boolean}): React.JSX.Element {
+interface Shown {
+	readonly key: string;
+	readonly text: string;
+	readonly tone: Tone | undefined;
+}
+
+/**
+ * The lines of a window over `items` that ends `scroll` items back from the newest, `body`
+ * lines tall; zoomed, long lines wrap instead of being cut.
+ */
+export function windowLines<T>(items: readonly T[], scroll: number, body: number, width: number, wrapLines: boolean, render: (item: T) => {key: string; text: string; tone?: Tone | undefined}): Shown[] {
+	const end = Math.max(0, items.length - scroll);
+	const out: Shown[] = [];
+	for (let i = end - 1; i >= 0 && out.length < body; i--) {
+		const r = render(items[i]!);
+		const parts = wrapLines ? wrap(r.text, width) : [clip(r.text, width)];
+		for (let p = parts.length - 1; p >= 0 && out.length < body; p--) out.push({key: `${r.key}.${p}`, text: parts[p]!, tone: r.tone});
+	}
+	out.reverse();
+	// Scrolled to the oldest, the window fills from the top rather than leaving blank lines.
+	if (out.length < body && end < items.length) return windowLines(items, Math.max(0, scroll - 1), body, width, wrapLines, render);
+	return out;
+}
+
+/** The kernel log, newest last; scrolled back, the title counts the messages that arrived since. */
+export const LogPane = React.memo(function LogPane({log, height, width, scroll, focused, zoomed, theme, hint}: {log: ViewModel['log']; height: number; width: number; scroll: number; focused: boolean; zoomed: boolean; theme: Theme; hint?: string | undefined}): React.JSX.Element {
 	const body = height - 1;
-	const end = Math.max(0, log.lines.length - scroll);
-	const shown = log.lines.slice(Math.max(0, end - body), end);
-	const where = scroll > 0 ? `${scroll} lines back, ${log.newCount} new (End: newest)` : '';
-	const lost = log.lost > 0 ? `${log.lost} messages lost: logbuf_lock is never released` : '';
+	const lines = windowLines(log.entries, scroll, body, width - 1, zoomed, (e) => ({key: e.key, text: e.count > 1 ? `${e.text}  ×${e.count}` : e.text, tone: LEVEL_TONE[e.level]}));
+	const mode = log.full ? 'full' : 'headlines';
+	const filter = log.filter === 'all' ? '' : `, ${log.filter} only`;
+	const search = log.search ? `, /${log.search}: ${log.matches} ${log.matches === 1 ? 'match' : 'matches'}` : '';
+	const where = scroll > 0 ? `${scroll} back, ${log.newCount} new (End: newest)` : '';
+	const lost = log.lost > 0 ? `${log.lost} lost: logbuf_lock never released` : '';
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
-			<Title text={[full ? 'Kernel log (full, f: headlines)' : 'Kernel log (headlines, f: full)', where, lost].filter(Boolean).join(' | ')} focused={focused} width={width} theme={theme} right={hint} />
-			{shown.length === 0 && <Text color={tone(theme, 'dim')}>(no kernel messages yet: stalls, lockups, WARN and BUG land here)</Text>}
-			{shown.map((l) => (
-				<Text key={l.seq} color={tone(theme, LEVEL_TONE[l.level])}>
-					{clip(l.text, width - 1)}
+			<Title text={[`Kernel log (${mode}${filter}${search})`, where, lost].filter(Boolean).join(' | ')} focused={focused} width={width} theme={theme} right={hint} />
+			{lines.length === 0 && <Text color={tone(theme, 'dim')}>{clip(log.empty ?? '', width - 1)}</Text>}
+			{lines.map((l) => (
+				<Text key={l.key} color={tone(theme, l.tone)}>
+					{l.text}
 				</Text>
 			))}
 		</Box>
 	);
 });
 
-export const TracePane = React.memo(function TracePane({trace, height, width, scroll, focused, theme, hint}: {trace: ViewModel['trace']; height: number; width: number; scroll: number; focused: boolean; theme: Theme; hint?: string}): React.JSX.Element {
+export const TracePane = React.memo(function TracePane({trace, height, width, scroll, focused, zoomed, theme, hint}: {trace: ViewModel['trace']; height: number; width: number; scroll: number; focused: boolean; zoomed: boolean; theme: Theme; hint?: string | undefined}): React.JSX.Element {
 	const body = height - 1;
-	const end = Math.max(0, trace.lines.length - scroll);
-	const shown = trace.lines.slice(Math.max(0, end - body), end);
-	const where = scroll > 0 ? ` | ${scroll} lines back` : '';
+	const lines = windowLines(trace.lines, scroll, body, width - 1, zoomed, (l) => ({key: l, text: l}));
+	const where = scroll > 0 ? ` | ${scroll} lines back (End: newest)` : '';
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
 			<Title text={`/proc/dtrace/trace (${trace.written} ${trace.written === 1 ? 'line' : 'lines'} written)${where}`} focused={focused} width={width} theme={theme} right={hint} />
-			{shown.map((l, i) => (
-				<Text key={i}>{clip(l, width - 1)}</Text>
+			{lines.map((l, i) => (
+				<Text key={i}>{l.text}</Text>
 			))}
 		</Box>
 	);

@@ -9,7 +9,7 @@ export function Title({text, focused, width, theme, right}: {text: string; focus
 	const tail = right ? ` ${right}` : '';
 	return (
 		<Text inverse={focused} color={focused ? undefined : tone(theme, 'accent')} bold>
-			{fit(mark + text, Math.max(0, width - tail.length)) + tail}
+			{fit(mark + text, Math.max(0, width - 1 - tail.length)) + tail}
 		</Text>
 	);
 }

@@ -1,0 +1,128 @@
+// What the monitor draws for every shipped session, at every size from the minimum up to
+// 240x70: nothing wider than the terminal, every pane's title on its own row where the
+// layout put it, and the interrupts pane equal to /proc/interrupts at the same instant.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {readdirSync} from 'node:fs';
+import path from 'node:path';
+import {EventEmitter} from 'node:events';
+import {stripVTControlCharacters} from 'node:util';
+import React from 'react';
+import {render} from 'ink';
+import {App} from '../source/ui/App.js';
+import {layout, MIN_COLS, MIN_ROWS, type Area} from '../source/ui/layout.js';
+import {irqTags} from '../source/ui/view-model.js';
+import {loadSession} from '../source/session/load.js';
+import {replayHeadless} from '../source/session/replay.js';
+import type {Controller} from '../source/ui/controller.js';
+import {ROOT, runCli} from './helpers.js';
+
+const SESSIONS = readdirSync(path.join(ROOT, 'scenarios/sessions'))
+	.filter((f) => f.endsWith('.jsonl'))
+	.map((f) => path.join(ROOT, 'scenarios/sessions', f));
+
+class Screen extends EventEmitter {
+	readonly isTTY = true;
+	last = '';
+	constructor(
+		readonly columns: number,
+		readonly rows: number,
+	) {
+		super();
+	}
+
+	write(data: string): boolean {
+		this.last = data;
+		return true;
+	}
+}
+
+const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/** The frame the monitor draws for this controller at cols x rows, as plain lines. */
+export async function frameAt(controller: Controller, cols: number, rows: number): Promise<string[]> {
+	const out = new Screen(cols, rows);
+	const stdin = Object.assign(new EventEmitter(), {isTTY: false, setRawMode() {}, setEncoding() {}, read: () => null, ref() {}, unref() {}});
+	const instance = render(React.createElement(App, {controller, cols, rows, theme: {color: false}}), {stdout: out as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, debug: true, patchConsole: false, exitOnCtrlC: false});
+	await settle();
+	const frame = out.last;
+	instance.unmount();
+	return stripVTControlCharacters(frame).replace(/\n$/, '').split('\n');
+}
+
+const TITLES: Partial<Record<Area, RegExp>> = {
+	header: /^xcalltop /,
+	cpus: /^ +CPU +ctx +IRQ +task /,
+	interrupts: /^(> | {2})Interrupts/,
+	locks: /^(> | {2})Locks and wait-for/,
+	log: /^(> | {2})Kernel log/,
+	trace: /^(> | {2})\/proc\/dtrace\/trace/,
+	dtrace: /^dtrace: /,
+};
+
+const COLS = [MIN_COLS, MIN_COLS + 1, 80, 100, 139, 140, 200, 240];
+const ROWS = [MIN_ROWS, MIN_ROWS + 1, 24, 30, 35, 36, 50, 70];
+
+for (const file of SESSIONS) {
+	test(`${path.basename(file)}: the last frame fits every size from ${MIN_COLS}x${MIN_ROWS} to 240x70, each pane's title on its own row`, async () => {
+		const {controller} = replayHeadless(loadSession(file));
+		for (const zoom of [false, true]) {
+			if (zoom) controller.dispatch('zoom');
+			for (const cols of COLS) {
+				for (const rows of ROWS) {
+					controller.refresh();
+					const lines = await frameAt(controller, cols, rows);
+					const where = `${cols}x${rows}${zoom ? ' zoomed' : ''}`;
+					assert.equal(lines.length, rows - 1, `${where}: ${rows - 1} lines`);
+					for (const l of lines) assert.ok(l.length <= cols, `${where}: a line of ${l.length} columns:\n${l}`);
+					const view = controller.getView();
+					const ui = view.ui;
+					const lay = layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: irqTags(view.dtrace !== undefined).length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom});
+					for (const [area, rect] of Object.entries(lay.rects)) {
+						const title = TITLES[area as Area];
+						if (!title) continue;
+						const text = (lines[rect.top] ?? '').slice(rect.left, rect.left + rect.width);
+						assert.match(text, title, `${where}: the ${area} pane's title at row ${rect.top}, column ${rect.left}:\n${lines.join('\n')}`);
+					}
+				}
+			}
+		}
+	});
+}
+
+test('the interrupts pane in totals mode equals /proc/interrupts at the end of every shipped session', async () => {
+	for (const file of SESSIONS) {
+		const {controller, kernel} = replayHeadless(loadSession(file));
+		if (controller.ui.rates) controller.dispatch('rates');
+		controller.refresh();
+		const proc = runCli(['run', '--session', file, '--quiet']).stdout;
+		const at = /^--- \/proc\/interrupts at (\S+)s$/m.exec(proc);
+		assert.ok(at, `${file}: run --session prints /proc/interrupts`);
+		assert.equal(at[1], (kernel.now / 1e9).toFixed(6), `${file}: the same instant`);
+		const procRows = new Map(
+			proc
+				.split('\n')
+				.map((l) => /^ *([A-Z]{3}): +((?:\d+ +)+)/.exec(l))
+				.filter((m): m is RegExpExecArray => m !== null)
+				.map((m) => [m[1]!, m[2]!.trim().split(/ +/).map(Number)]),
+		);
+		for (const row of controller.getView().interrupts.rows) {
+			if (row.tag === 'XCL') continue;
+			assert.deepEqual(row.values, procRows.get(row.tag), `${path.basename(file)}: ${row.tag}`);
+		}
+		// And on screen: each row's label is its own (the pane shows rows by tag).
+		const lines = await frameAt(controller, 200, 50);
+		const cpuCount = kernel.cpus.length;
+		for (const tag of ['LOC', 'RES', 'CAL', 'TLB']) {
+			const shown = lines.find((l) => new RegExp(`^ ${tag} `).test(l));
+			assert.ok(shown, `${tag} row on screen`);
+			const cells = shown.slice(5).trim().split(/\s+/).slice(0, cpuCount);
+			const want = procRows.get(tag)!.slice(0, cells.length);
+			assert.deepEqual(
+				cells.map((c) => c.replace(/\*$/, '')),
+				want.map((n) => (String(n).length <= 6 ? String(n) : cells[0]!)),
+				`${path.basename(file)}: ${tag} on screen`,
+			);
+		}
+	}
+});
