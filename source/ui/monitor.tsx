@@ -8,6 +8,7 @@ import {App} from './App.js';
 import {Controller, type CommandRecord} from './controller.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
 import type {Kernel} from '../kernel/kernel.js';
+import type {Story} from './view-model.js';
 import type {Theme} from './theme.js';
 import {InputError} from '../scenario/load.js';
 import type {Command} from './keymap.js';
@@ -19,6 +20,10 @@ export const DEFAULT_FPS = 5;
 const ENTER_ALT = '\u001B[?1049h';
 const LEAVE_ALT = '\u001B[?1049l';
 const SHOW_CURSOR = '\u001B[?25h';
+const CLEAR = '\u001B[2J\u001B[H';
+// Button presses and the wheel (1000), reported in SGR form (1006) so columns past 223 work.
+const MOUSE_ON = '\u001B[?1000h\u001B[?1006h';
+const MOUSE_OFF = '\u001B[?1006l\u001B[?1000l';
 
 export interface MonitorOptions {
 	readonly theme: Theme;
@@ -29,6 +34,10 @@ export interface MonitorOptions {
 	readonly fps?: number;
 	/** Opens the recording once the monitor owns the terminal (a refused start touches no file). */
 	readonly recorder?: (() => Recorder) | undefined;
+	/** Start with mouse reporting off (the terminal selects text as usual). */
+	readonly noMouse?: boolean;
+	/** The scenario's description and tour, for the story overlay (i). */
+	readonly story?: Story | undefined;
 	/** Plays a recorded session instead of pacing the kernel by the speed keys. */
 	readonly replay?: ((controller: Controller) => Player) | undefined;
 }
@@ -84,11 +93,19 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		paused: opts.paused,
 		speedIndex: opts.speedIndex,
 		paced: opts.replay === undefined,
+		story: opts.story,
 		onCommand: (r) => {
 			recorder?.command(r);
 			opts.onCommand?.(r);
 		},
 	});
+	controller.mouse = !opts.noMouse;
+	let mouseOn = false;
+	const syncMouse = (): void => {
+		if (controller.mouse === mouseOn) return;
+		mouseOn = controller.mouse;
+		process.stdout.write(mouseOn ? MOUSE_ON : MOUSE_OFF);
+	};
 	const player = opts.replay?.(controller);
 	if (player) controller.replay = bannerOf(player);
 	let restored = false;
@@ -97,7 +114,9 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		restored = true;
 		recorder?.end(kernel);
 		if (process.stdin.isTTY) process.stdin.setRawMode(false);
-		process.stdout.write('\u001B[2J\u001B[H' + SHOW_CURSOR + LEAVE_ALT);
+		// Cleared before leaving: after a resize some terminals (tmux) carry the alternate
+		// screen's lines over to the main screen.
+		process.stdout.write(MOUSE_OFF + CLEAR + SHOW_CURSOR + LEAVE_ALT);
 	};
 	const onSignal = (code: number) => (): void => {
 		restore();
@@ -119,6 +138,7 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 	process.once('uncaughtException', onError);
 
 	process.stdout.write(ENTER_ALT);
+	syncMouse();
 	const instance = render(<Root controller={controller} theme={opts.theme} intercept={player ? replayKeys(player, controller) : undefined} />, {
 		exitOnCtrlC: false,
 		patchConsole: false,
@@ -142,11 +162,18 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 			}
 			lastWall = wall;
 			controller.tick(ticks++ % every === 0);
+			syncMouse();
 			if (controller.quitRequested) instance.unmount();
 		} catch (error) {
 			onError(error);
 		}
 	}, PACE_MS);
+	// Ctrl-L: clear the terminal and have Ink draw the whole frame again.
+	controller.onRedraw = (): void => {
+		process.stdout.write(CLEAR);
+		instance.clear();
+		controller.refresh();
+	};
 	try {
 		await instance.waitUntilExit();
 	} finally {
