@@ -2,7 +2,7 @@
 // the size in; the shell passes the real one) and turns keys and mouse reports into
 // controller commands.
 import React, {useEffect, useEffectEvent, useState, useSyncExternalStore} from 'react';
-import {Box, Text, useApp, useStdin} from 'ink';
+import {Box, Text, useApp, useStdin, useStdout} from 'ink';
 import type {Controller, Viewport} from './controller.js';
 import {commandFor, decode, type Command, type KeyEvent} from './keymap.js';
 import {layout, MIN_COLS, MIN_ROWS, paneAt, tooSmall, type Layout, type Rect} from './layout.js';
@@ -125,6 +125,13 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 		}
 		run(hit.command, hit.arg);
 	});
+
+	// Ctrl-L: Ink's own stdout write erases its frame, writes ours (a clear) and draws the frame whole again.
+	const {write} = useStdout();
+	useEffect(() => {
+		controller.setRedraw(() => write('\u001B[2J\u001B[H'));
+		return () => controller.setRedraw(undefined);
+	}, [controller, write]);
 
 	useEffect(() => {
 		if (!isRawModeSupported) return;

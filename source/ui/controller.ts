@@ -60,8 +60,12 @@ export class Controller {
 	}
 
 	private replayBadge: string | undefined;
-	/** Called for Ctrl-L (the shell clears the terminal and draws the whole frame again). */
-	onRedraw: (() => void) | undefined;
+	/** Called for Ctrl-L (the screen clears the terminal and draws the whole frame again). */
+	private onRedraw: (() => void) | undefined;
+
+	setRedraw(redraw: (() => void) | undefined): void {
+		this.onRedraw = redraw;
+	}
 	/** Mouse reporting is wanted (M toggles it; --no-mouse starts with it off). */
 	mouse = true;
 	private view: ViewModel | undefined;

@@ -168,12 +168,6 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 			onError(error);
 		}
 	}, PACE_MS);
-	// Ctrl-L: clear the terminal and have Ink draw the whole frame again.
-	controller.onRedraw = (): void => {
-		process.stdout.write(CLEAR);
-		instance.clear();
-		controller.refresh();
-	};
 	try {
 		await instance.waitUntilExit();
 	} finally {
