@@ -43,11 +43,11 @@ test('80x24: every pane in 23 lines, nothing wider than 80 columns', async () =>
 	assert.match(lines[0]!, /^xcalltop demo 2\.0\d{5}s x1 safe:ON mitigation:off dtrace 4711 running/);
 	assert.match(lines[1]!, /^ CPU +ctx +IRQ +task +doing +for +irq% +flags/);
 	assert.ok(lines.some((l) => /^ {2}>0 +(task|idle) +on /.test(l)), 'CPU0 selected');
-	assert.ok(lines.some((l) => /Interrupts, per s over 1\.00s/.test(l)));
-	assert.ok(lines.some((l) => /^ LOC +1000\* +1000\* +1000\* +1000\*/.test(l)), 'LOC rates with changed marks');
+	assert.ok(lines.some((l) => /Interrupts\/s \(1\.00s\)/.test(l)));
+	assert.ok(lines.some((l) => /^ LOC +1000 +1000 +1000 +1000/.test(l)), 'LOC rates, steady: no change marks');
 	assert.ok(lines.some((l) => /^ XCL /.test(l)), 'the private dtrace vector has its own row');
 	assert.ok(lines.some((l) => /Locks and wait-for/.test(l)));
-	assert.ok(lines.some((l) => /^teardown: none yet/.test(l)));
+	assert.ok(lines.some((l) => /^dtrace 4711 running/.test(l)), 'the consumer, on the line a teardown will use');
 	assert.match(lines.at(-1)!, /^\? help {2}q quit {2}s safe {2}\^C stop {2}K kill/);
 	r.unmount();
 });
@@ -57,7 +57,7 @@ test('160x50: more CPU rows, the log and the trace side by side', async () => {
 	const lines = frame().split('\n');
 	assert.equal(lines.length, 49);
 	assert.ok(lines.some((l) => /Kernel log.*\/proc\/dtrace\/trace/.test(l)), 'log and trace titles on one line');
-	assert.ok(lines.some((l) => /^teardown \d+\/40000 left \[[#.]+\] syncs/.test(l)), 'the teardown bar');
+	assert.ok(lines.some((l) => /^teardown \d+\/40000 probes left \[[#.]+\] ETA \S+, \S+ syncs\/s, \S+ syncs, \S+ acks/.test(l)), 'the teardown bar');
 	r.unmount();
 });
 
@@ -65,7 +65,7 @@ test('keys: ? help, s safe mode, space pause, r totals, Tab focus, digits select
 	const {frame, press, r, c} = await mount('demo', 100, 30);
 	await press('?');
 	assert.match(frame(), /xcalltop keys \(any key closes this\)/);
-	assert.match(frame(), /s +safe mode on \/ off/);
+	assert.match(frame(), / s +DTrace safe mode on \/ off/);
 	await press('x');
 	assert.doesNotMatch(frame(), /xcalltop keys/);
 	await press('s');
@@ -74,6 +74,7 @@ test('keys: ? help, s safe mode, space pause, r totals, Tab focus, digits select
 	assert.match(frame().split('\n')[0]!, / PAUSED /);
 	await press('r');
 	assert.match(frame(), /Interrupts, totals/);
+	assert.doesNotMatch(frame(), /\d\*/, 'paused, nothing changes: no cell is marked');
 	await press('2');
 	assert.ok(frame().split('\n').some((l) => /^ {2}>2 /.test(l)));
 	await press('\t');
@@ -102,5 +103,53 @@ test('^C with no consumer alive says so on the status line', async () => {
 	const {frame, press, r} = await mount('ipi-irqs-off', 80, 24, 1);
 	await press('\u0003');
 	assert.match(frame().split('\n').at(-1)!, /^no dtrace consumer in this scenario: press \^C again within 1 s to quit/);
+	r.unmount();
+});
+
+test('Home, End, g and G move the focused pane to its ends; scrolling stops at the content', async () => {
+	const {frame, press, r, c} = await mount('kill9-timeout', 100, 30, 30);
+	await press(' ');
+	await press('\u001B[H');
+	const top = c.ui.scroll.log;
+	assert.ok(top > 0, 'Home goes back to the oldest message');
+	await press('\u001B[A');
+	assert.equal(c.ui.scroll.log, top, 'no scrolling past the oldest message');
+	assert.match(frame(), /Kernel log \(headlines\) \| \d+ back, 0 new \(End: newest\)/);
+	await press('\u001B[F');
+	assert.equal(c.ui.scroll.log, 0, 'End: the newest');
+	await press('g');
+	assert.equal(c.ui.scroll.log, top);
+	await press('G');
+	assert.equal(c.ui.scroll.log, 0);
+	r.unmount();
+});
+
+test('z zooms the focused pane to the whole screen and back; F1 opens help, F10 quits', async () => {
+	const {frame, press, r, c} = await mount('safe-xcall', 80, 24, 3);
+	await press('\t\t');
+	assert.equal(c.ui.focus, 'cpus');
+	await press('\t\t');
+	assert.equal(c.ui.focus, 'locks');
+	await press('z');
+	const text = frame();
+	assert.match(text.split('\n')[1]!, /^> Locks and wait-for/);
+	// The whole explanation, wrapped, nothing cut.
+	assert.match(text.replace(/\n +/g, ' '), /LOCKUP: CPU0 waits for CPU1 to run its cross-call.*held by CPU0/);
+	assert.doesNotMatch(text, /…/);
+	await press('z');
+	assert.match(frame().split('\n')[1]!, /^ +CPU +ctx/);
+	await press('\u001BOP');
+	assert.match(frame(), /xcalltop keys/);
+	await press('x');
+	await press('\u001B[21~');
+	assert.equal(c.quitRequested, true);
+	r.unmount();
+});
+
+test('a scenario without a DTrace port offers no DTrace keys and no trace pane', async () => {
+	const {frame, r} = await mount('ipi-irqs-off', 80, 24, 1);
+	const text = frame();
+	assert.doesNotMatch(text.split('\n').at(-1)!, / s safe| K kill| d dtrace/);
+	assert.doesNotMatch(text, /\/proc\/dtrace\/trace/);
 	r.unmount();
 });
