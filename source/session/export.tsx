@@ -1,27 +1,45 @@
-// `xcalltop export`: a session rendered headless into an asciicast v2 file. Frames are taken
-// at `fps` per second of the session's virtual time; an "o" event is written when the
-// screen changed, an "m" marker at every command and every kernel warning. Nothing comes
-// from the wall clock, so exporting the same session twice gives the same bytes.
+// `xcalltop export`: a session rendered headless into an asciicast v2 file that plays like
+// the session did. With wall pacing (the default) the cast's clock is the recorded wall
+// clock: commands at their wall stamps, virtual time moving linearly between them as it did
+// on the screen (replay's virtualAt), a frame every 1/fps s and after every command, and
+// pauses kept up to the idle limit. With virtual pacing a second of cast is a second of
+// virtual time. Markers name commands and kernel warnings in words; frames are written as
+// the lines that changed. Nothing comes from the wall clock of the export itself, so
+// exporting the same session twice gives the same bytes.
 import {EventEmitter} from 'node:events';
-import {renameSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {stripVTControlCharacters} from 'node:util';
 import {render} from 'ink';
 import {App} from '../ui/App.js';
+import {commandLabel, encodeFrame, finishEvents, marksCommand, warningLabel, wallAt, writeAll, type CastEvent, type Output} from './cast.js';
 import {isEnd} from './format.js';
 import type {LoadedSession} from './load.js';
-import {advanceTo, applyLine, sessionController, sessionKernel} from './replay.js';
+import {advanceTo, applyLine, sessionController, sessionKernel, virtualAt, type Stamp} from './replay.js';
+
+export {OutputError} from './cast.js';
 
 export interface ExportOptions {
 	readonly cast?: string | undefined;
 	readonly txt?: string | undefined;
 	readonly cols?: number | undefined;
 	readonly rows?: number | undefined;
+	/** Frames per second of the cast's clock (default 10). */
 	readonly fps?: number | undefined;
+	/** 'wall' (default): the recorded wall-clock pace; 'virtual': a cast second per virtual second. */
+	readonly pacing?: 'wall' | 'virtual' | undefined;
+	/** The longest gap between two events, seconds, like asciinema's idle_time_limit (default 2; 0: none). */
+	readonly idleLimit?: number | undefined;
 }
 
-/** Kernel messages that get a marker: the heads of warnings, stalls, lockups, BUGs and panics. */
-const WARNING = /^(INFO: |BUG: |WARNING|Watchdog detected|Kernel panic|rcu: INFO|watchdog: BUG|NMI watchdog|\[ INFO: suspicious|__schedule_bug)/;
+export interface ExportResult {
+	/** "o" events written. */
+	readonly frames: number;
+	readonly markers: number;
+	/** Virtual seconds the session covers. */
+	readonly duration: number;
+	/** Seconds the cast plays for, after the idle limit. */
+	readonly castDuration: number;
+}
 
 /** Captures what Ink writes, as a terminal of a fixed size would receive it. */
 class Capture extends EventEmitter {
@@ -42,19 +60,23 @@ class Capture extends EventEmitter {
 
 const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** Writes `text` to `file` through a temporary file, so no half-written file is ever left. */
-function writeAtomically(file: string, text: string): void {
-	const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-	writeFileSync(tmp, text);
-	renameSync(tmp, file);
-}
+/** At most this much virtual time between two reads of the kernel log, so its ring never overruns unread. */
+const LOG_READ_NS = 250_000_000;
 
-export async function exportSession(session: LoadedSession, opts: ExportOptions): Promise<{frames: number; markers: number; duration: number}> {
+export async function exportSession(session: LoadedSession, opts: ExportOptions): Promise<ExportResult> {
 	const cols = opts.cols ?? session.header.terminal.cols;
 	const rows = opts.rows ?? session.header.terminal.rows;
 	const fps = opts.fps ?? 10;
+	const pacing = opts.pacing ?? 'wall';
+	const idleLimit = opts.idleLimit ?? 2;
+	if (!(fps > 0 && Number.isFinite(fps))) throw new RangeError(`fps must be a positive number, got ${fps}`);
+	if (!(idleLimit >= 0 && Number.isFinite(idleLimit))) throw new RangeError(`idleLimit must be 0 or more seconds, got ${idleLimit}`);
+	// The cast's clock in ms: the recorded wall stamps, or virtual time itself.
+	const stamp = (line: Stamp): Stamp => (pacing === 'wall' ? {at: line.at, wall: line.wall} : {at: line.at, wall: line.at / 1e6});
+	let position = 0;
 	const kernel = sessionKernel(session);
-	const controller = sessionController(session, kernel);
+	// The controller's clock is the cast's: a status-line message lasts as long as it did on the screen.
+	const controller = sessionController(session, kernel, () => position);
 	const out = new Capture(cols, rows);
 	const stdin = Object.assign(new EventEmitter(), {isTTY: false, setRawMode() {}, setEncoding() {}, read: () => null, ref() {}, unref() {}});
 	const color = opts.cast !== undefined;
@@ -65,55 +87,101 @@ export async function exportSession(session: LoadedSession, opts: ExportOptions)
 		patchConsole: false,
 		exitOnCtrlC: false,
 	});
-	const events: [number, 'o' | 'm', string][] = [];
-	const lines = session.lines;
-	const endAt = lines.at(-1)?.at ?? 0;
-	const step = Math.round(1e9 / fps);
-	let next = 0;
+
+	const events: (CastEvent & {warning?: boolean})[] = [];
+	let shown: string[] | undefined;
+	const frame = async (ms: number): Promise<void> => {
+		controller.refresh();
+		await settle();
+		// What a terminal of `rows` rows would show: the last rows lines.
+		const lines = out.last.replace(/\n$/, '').split('\n').slice(-rows);
+		const data = encodeFrame(shown, lines, cols);
+		if (data !== '') events.push([ms, 'o', data]);
+		shown = lines;
+	};
+
+	// Kernel warnings: a message is its head record and the records after it; its marker is
+	// labelled once the next head shows it is complete, at the cast time of its head.
 	let logSeen = 0;
-	let previous = '';
-	// One marker per kernel message: its first line that says what happened (a WARN splat
-	// starts with its "cut here" rule, so that is not always the first line).
-	let marked = true;
-	const markWarnings = (): void => {
+	let message: {ms: number; lines: string[]} | undefined;
+	const flushMessage = (): void => {
+		const label = message && warningLabel(message.lines);
+		if (label !== undefined) events.push(Object.assign([message!.ms, 'm', label] as CastEvent, {warning: true}));
+		message = undefined;
+	};
+	const readLog = (castTime: (ns: number) => number): void => {
 		const {records} = kernel.log.since(logSeen);
 		logSeen = kernel.log.nextSequence;
 		for (const r of records) {
-			if (r.head) marked = false;
-			if (!marked && WARNING.test(r.text)) {
-				events.push([r.ns, 'm', r.text.slice(0, 72)]);
-				marked = true;
+			if (r.head) {
+				flushMessage();
+				message = {ms: castTime(r.ns), lines: []};
 			}
+			message?.lines.push(r.text);
 		}
 	};
-	for (let t = 0; ; t = Math.min(t + step, endAt)) {
-		while (next < lines.length && lines[next]!.at <= t) {
-			const line = lines[next++]!;
-			if (isEnd(line)) {
-				advanceTo(kernel, line.at);
-				continue;
-			}
+	const advanceReading = (target: number, castTime: (ns: number) => number): void => {
+		while (kernel.now < target) {
+			advanceTo(kernel, Math.min(target, kernel.now + LOG_READ_NS));
+			readLog(castTime);
+		}
+	};
+
+	const step = 1000 / fps;
+	let tick = 0;
+	let prev: Stamp = {at: 0, wall: 0};
+	for (const line of session.lines) {
+		const next = stamp(line);
+		const between = (ns: number): number => wallAt(prev, next, ns);
+		// Frames on the tick times before this line, with virtual time where the screen had it.
+		for (; tick * step < next.wall; tick++) {
+			position = tick * step;
+			advanceReading(virtualAt(prev, next, position), between);
+			await frame(position);
+		}
+		position = next.wall;
+		advanceReading(line.at, between);
+		if (!isEnd(line) && line.command !== 'quit') {
+			// The recorded quit is where the person left; like a replay, the cast stays on that state.
+			const before = controller.getView().message;
 			applyLine(controller, line);
-			markWarnings();
-			events.push([line.at, 'm', line.command + (line.arg === undefined ? '' : `:${line.arg}`)]);
+			readLog(() => next.wall);
+			controller.refresh();
+			if (marksCommand(line.command)) events.push([next.wall, 'm', commandLabel(line.command, before, controller.getView().message, controller)]);
 		}
-		advanceTo(kernel, t);
-		markWarnings();
-		controller.refresh();
-		await settle();
-		const frame = out.last;
-		if (frame !== previous) {
-			events.push([t, 'o', '\u001B[H\u001B[2J' + frame.replace(/\n$/, '').replaceAll('\n', '\r\n')]);
-			previous = frame;
-		}
-		if (t >= endAt) break;
+		// A frame after every command, so steps and key presses at one instant all show.
+		await frame(next.wall);
+		prev = next;
+		while (tick * step <= next.wall) tick++;
 	}
+	// A session with no line after its header still shows its first screen.
+	if (shown === undefined) await frame(0);
+	flushMessage();
 	instance.unmount();
-	// Markers at their own times, output in order; a stable sort keeps same-time order.
-	events.sort((a, b) => a[0] - b[0]);
-	const header = {version: 2, width: cols, height: rows, title: `xcalltop ${session.header.scenario.name} (${path.basename(session.file)})`, env: {TERM: 'xterm-256color', SHELL: '/bin/sh'}};
-	const body = events.map(([ns, code, data]) => JSON.stringify([Number((ns / 1e9).toFixed(6)), code, data])).join('\n');
-	if (opts.cast) writeAtomically(opts.cast, JSON.stringify(header) + '\n' + body + '\n');
-	if (opts.txt) writeAtomically(opts.txt, stripVTControlCharacters(previous).replace(/ +$/gm, '').replace(/\n*$/, '\n'));
-	return {frames: events.filter((e) => e[1] === 'o').length, markers: events.filter((e) => e[1] === 'm').length, duration: endAt / 1e9};
+
+	const cast = finishEvents(events, idleLimit * 1000);
+	const header = {
+		version: 2,
+		width: cols,
+		height: rows,
+		title: `xcalltop ${session.header.scenario.name} (${path.basename(session.file)})`,
+		env: {TERM: 'xterm-256color', SHELL: '/bin/sh'},
+		...(idleLimit > 0 ? {idle_time_limit: idleLimit} : {}),
+	};
+	const body = cast.map(([ms, code, data]) => JSON.stringify([Number((ms / 1e3).toFixed(6)), code, data]) + '\n').join('');
+	const outputs: Output[] = [];
+	if (opts.cast) outputs.push({flag: '--cast', file: opts.cast, text: JSON.stringify(header) + '\n' + body});
+	if (opts.txt) outputs.push({flag: '--txt', file: opts.txt, text: screenText(shown ?? [])});
+	writeAll(outputs);
+	return {
+		frames: cast.filter((e) => e[1] === 'o').length,
+		markers: cast.filter((e) => e[1] === 'm').length,
+		duration: (session.lines.at(-1)?.at ?? 0) / 1e9,
+		castDuration: (cast.at(-1)?.[0] ?? 0) / 1e3,
+	};
+}
+
+/** The final screen as plain text: no escape sequences, no trailing blanks. */
+function screenText(lines: readonly string[]): string {
+	return stripVTControlCharacters(lines.join('\n')).replace(/ +$/gm, '').replace(/\n*$/, '\n');
 }

@@ -55,6 +55,23 @@ export function replayHeadless(session: LoadedSession, until?: number): Headless
 	return {kernel, controller, end, diverged};
 }
 
+/** A recorded instant: virtual ns and wall ms since the start. */
+export interface Stamp {
+	readonly at: number;
+	readonly wall: number;
+}
+
+/**
+ * Where virtual time stands at wall position `wall` (ms, from `prev.wall` up to but not
+ * including `upcoming.wall`): linear between the two recorded points, a pause keeps it still,
+ * and it stays strictly below the upcoming command's time (it may have been applied mid-instant).
+ */
+export function virtualAt(prev: Stamp, upcoming: Stamp, wall: number): number {
+	const span = upcoming.wall - prev.wall;
+	const fraction = span > 0 ? (wall - prev.wall) / span : 0;
+	return Math.min(upcoming.at - 1, Math.floor(prev.at + fraction * (upcoming.at - prev.at)));
+}
+
 /**
  * Plays a session in the monitor at its recorded pace: wall time since the start maps to
  * the recorded commands' wall stamps; between two commands virtual time moves linearly,
@@ -116,10 +133,7 @@ export class Player {
 		const upcoming = this.lines[this.next];
 		if (!upcoming) return;
 		const prev = this.lines[this.next - 1] ?? {at: 0, wall: 0};
-		const span = upcoming.wall - prev.wall;
-		const fraction = span > 0 ? (this.position - prev.wall) / span : 0;
-		// Stay strictly below the next command's time: it may have been applied mid-instant.
-		let target = Math.min(upcoming.at - 1, Math.floor(prev.at + fraction * (upcoming.at - prev.at)));
+		let target = virtualAt(prev, upcoming, this.position);
 		if (this.until !== undefined) target = Math.min(target, this.until);
 		advanceTo(k, target);
 	}
