@@ -179,7 +179,7 @@ async function main(): Promise<number> {
 	if (command === 'run') {
 		if (rest.length !== 1) usage(rest.length === 0 ? 'run needs a SCENARIO (see xcalltop list)' : `run takes one SCENARIO, got ${rest.length}`);
 		const loaded = loadScenario(rest[0]!);
-		const {exitCode} = runHeadless(
+		const {exitCode, mismatch} = runHeadless(
 			loaded,
 			{
 				seed: parseSeed(cli.flags.seed),
@@ -193,6 +193,7 @@ async function main(): Promise<number> {
 			},
 			write,
 		);
+		if (mismatch !== undefined) process.stderr.write(`xcalltop: ${mismatch}\n`);
 		return exitCode;
 	}
 	if (rest.length > 0) usage(`unexpected argument "${rest[0]}"; see xcalltop --help`);

@@ -31,8 +31,18 @@ test('--json prints one object; --expect sets the exit code', () => {
 	assert.equal(s.warnings.rcuStall, 1);
 	assert.equal(s.warnings.softLockup, 1);
 	assert.equal(s.virtualNs, 30_000_000_000);
-	assert.equal(runCli(['run', 'ipi-irqs-off', '--until', '5s', '--quiet', '--expect', 'no-lockup']).status, 1);
-	assert.equal(runCli(['run', 'demo', '--until', '5s', '--quiet', '--expect', 'no-lockup']).status, 0);
+	assert.equal(r.stderr, '');
+	const missed = runCli(['run', 'ipi-irqs-off', '--until', '5s', '--quiet', '--expect', 'no-lockup']);
+	assert.equal(missed.status, 1);
+	assert.equal(missed.stderr, 'xcalltop: expected no-lockup, got lockup of CPU0,CPU1 at 0.002404s\n');
+	const met = runCli(['run', 'demo', '--until', '5s', '--quiet', '--expect', 'no-lockup']);
+	assert.equal(met.status, 0);
+	assert.equal(met.stderr, '');
+	const none = runCli(['run', 'demo', '--until', '5s', '--json', '--expect', 'lockup']);
+	assert.equal(none.status, 1);
+	assert.equal(none.stderr, 'xcalltop: expected lockup, got no lockup by 5.000000s\n');
+	// The summary still goes to stdout, for the script to read.
+	assert.equal(JSON.parse(none.stdout).outcome, 'no-lockup');
 });
 
 test('same scenario, seed and inputs give the same event-log hash; another seed gives another', () => {
