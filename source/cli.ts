@@ -28,6 +28,7 @@ const cli = meow(
     --fps N               screen updates per second, 1-20 (default 5; keys redraw at once)
     --no-color            no colour (NO_COLOR=1 does the same)
     --record FILE         record the session (every key, with its virtual time) to FILE
+    --force               with --record: replace FILE if it exists (otherwise refused)
     --seed N, --mitigated as for run; press ? inside for the keys
 
   Options for run
@@ -63,6 +64,7 @@ const cli = meow(
 			paused: {type: 'boolean', default: false},
 			fps: {type: 'string'},
 			record: {type: 'string'},
+			force: {type: 'boolean', default: false},
 			session: {type: 'string'},
 			cast: {type: 'string'},
 			txt: {type: 'string'},
@@ -101,7 +103,7 @@ function parseExpect(text: string | undefined): 'lockup' | 'no-lockup' | undefin
 }
 
 function checkFlags(): void {
-	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'record', 'session', 'cast', 'txt', 'cols', 'rows', 'color', 'help', 'version']);
+	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'record', 'force', 'session', 'cast', 'txt', 'cols', 'rows', 'color', 'help', 'version']);
 	for (const name of Object.keys(cli.unnormalizedFlags)) {
 		const dashed = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 		if (name === 'noColor') continue;
@@ -206,9 +208,10 @@ async function main(): Promise<number> {
 	const fps = parseFps(cli.flags.fps);
 	let recorder;
 	if (cli.flags.record !== undefined) {
-		const {startRecording} = await import('./session/commands.js');
+		const {checkRecordTarget, startRecording} = await import('./session/commands.js');
 		const file = cli.flags.record;
-		recorder = () => startRecording(file, loaded, {seed: kernel.seed, mitigated: cli.flags.mitigated, speedIndex, paused: cli.flags.paused, fps});
+		checkRecordTarget(file, cli.flags.force);
+		recorder = () => startRecording(file, loaded, {seed: kernel.seed, mitigated: cli.flags.mitigated, speedIndex, paused: cli.flags.paused, fps, force: cli.flags.force});
 	}
 	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color)}, paused: cli.flags.paused, speedIndex, fps, recorder});
 }
