@@ -3,12 +3,15 @@
 // --expect mismatch, 2 usage error). Errors are one line on stderr, never a stack trace.
 import meow from 'meow';
 import {runHeadless, SHOW_ITEMS, type ShowItem} from './headless/run.js';
-import {InputError, listScenarioNames, loadScenario} from './scenario/load.js';
+import {InputError, listScenarioNames, loadScenario, type LoadedScenario} from './scenario/load.js';
 import {parseInputSpec} from './scenario/inputs.js';
 import {DURATION_HINT, parseDuration} from './scenario/duration.js';
 import {buildKernel} from './scenario/machine.js';
 import {colorWanted} from './ui/theme.js';
 import {SPEEDS} from './ui/speeds.js';
+import {MIN_COLS, MIN_ROWS} from './ui/layout.js';
+import type {Input} from './kernel/kernel.js';
+import {NS_PER_SEC} from './kernel/time.js';
 
 const cli = meow(
 	`
@@ -34,7 +37,8 @@ const cli = meow(
   Options for run
     --until DURATION      stop at this virtual time (default: the scenario's own)
     --seed N              seed for the kernel's random numbers (default: the scenario's)
-    --input AT:ACTION     apply an input at a virtual time, e.g. --input 5s:ctrl-c (repeatable)
+    --input AT:ACTION     apply an input at a virtual time, e.g. --input 5s:ctrl-c (repeatable;
+                          AT must not be later than the run ends)
     --json                print the summary as one JSON object instead of the log
     --quiet               do not print the kernel log
     --expect OUTCOME      lockup | no-lockup: exit 1 when the outcome differs
@@ -111,6 +115,15 @@ function checkFlags(): void {
 	}
 }
 
+/** An input after the end of the run would be silently dropped: refuse it instead. */
+function checkInputsInTime(specs: readonly string[], inputs: readonly Input[], until: number | undefined, loaded: LoadedScenario): void {
+	const end = until ?? loaded.scenario.until;
+	const i = inputs.findIndex((input) => input.at > end);
+	if (i < 0) return;
+	if (until !== undefined) usage(`--input ${specs[i]} is later than --until ${cli.flags.until}; it would never apply`);
+	usage(`--input ${specs[i]} is later than ${loaded.scenario.name}'s own end at ${end / NS_PER_SEC}s; it would never apply (pass a later --until)`);
+}
+
 function parseShow(text: string | undefined): ShowItem[] | undefined {
 	if (text === undefined) return undefined;
 	const items = text.split(',').map((s) => s.trim());
@@ -125,9 +138,11 @@ function parseSpeed(text: string | undefined): number | undefined {
 	return index;
 }
 
-function parseSize(name: string, text: string | undefined): number | undefined {
+function parseSize(name: 'cols' | 'rows', text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
-	if (!/^\d+$/.test(text) || Number(text) < 20 || Number(text) > 500) usage(`--${name} "${text}": expected a whole number from 20 to 500`);
+	// Below the monitor's minimum the export would hold nothing but the "too small" message.
+	const min = name === 'cols' ? MIN_COLS : MIN_ROWS;
+	if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 500) usage(`--${name} "${text}": expected a whole number from ${min} to 500`);
 	return Number(text);
 }
 
@@ -181,12 +196,16 @@ async function main(): Promise<number> {
 	if (command === 'run') {
 		if (rest.length !== 1) usage(rest.length === 0 ? 'run needs a SCENARIO (see xcalltop list)' : `run takes one SCENARIO, got ${rest.length}`);
 		const loaded = loadScenario(rest[0]!);
+		const specs = cli.flags.input ?? [];
+		const inputs = specs.map(parseInputSpec);
+		const until = parseUntil(cli.flags.until);
+		checkInputsInTime(specs, inputs, until, loaded);
 		const {exitCode, mismatch} = runHeadless(
 			loaded,
 			{
 				seed: parseSeed(cli.flags.seed),
-				until: parseUntil(cli.flags.until),
-				inputs: (cli.flags.input ?? []).map(parseInputSpec),
+				until,
+				inputs,
 				json: cli.flags.json,
 				quiet: cli.flags.quiet,
 				expect: parseExpect(cli.flags.expect),
