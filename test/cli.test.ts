@@ -59,13 +59,17 @@ test('list shows every scenario with one line each', () => {
 	assert.match(r.stdout, /^ipi-irqs-off +2 CPUs +CPU1 disables IRQs/m);
 });
 
-test('--help and --version exit 0', () => {
-	const help = runCli(['--help']);
-	assert.equal(help.status, 0);
-	assert.match(help.stdout, /xcalltop run SCENARIO/);
-	const version = runCli(['--version']);
-	assert.equal(version.status, 0);
-	assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+test('--help, -h, --version and -v exit 0', () => {
+	for (const flag of ['--help', '-h']) {
+		const help = runCli([flag]);
+		assert.equal(help.status, 0, flag);
+		assert.match(help.stdout, /xcalltop run SCENARIO/);
+	}
+	for (const flag of ['--version', '-v']) {
+		const version = runCli([flag]);
+		assert.equal(version.status, 0, flag);
+		assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+	}
 });
 
 test('usage errors: one line on stderr, exit 2, no stack trace', () => {
