@@ -3,75 +3,164 @@
 // --expect mismatch, 2 usage error). Errors are one line on stderr, never a stack trace.
 import meow from 'meow';
 import {runHeadless, SHOW_ITEMS, type ShowItem} from './headless/run.js';
-import {InputError, listScenarioNames, loadScenario} from './scenario/load.js';
+import {InputError, listScenarioNames, loadScenario, type LoadedScenario} from './scenario/load.js';
 import {parseInputSpec} from './scenario/inputs.js';
 import {DURATION_HINT, parseDuration} from './scenario/duration.js';
 import {buildKernel} from './scenario/machine.js';
 import {colorWanted} from './ui/theme.js';
 import {SPEEDS} from './ui/speeds.js';
+import {MIN_COLS, MIN_ROWS} from './ui/layout.js';
+import type {Input} from './kernel/kernel.js';
+import {NS_PER_SEC} from './kernel/time.js';
 
-const cli = meow(
-	`
-  Usage
-    $ xcalltop [SCENARIO] [options]     open the monitor (default scenario: demo)
-    $ xcalltop run SCENARIO [options]   run headless, as fast as the machine allows
-    $ xcalltop list                     list the scenarios
-    $ xcalltop replay FILE [--until T]  play a recorded session in the monitor
-    $ xcalltop run --session FILE       replay a session headless: same summary and hash
-    $ xcalltop export FILE --cast OUT.cast [--cols 120 --rows 40 --fps 10] [--txt OUT.txt]
+// Which flags each form of a command accepts: anything else is refused, never ignored.
+// `session` is `run --session FILE`; `help` is `xcalltop help [COMMAND]`.
+type Form = 'monitor' | 'run' | 'session' | 'list' | 'replay' | 'export' | 'help';
+const FLAGS = ['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'record', 'force', 'session', 'cast', 'txt', 'cols', 'rows', 'color'] as const;
+type Flag = (typeof FLAGS)[number];
+const ACCEPTS: Record<Form, readonly Flag[]> = {
+	monitor: ['speed', 'paused', 'fps', 'seed', 'mitigated', 'color', 'record', 'force'],
+	run: ['until', 'seed', 'input', 'mitigated', 'quiet', 'show', 'json', 'expect'],
+	session: ['session', 'until', 'quiet', 'show', 'json'],
+	list: [],
+	replay: ['until', 'fps', 'color'],
+	// The .cast is always in colour and the .txt never, so --no-color would change nothing.
+	export: ['cast', 'txt', 'cols', 'rows', 'fps'],
+	help: [],
+};
+/** Why a flag does not apply, where the reason is not obvious from the command's help. */
+const WHY: Partial<Record<Form, Partial<Record<Flag, string>>>> = {
+	monitor: {until: 'the monitor runs until you quit', input: 'the monitor takes its inputs from the keys', session: 'replay a session with xcalltop replay or xcalltop run --session'},
+	run: {record: 'only the monitor records', force: 'only the monitor records', speed: 'run goes as fast as the machine allows', color: 'run prints no colour'},
+	session: {seed: 'the session fixes its seed', mitigated: 'the session fixes it', input: 'the session fixes its inputs', expect: 'a session is checked against its recorded hash'},
+	replay: {seed: 'the session fixes its seed', mitigated: 'the session fixes it', record: 'a replay is not recorded', force: 'a replay is not recorded'},
+	export: {color: 'a .cast is always in colour, a .txt never'},
+};
+const TOPICS = ['monitor', 'run', 'list', 'replay', 'export'] as const;
+type Topic = (typeof TOPICS)[number];
+const LABEL: Record<Form, string> = {monitor: 'the monitor', run: 'run', session: 'run --session', list: 'list', replay: 'replay', export: 'export', help: 'help'};
+const SEE: Record<Form, string> = {monitor: 'xcalltop help monitor', run: 'xcalltop run --help', session: 'xcalltop run --help', list: 'xcalltop list --help', replay: 'xcalltop replay --help', export: 'xcalltop export --help', help: 'xcalltop --help'};
 
-  SCENARIO is a name from scenarios/ (see 'xcalltop list') or a path to a .json file.
+// Help: each form's usage line and options, written once; `xcalltop --help` shows them all,
+// `xcalltop COMMAND --help` only its own.
+type Options = readonly (readonly [string, string])[];
+const USAGE: Record<Exclude<Form, 'help'>, readonly [string, string]> = {
+	monitor: ['xcalltop [SCENARIO] [options]', 'open the monitor (default scenario: demo)'],
+	run: ['xcalltop run SCENARIO [options]', 'run headless, as fast as the machine allows'],
+	session: ['xcalltop run --session FILE [options]', 'replay a session headless, check its hash'],
+	list: ['xcalltop list', 'list the scenarios'],
+	replay: ['xcalltop replay FILE [options]', 'play a recorded session in the monitor'],
+	export: ['xcalltop export FILE [options]', 'render a session to --cast and/or --txt'],
+};
+const SEED: readonly [string, string] = ['--seed N', "seed for the kernel's random numbers (default: the scenario's)"];
+const MITIGATED: readonly [string, string] = ['--mitigated', "start with the scenario's mitigation in force"];
+const NO_COLOR: readonly [string, string] = ['--no-color', 'no colour (NO_COLOR=1 does the same)'];
+const OPTIONS: Record<Exclude<Form, 'help'>, Options> = {
+	monitor: [
+		['--speed X', 'start at this speed: 0.1 ... 100, or max (default 1)'],
+		['--paused', 'start paused (space resumes, . steps)'],
+		['--fps N', 'screen updates per second, 1-20 (default 5; keys redraw at once)'],
+		SEED,
+		MITIGATED,
+		NO_COLOR,
+		['--record FILE', 'record the session (every key, with its virtual time) to FILE'],
+		['--force', 'with --record: replace FILE if it exists (otherwise refused)'],
+	],
+	run: [
+		['--until DURATION', "stop at this virtual time (default: the scenario's own)"],
+		SEED,
+		['--input AT:ACTION', 'apply an input at a virtual time, e.g. --input 5s:ctrl-c;\nrepeatable; AT must not be later than the run ends'],
+		MITIGATED,
+		['--quiet', 'do not print the kernel log'],
+		['--show LIST', 'what to print after the log: interrupts,stats,trace\n(/proc/interrupts, /proc/dtrace/stats, /proc/dtrace/trace)'],
+		['--json', 'print only the summary, as one JSON object'],
+		['--expect OUTCOME', 'lockup | no-lockup: when the outcome differs, say so on\nstderr and exit 1'],
+	],
+	session: [
+		['--until DURATION', 'stop the replay at this virtual time'],
+		['--quiet', 'do not print the kernel log'],
+		['--show LIST', 'as for run'],
+		['--json', 'print only the summary, as one JSON object'],
+	],
+	list: [],
+	replay: [['--until DURATION', 'stop the playback at this virtual time'], ['--fps N', 'screen updates per second, 1-20 (default 5)'], NO_COLOR],
+	export: [
+		['--cast OUT.cast', 'write an asciicast v2 file (in colour)'],
+		['--txt OUT.txt', 'write the last screen as plain text'],
+		['--cols N', `terminal width, ${MIN_COLS}-500 (default: the recorded one)`],
+		['--rows N', `terminal height, ${MIN_ROWS}-500 (default: the recorded one)`],
+		['--fps N', 'frames per second of virtual time, 1-20 (default 10)'],
+	],
+};
+const COMMON: Options = [
+	['-h, --help', 'this help; xcalltop COMMAND --help for one command'],
+	['-v, --version', 'the version'],
+];
+const SCENARIO_NOTE = 'SCENARIO is a name from scenarios/ (see xcalltop list) or a path to a .json file.';
 
-  Options for the monitor
-    --speed X             start at this speed: 0.1 ... 100, or max (default 1)
-    --paused              start paused (space resumes, . steps)
-    --fps N               screen updates per second, 1-20 (default 5; keys redraw at once)
-    --no-color            no colour (NO_COLOR=1 does the same)
-    --record FILE         record the session (every key, with its virtual time) to FILE
-    --seed N, --mitigated as for run; press ? inside for the keys
+const column = (rows: readonly (readonly [string, string])[], width: number): string =>
+	rows.map(([left, right]) => `  ${left.padEnd(width)}${right.replaceAll('\n', `\n  ${' '.repeat(width)}`)}`.trimEnd()).join('\n');
+const usageOf = (forms: readonly Exclude<Form, 'help'>[]): string => `Usage\n${column(forms.map((f) => [`$ ${USAGE[f][0]}`, USAGE[f][1]] as const), 41)}`;
+const options = (title: string, rows: Options): string => `${title}\n${column(rows, 20)}`;
 
-  Options for run
-    --until DURATION      stop at this virtual time (default: the scenario's own)
-    --seed N              seed for the kernel's random numbers (default: the scenario's)
-    --input AT:ACTION     apply an input at a virtual time, e.g. --input 5s:ctrl-c (repeatable)
-    --json                print the summary as one JSON object instead of the log
-    --quiet               do not print the kernel log
-    --expect OUTCOME      lockup | no-lockup: exit 1 when the outcome differs
-    --mitigated           start with the scenario's mitigation in force
-    --show LIST           what to print after the log: interrupts,stats,trace
-                          (/proc/interrupts, /proc/dtrace/stats, /proc/dtrace/trace)
+const TOP_HELP = [
+	usageOf(['monitor', 'run', 'session', 'list', 'replay', 'export']) + `\n${column([['$ xcalltop help [COMMAND]', `help for ${TOPICS.join(', ')}`]], 41)}`,
+	`${SCENARIO_NOTE}\nA flag that does not apply to the command is refused.\nExit status: 0 ok, 1 runtime error or --expect not met, 2 usage error.`,
+	options('Options for the monitor (press ? inside for the keys)', OPTIONS.monitor),
+	options('Options for run', OPTIONS.run),
+	options('Options for run --session FILE (the session fixes seed, inputs, mitigation)', OPTIONS.session),
+	options('Options for replay', OPTIONS.replay),
+	options('Options for export (needs --cast and/or --txt)', OPTIONS.export),
+	options('Options for every command', COMMON),
+	`Examples\n${[
+		'$ xcalltop run ipi-irqs-off --until 60s',
+		'$ xcalltop run demo --seed 7 --json',
+		'$ xcalltop run teardown-storm --mitigated --show stats,trace',
+		'$ xcalltop safe-xcall --record lockup.jsonl',
+		'$ xcalltop export lockup.jsonl --cast lockup.cast',
+	]
+		.map((l) => `  ${l}`)
+		.join('\n')}`,
+].join('\n\n');
 
-  Examples
-    $ xcalltop run ipi-irqs-off --until 60s
-    $ xcalltop run demo --seed 7 --json
-    $ xcalltop run teardown-storm --mitigated --show stats,trace
-`,
-	{
-		importMeta: import.meta,
-		// Checked below, so that an unknown flag gets the same one-line error as the rest.
-		allowUnknownFlags: true,
-		flags: {
-			until: {type: 'string'},
-			seed: {type: 'string'},
-			input: {type: 'string', isMultiple: true},
-			json: {type: 'boolean', default: false},
-			quiet: {type: 'boolean', default: false},
-			expect: {type: 'string'},
-			mitigated: {type: 'boolean', default: false},
-			show: {type: 'string'},
-			speed: {type: 'string'},
-			paused: {type: 'boolean', default: false},
-			fps: {type: 'string'},
-			record: {type: 'string'},
-			session: {type: 'string'},
-			cast: {type: 'string'},
-			txt: {type: 'string'},
-			cols: {type: 'string'},
-			rows: {type: 'string'},
-			color: {type: 'boolean', default: true},
-		},
+const TOPIC_HELP: Record<Topic, string> = {
+	monitor: [usageOf(['monitor']), `${SCENARIO_NOTE}\nPress ? in the monitor for the keys.`, options('Options', OPTIONS.monitor)].join('\n\n'),
+	run: [usageOf(['run', 'session']), `${SCENARIO_NOTE}\nA session fixes its scenario, seed, inputs and mitigation.`, options('Options for run', OPTIONS.run), options('Options for run --session FILE', OPTIONS.session)].join('\n\n'),
+	list: [usageOf(['list']), 'list takes no options.'].join('\n\n'),
+	replay: [usageOf(['replay']), options('Options', OPTIONS.replay)].join('\n\n'),
+	export: [usageOf(['export']), 'At least one of --cast and --txt is needed.', options('Options', OPTIONS.export)].join('\n\n'),
+};
+
+const cli = meow(TOP_HELP, {
+	importMeta: import.meta,
+	// Checked below, so that an unknown flag gets the same one-line error as the rest.
+	allowUnknownFlags: true,
+	// A flag left out stays undefined, so that a flag given to the wrong command can be told apart.
+	booleanDefault: undefined,
+	flags: {
+		until: {type: 'string'},
+		seed: {type: 'string'},
+		input: {type: 'string', isMultiple: true},
+		json: {type: 'boolean'},
+		quiet: {type: 'boolean'},
+		expect: {type: 'string'},
+		mitigated: {type: 'boolean'},
+		show: {type: 'string'},
+		speed: {type: 'string'},
+		paused: {type: 'boolean'},
+		fps: {type: 'string'},
+		record: {type: 'string'},
+		force: {type: 'boolean'},
+		session: {type: 'string'},
+		cast: {type: 'string'},
+		txt: {type: 'string'},
+		cols: {type: 'string'},
+		rows: {type: 'string'},
+		color: {type: 'boolean'},
+		help: {type: 'boolean', shortFlag: 'h'},
+		version: {type: 'boolean', shortFlag: 'v'},
 	},
-);
+});
 
 // React's development build renders several times slower; the monitor (loaded lazily,
 // after this line runs) gets the production one unless someone asked otherwise.
@@ -100,13 +189,45 @@ function parseExpect(text: string | undefined): 'lockup' | 'no-lockup' | undefin
 	return text;
 }
 
-function checkFlags(): void {
-	const known = new Set(['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'record', 'session', 'cast', 'txt', 'cols', 'rows', 'color', 'help', 'version']);
+function checkUnknownFlags(): void {
+	const known = new Set<string>([...FLAGS, 'help', 'version', 'h', 'v']);
 	for (const name of Object.keys(cli.unnormalizedFlags)) {
-		const dashed = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-		if (name === 'noColor') continue;
-		if (!known.has(name) && !known.has(dashed)) usage(`unknown option --${dashed}; see xcalltop --help`);
+		if (known.has(name)) continue;
+		usage(`unknown option ${name.length === 1 ? `-${name}` : `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`}; see xcalltop --help`);
 	}
+}
+
+function given(flag: Flag): boolean {
+	return flag === 'input' ? (cli.flags.input?.length ?? 0) > 0 : cli.flags[flag] !== undefined;
+}
+
+/** The flag as it was typed: --no-color is the color flag set to false. */
+const dashed = (flag: Flag): string => (cli.flags[flag] === false ? `--no-${flag}` : `--${flag}`);
+
+function checkApplies(form: Form): void {
+	for (const flag of FLAGS) {
+		if (!given(flag) || ACCEPTS[form].includes(flag)) continue;
+		const why = WHY[form]?.[flag];
+		usage(`${dashed(flag)} does not apply to ${LABEL[form]}${why ? ` (${why})` : ''}; see ${SEE[form]}`);
+	}
+	if ((form === 'run' || form === 'session') && cli.flags.json && given('show')) usage(`--show does not apply to ${LABEL[form]} --json (--json prints only the summary); see ${SEE[form]}`);
+	if (form === 'monitor' && cli.flags.force && !given('record')) usage(`--force does not apply without --record; see ${SEE[form]}`);
+}
+
+/** An input after the end of the run would be silently dropped: refuse it instead. */
+function checkInputsInTime(specs: readonly string[], inputs: readonly Input[], until: number | undefined, loaded: LoadedScenario): void {
+	const end = until ?? loaded.scenario.until;
+	const i = inputs.findIndex((input) => input.at > end);
+	if (i < 0) return;
+	if (until !== undefined) usage(`--input ${specs[i]} is later than --until ${cli.flags.until}; it would never apply`);
+	usage(`--input ${specs[i]} is later than ${loaded.scenario.name}'s own end at ${end / NS_PER_SEC}s; it would never apply (pass a later --until)`);
+}
+
+function printHelp(topic: Topic): number {
+	// The same frame as meow's top-level help: a blank line before and after.
+	const indented = TOPIC_HELP[topic].replace(/^(?=.)/gm, '  ');
+	process.stdout.write(`\n${indented}\n\n`);
+	return 0;
 }
 
 function parseShow(text: string | undefined): ShowItem[] | undefined {
@@ -123,9 +244,11 @@ function parseSpeed(text: string | undefined): number | undefined {
 	return index;
 }
 
-function parseSize(name: string, text: string | undefined): number | undefined {
+function parseSize(name: 'cols' | 'rows', text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
-	if (!/^\d+$/.test(text) || Number(text) < 20 || Number(text) > 500) usage(`--${name} "${text}": expected a whole number from 20 to 500`);
+	// Below the monitor's minimum the export would hold nothing but the "too small" message.
+	const min = name === 'cols' ? MIN_COLS : MIN_ROWS;
+	if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 500) usage(`--${name} "${text}": expected a whole number from ${min} to 500`);
 	return Number(text);
 }
 
@@ -136,10 +259,21 @@ function parseFps(text: string | undefined): number | undefined {
 }
 
 async function main(): Promise<number> {
-	checkFlags();
 	const [command, ...rest] = cli.input;
+	if (cli.flags.version) cli.showVersion();
+	const form: Form = command === 'run' ? (cli.flags.session === undefined ? 'run' : 'session') : command === 'list' || command === 'replay' || command === 'export' || command === 'help' ? command : 'monitor';
+	if (cli.flags.help) return form === 'help' ? cli.showHelp(0) : printHelp(form === 'session' ? 'run' : form);
+	checkUnknownFlags();
+	checkApplies(form);
 	const write = (text: string): void => void process.stdout.write(text);
-	if (command === 'list') {
+	if (form === 'help') {
+		if (rest.length === 0) cli.showHelp(0);
+		if (rest.length > 1) usage(`help takes one COMMAND, got ${rest.length}`);
+		const topic = rest[0]!;
+		if (!(TOPICS as readonly string[]).includes(topic)) usage(`help: unknown command "${topic}"; expected one of: ${TOPICS.join(', ')}`);
+		return printHelp(topic as Topic);
+	}
+	if (form === 'list') {
 		if (rest.length > 0) usage(`list takes no arguments, got "${rest[0]}"`);
 		for (const name of listScenarioNames()) {
 			const {scenario} = loadScenario(name);
@@ -147,12 +281,12 @@ async function main(): Promise<number> {
 		}
 		return 0;
 	}
-	if (command === 'run' && cli.flags.session !== undefined) {
+	if (form === 'session') {
 		if (rest.length > 0) usage(`run --session takes no SCENARIO (the session names its own), got "${rest[0]}"`);
 		const {runSession} = await import('./session/commands.js');
-		return runSession(cli.flags.session, {json: cli.flags.json, quiet: cli.flags.quiet, show: parseShow(cli.flags.show), until: parseUntil(cli.flags.until)}, write);
+		return runSession(cli.flags.session!, {json: cli.flags.json ?? false, quiet: cli.flags.quiet ?? false, show: parseShow(cli.flags.show), until: parseUntil(cli.flags.until)}, write);
 	}
-	if (command === 'replay') {
+	if (form === 'replay') {
 		if (rest.length !== 1) usage('replay needs one session FILE');
 		const {loadSession} = await import('./session/load.js');
 		const session = loadSession(rest[0]!);
@@ -163,53 +297,63 @@ async function main(): Promise<number> {
 		const {runMonitor} = await monitor;
 		const until = parseUntil(cli.flags.until);
 		return runMonitor(kernel, {
-			theme: {color: colorWanted(process.env, cli.flags.color)},
+			theme: {color: colorWanted(process.env, cli.flags.color ?? true)},
 			fps: parseFps(cli.flags.fps),
 			replay: (controller) => new Player(session.lines, controller, until),
 		});
 	}
-	if (command === 'export') {
+	if (form === 'export') {
 		if (rest.length !== 1) usage('export needs one session FILE');
 		if (cli.flags.cast === undefined && cli.flags.txt === undefined) usage('export needs --cast OUT.cast and/or --txt OUT.txt');
+		const size = {cols: parseSize('cols', cli.flags.cols), rows: parseSize('rows', cli.flags.rows)};
 		// Colour codes depend on what chalk detects; fix them so an export is the same everywhere.
 		process.env['FORCE_COLOR'] = '1';
 		const {exportCommand} = await import('./session/commands.js');
-		return exportCommand(rest[0]!, {cast: cli.flags.cast, txt: cli.flags.txt, cols: parseSize('cols', cli.flags.cols), rows: parseSize('rows', cli.flags.rows), fps: parseFps(cli.flags.fps)}, write);
+		return exportCommand(rest[0]!, {cast: cli.flags.cast, txt: cli.flags.txt, ...size, fps: parseFps(cli.flags.fps)}, write);
 	}
-	if (command === 'run') {
+	if (form === 'run') {
 		if (rest.length !== 1) usage(rest.length === 0 ? 'run needs a SCENARIO (see xcalltop list)' : `run takes one SCENARIO, got ${rest.length}`);
 		const loaded = loadScenario(rest[0]!);
-		const {exitCode} = runHeadless(
+		const specs = cli.flags.input ?? [];
+		const inputs = specs.map(parseInputSpec);
+		const until = parseUntil(cli.flags.until);
+		checkInputsInTime(specs, inputs, until, loaded);
+		const {exitCode, mismatch} = runHeadless(
 			loaded,
 			{
 				seed: parseSeed(cli.flags.seed),
-				until: parseUntil(cli.flags.until),
-				inputs: (cli.flags.input ?? []).map(parseInputSpec),
-				json: cli.flags.json,
-				quiet: cli.flags.quiet,
+				until,
+				inputs,
+				json: cli.flags.json ?? false,
+				quiet: cli.flags.quiet ?? false,
 				expect: parseExpect(cli.flags.expect),
-				mitigated: cli.flags.mitigated,
+				mitigated: cli.flags.mitigated ?? false,
 				show: parseShow(cli.flags.show),
 			},
 			write,
 		);
+		if (mismatch !== undefined) process.stderr.write(`xcalltop: ${mismatch}\n`);
 		return exitCode;
 	}
-	if (rest.length > 0) usage(`unexpected argument "${rest[0]}"; see xcalltop --help`);
+	if (rest.length > 0) usage(`unexpected argument "${rest[0]}"; see xcalltop help monitor`);
 	// Loading Ink is most of the start-up time: begin now, build the kernel meanwhile.
 	const monitor = import('./ui/monitor.js');
 	const loaded = loadScenario(command ?? 'demo');
 	const speedIndex = parseSpeed(cli.flags.speed);
-	const kernel = buildKernel(loaded, {seed: parseSeed(cli.flags.seed), mitigated: cli.flags.mitigated});
-	const {runMonitor} = await monitor;
+	const mitigated = cli.flags.mitigated ?? false;
+	const paused = cli.flags.paused ?? false;
+	const force = cli.flags.force ?? false;
+	const kernel = buildKernel(loaded, {seed: parseSeed(cli.flags.seed), mitigated});
 	const fps = parseFps(cli.flags.fps);
 	let recorder;
 	if (cli.flags.record !== undefined) {
-		const {startRecording} = await import('./session/commands.js');
+		const {checkRecordTarget, startRecording} = await import('./session/commands.js');
 		const file = cli.flags.record;
-		recorder = () => startRecording(file, loaded, {seed: kernel.seed, mitigated: cli.flags.mitigated, speedIndex, paused: cli.flags.paused, fps});
+		checkRecordTarget(file, force);
+		recorder = () => startRecording(file, loaded, {seed: kernel.seed, mitigated, speedIndex, paused, fps, force});
 	}
-	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color)}, paused: cli.flags.paused, speedIndex, fps, recorder});
+	const {runMonitor} = await monitor;
+	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color ?? true)}, paused, speedIndex, fps, recorder});
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -31,8 +31,18 @@ test('--json prints one object; --expect sets the exit code', () => {
 	assert.equal(s.warnings.rcuStall, 1);
 	assert.equal(s.warnings.softLockup, 1);
 	assert.equal(s.virtualNs, 30_000_000_000);
-	assert.equal(runCli(['run', 'ipi-irqs-off', '--until', '5s', '--quiet', '--expect', 'no-lockup']).status, 1);
-	assert.equal(runCli(['run', 'demo', '--until', '5s', '--quiet', '--expect', 'no-lockup']).status, 0);
+	assert.equal(r.stderr, '');
+	const missed = runCli(['run', 'ipi-irqs-off', '--until', '5s', '--quiet', '--expect', 'no-lockup']);
+	assert.equal(missed.status, 1);
+	assert.equal(missed.stderr, 'xcalltop: expected no-lockup, got lockup of CPU0,CPU1 at 0.002404s\n');
+	const met = runCli(['run', 'demo', '--until', '5s', '--quiet', '--expect', 'no-lockup']);
+	assert.equal(met.status, 0);
+	assert.equal(met.stderr, '');
+	const none = runCli(['run', 'demo', '--until', '5s', '--json', '--expect', 'lockup']);
+	assert.equal(none.status, 1);
+	assert.equal(none.stderr, 'xcalltop: expected lockup, got no lockup by 5.000000s\n');
+	// The summary still goes to stdout, for the script to read.
+	assert.equal(JSON.parse(none.stdout).outcome, 'no-lockup');
 });
 
 test('same scenario, seed and inputs give the same event-log hash; another seed gives another', () => {
@@ -49,13 +59,17 @@ test('list shows every scenario with one line each', () => {
 	assert.match(r.stdout, /^ipi-irqs-off +2 CPUs +CPU1 disables IRQs/m);
 });
 
-test('--help and --version exit 0', () => {
-	const help = runCli(['--help']);
-	assert.equal(help.status, 0);
-	assert.match(help.stdout, /xcalltop run SCENARIO/);
-	const version = runCli(['--version']);
-	assert.equal(version.status, 0);
-	assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+test('--help, -h, --version and -v exit 0', () => {
+	for (const flag of ['--help', '-h']) {
+		const help = runCli([flag]);
+		assert.equal(help.status, 0, flag);
+		assert.match(help.stdout, /xcalltop run SCENARIO/);
+	}
+	for (const flag of ['--version', '-v']) {
+		const version = runCli([flag]);
+		assert.equal(version.status, 0, flag);
+		assert.match(version.stdout.trim(), /^\d+\.\d+\.\d+$/);
+	}
 });
 
 test('usage errors: one line on stderr, exit 2, no stack trace', () => {

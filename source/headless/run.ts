@@ -40,7 +40,22 @@ export function renderShow(kernel: Kernel, show: readonly ShowItem[] = ['interru
 /** Virtual time run between two flushes of the kernel log to the output. */
 const CHUNK = 50 * NS_PER_MS;
 
-export function runHeadless(loaded: LoadedScenario, opts: RunOptions, write: (text: string) => void): {summary: RunSummary; exitCode: number} {
+/**
+ * Why the outcome is not the expected one, or undefined when it is. A lockup counts even
+ * when the kernel then panicked (a watchdog panic follows a lockup); a panic is never
+ * "no lockup".
+ */
+export function expectMismatch(expect: 'lockup' | 'no-lockup', s: RunSummary): string | undefined {
+	const panic = s.panic === undefined ? '' : ` "${s.panic}"`;
+	if (expect === 'lockup') {
+		if (s.lockup) return undefined;
+		return s.panic === undefined ? `expected lockup, got no lockup by ${s.virtualTime}` : `expected lockup, got panic${panic} without a lockup`;
+	}
+	if (s.lockup) return `expected no-lockup, got lockup of ${s.lockup.cpus.map((c) => `CPU${c}`).join(',')} at ${s.lockup.atText}${s.panic === undefined ? '' : `, then panic${panic}`}`;
+	return s.panic === undefined ? undefined : `expected no-lockup, got panic${panic}`;
+}
+
+export function runHeadless(loaded: LoadedScenario, opts: RunOptions, write: (text: string) => void): {summary: RunSummary; exitCode: number; mismatch: string | undefined} {
 	const kernel = buildKernel(loaded, {seed: opts.seed, inputs: opts.inputs, mitigated: opts.mitigated});
 	const until = opts.until ?? loaded.scenario.until;
 	const printLog = !opts.json && !opts.quiet;
@@ -63,6 +78,6 @@ export function runHeadless(loaded: LoadedScenario, opts: RunOptions, write: (te
 	} else {
 		write(`${renderShow(kernel, opts.show)}--- summary\n${formatSummary(summary)}\n`);
 	}
-	const exitCode = opts.expect !== undefined && opts.expect !== (summary.outcome === 'lockup' ? 'lockup' : 'no-lockup') ? 1 : 0;
-	return {summary, exitCode};
+	const mismatch = opts.expect === undefined ? undefined : expectMismatch(opts.expect, summary);
+	return {summary, exitCode: mismatch === undefined ? 0 : 1, mismatch};
 }

@@ -1,5 +1,5 @@
 // The session sub-commands behind the CLI: start a recording, replay headless, export.
-import {readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {formatRecord} from '../kernel/klog.js';
@@ -17,17 +17,27 @@ function programVersion(): string {
 	return (JSON.parse(readFileSync(pkg, 'utf8')) as {version: string}).version;
 }
 
-export function startRecording(file: string, loaded: LoadedScenario, o: {seed: number; mitigated: boolean; speedIndex: number | undefined; paused: boolean; fps: number | undefined}): Recorder {
+const fileExists = (file: string): string => `--record ${file}: file exists; use --force to replace it`;
+
+/** Checked before the monitor starts, so the person hears at once; only startRecording creates the file. */
+export function checkRecordTarget(file: string, force: boolean): void {
+	if (!force && existsSync(file)) throw new InputError(fileExists(file));
+}
+
+export function startRecording(file: string, loaded: LoadedScenario, o: {seed: number; mitigated: boolean; speedIndex: number | undefined; paused: boolean; fps: number | undefined; force: boolean}): Recorder {
+	const header = {
+		version: programVersion(),
+		scenario: {name: loaded.scenario.name, content: loaded.text},
+		seed: o.seed,
+		options: {mitigated: o.mitigated, speedIndex: o.speedIndex ?? SPEED_ONE, paused: o.paused, fps: o.fps ?? 5},
+		terminal: {cols: process.stdout.columns || 80, rows: process.stdout.rows || 24},
+	};
 	try {
-		return new Recorder(file, {
-			version: programVersion(),
-			scenario: {name: loaded.scenario.name, content: loaded.text},
-			seed: o.seed,
-			options: {mitigated: o.mitigated, speedIndex: o.speedIndex ?? SPEED_ONE, paused: o.paused, fps: o.fps ?? 5},
-			terminal: {cols: process.stdout.columns || 80, rows: process.stdout.rows || 24},
-		});
+		return new Recorder(file, header, o.force);
 	} catch (error) {
-		throw new InputError(`--record ${file}: cannot write: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+		const code = (error as NodeJS.ErrnoException).code;
+		if (code === 'EEXIST') throw new InputError(fileExists(file));
+		throw new InputError(`--record ${file}: cannot write: ${code ?? String(error)}`);
 	}
 }
 

@@ -15,8 +15,11 @@ export class Recorder {
 	constructor(
 		readonly file: string,
 		header: Omit<SessionHeader, 'xcalltop-session'>,
+		replace = false,
 	) {
-		this.fd = openSync(file, 'w');
+		// Exclusive unless asked to replace: a file that appeared after the CLI checked is
+		// still not clobbered.
+		this.fd = openSync(file, replace ? 'w' : 'wx');
 		this.write({'xcalltop-session': SESSION_FORMAT, ...header});
 	}
 
