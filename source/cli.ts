@@ -2,6 +2,7 @@
 // Command-line entry: sub-commands, flags and exit codes (0 ok, 1 runtime error or an
 // --expect mismatch, 2 usage error). Errors are one line on stderr, never a stack trace.
 import meow from 'meow';
+import type {Story} from './ui/view-model.js';
 import {runHeadless, SHOW_ITEMS, type ShowItem} from './headless/run.js';
 import {InputError, listScenarioNames, loadScenario, type LoadedScenario} from './scenario/load.js';
 import {parseInputSpec} from './scenario/inputs.js';
@@ -16,16 +17,16 @@ import {NS_PER_SEC} from './kernel/time.js';
 // Which flags each form of a command accepts: anything else is refused, never ignored.
 // `session` is `run --session FILE`; `help` is `xcalltop help [COMMAND]`.
 type Form = 'monitor' | 'run' | 'session' | 'list' | 'replay' | 'export' | 'help';
-const FLAGS = ['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'record', 'force', 'session', 'cast', 'txt', 'cols', 'rows', 'color'] as const;
+const FLAGS = ['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'record', 'force', 'session', 'cast', 'txt', 'cols', 'rows', 'color', 'mouse', 'pace', 'idleLimit'] as const;
 type Flag = (typeof FLAGS)[number];
 const ACCEPTS: Record<Form, readonly Flag[]> = {
-	monitor: ['speed', 'paused', 'fps', 'seed', 'mitigated', 'color', 'record', 'force'],
+	monitor: ['speed', 'paused', 'fps', 'seed', 'mitigated', 'color', 'mouse', 'record', 'force'],
 	run: ['until', 'seed', 'input', 'mitigated', 'quiet', 'show', 'json', 'expect'],
 	session: ['session', 'until', 'quiet', 'show', 'json'],
 	list: [],
-	replay: ['until', 'fps', 'color'],
+	replay: ['until', 'fps', 'color', 'mouse'],
 	// The .cast is always in colour and the .txt never, so --no-color would change nothing.
-	export: ['cast', 'txt', 'cols', 'rows', 'fps'],
+	export: ['cast', 'txt', 'cols', 'rows', 'fps', 'pace', 'idleLimit'],
 	help: [],
 };
 /** Why a flag does not apply, where the reason is not obvious from the command's help. */
@@ -55,6 +56,7 @@ const USAGE: Record<Exclude<Form, 'help'>, readonly [string, string]> = {
 const SEED: readonly [string, string] = ['--seed N', "seed for the kernel's random numbers (default: the scenario's)"];
 const MITIGATED: readonly [string, string] = ['--mitigated', "start with the scenario's mitigation in force"];
 const NO_COLOR: readonly [string, string] = ['--no-color', 'no colour (NO_COLOR=1 does the same)'];
+const NO_MOUSE: readonly [string, string] = ['--no-mouse', 'leave the mouse to the terminal (M toggles it inside)'];
 const OPTIONS: Record<Exclude<Form, 'help'>, Options> = {
 	monitor: [
 		['--speed X', 'start at this speed: 0.1 ... 100, or max (default 1)'],
@@ -63,6 +65,7 @@ const OPTIONS: Record<Exclude<Form, 'help'>, Options> = {
 		SEED,
 		MITIGATED,
 		NO_COLOR,
+		NO_MOUSE,
 		['--record FILE', 'record the session (every key, with its virtual time) to FILE'],
 		['--force', 'with --record: replace FILE if it exists (otherwise refused)'],
 	],
@@ -83,13 +86,15 @@ const OPTIONS: Record<Exclude<Form, 'help'>, Options> = {
 		['--json', 'print only the summary, as one JSON object'],
 	],
 	list: [],
-	replay: [['--until DURATION', 'stop the playback at this virtual time'], ['--fps N', 'screen updates per second, 1-20 (default 5)'], NO_COLOR],
+	replay: [['--until DURATION', 'stop the playback at this virtual time'], ['--fps N', 'screen updates per second, 1-20 (default 5)'], NO_COLOR, NO_MOUSE],
 	export: [
 		['--cast OUT.cast', 'write an asciicast v2 file (in colour)'],
 		['--txt OUT.txt', 'write the last screen as plain text'],
 		['--cols N', `terminal width, ${MIN_COLS}-500 (default: the recorded one)`],
 		['--rows N', `terminal height, ${MIN_ROWS}-500 (default: the recorded one)`],
-		['--fps N', 'frames per second of virtual time, 1-20 (default 10)'],
+		['--fps N', 'frames per second of cast time, 1-20 (default 10)'],
+		['--pace wall|virtual', 'wall: as the session was recorded (default); virtual: one\ncast second per second of virtual time'],
+		['--idle-limit SECONDS', 'longest still stretch in the cast (default 2; 0: keep pauses whole)'],
 	],
 };
 const COMMON: Options = [
@@ -157,6 +162,9 @@ const cli = meow(TOP_HELP, {
 		cols: {type: 'string'},
 		rows: {type: 'string'},
 		color: {type: 'boolean'},
+		mouse: {type: 'boolean'},
+		pace: {type: 'string'},
+		idleLimit: {type: 'string'},
 		help: {type: 'boolean', shortFlag: 'h'},
 		version: {type: 'boolean', shortFlag: 'v'},
 	},
@@ -165,6 +173,12 @@ const cli = meow(TOP_HELP, {
 // React's development build renders several times slower; the monitor (loaded lazily,
 // after this line runs) gets the production one unless someone asked otherwise.
 process.env['NODE_ENV'] ??= 'production';
+
+/** What the monitor's story overlay (i) shows of a scenario. */
+function storyOf(loaded: LoadedScenario): Story {
+	const s = loaded.scenario;
+	return {name: s.name, description: s.description, source: s.source, tour: (s as {tour?: Story['tour']}).tour};
+}
 
 function usage(message: string): never {
 	throw new InputError(message);
@@ -202,7 +216,8 @@ function given(flag: Flag): boolean {
 }
 
 /** The flag as it was typed: --no-color is the color flag set to false. */
-const dashed = (flag: Flag): string => (cli.flags[flag] === false ? `--no-${flag}` : `--${flag}`);
+const kebab = (flag: Flag): string => flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+const dashed = (flag: Flag): string => (cli.flags[flag] === false ? `--no-${kebab(flag)}` : `--${kebab(flag)}`);
 
 function checkApplies(form: Form): void {
 	for (const flag of FLAGS) {
@@ -299,6 +314,8 @@ async function main(): Promise<number> {
 		return runMonitor(kernel, {
 			theme: {color: colorWanted(process.env, cli.flags.color ?? true)},
 			fps: parseFps(cli.flags.fps),
+			noMouse: cli.flags.mouse === false,
+			story: storyOf(session.scenario),
 			replay: (controller) => new Player(session.lines, controller, until),
 		});
 	}
@@ -309,7 +326,11 @@ async function main(): Promise<number> {
 		// Colour codes depend on what chalk detects; fix them so an export is the same everywhere.
 		process.env['FORCE_COLOR'] = '1';
 		const {exportCommand} = await import('./session/commands.js');
-		return exportCommand(rest[0]!, {cast: cli.flags.cast, txt: cli.flags.txt, ...size, fps: parseFps(cli.flags.fps)}, write);
+		const pace = cli.flags.pace;
+		if (pace !== undefined && pace !== 'wall' && pace !== 'virtual') usage(`--pace "${pace}": expected wall or virtual`);
+		const idle = cli.flags.idleLimit;
+		if (idle !== undefined && !/^\d+(\.\d+)?$/.test(idle)) usage(`--idle-limit "${idle}": expected a number of seconds, 0 or more`);
+		return exportCommand(rest[0]!, {cast: cli.flags.cast, txt: cli.flags.txt, ...size, fps: parseFps(cli.flags.fps), pacing: pace, idleLimit: idle === undefined ? undefined : Number(idle)}, write);
 	}
 	if (form === 'run') {
 		if (rest.length !== 1) usage(rest.length === 0 ? 'run needs a SCENARIO (see xcalltop list)' : `run takes one SCENARIO, got ${rest.length}`);
@@ -353,7 +374,7 @@ async function main(): Promise<number> {
 		recorder = () => startRecording(file, loaded, {seed: kernel.seed, mitigated, speedIndex, paused, fps, force});
 	}
 	const {runMonitor} = await monitor;
-	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color ?? true)}, paused, speedIndex, fps, recorder});
+	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color ?? true)}, paused, speedIndex, fps, recorder, noMouse: cli.flags.mouse === false, story: storyOf(loaded)});
 }
 
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -7,7 +7,7 @@ import {formatSummary, summarize} from '../kernel/summary.js';
 import {renderShow, type ShowItem} from '../headless/run.js';
 import {InputError, type LoadedScenario} from '../scenario/load.js';
 import {SPEED_ONE} from '../ui/speeds.js';
-import {exportSession, type ExportOptions} from './export.js';
+import {exportSession, OutputError, type ExportOptions} from './export.js';
 import {loadSession} from './load.js';
 import {Recorder} from './recorder.js';
 import {replayHeadless} from './replay.js';
@@ -62,8 +62,15 @@ export function runSession(file: string, opts: {json: boolean; quiet: boolean; s
 export async function exportCommand(file: string, opts: ExportOptions, write: (text: string) => void): Promise<number> {
 	const session = loadSession(file);
 	if (session.warning) process.stderr.write(`xcalltop: warning: ${session.warning}\n`);
-	const r = await exportSession(session, opts);
+	let r;
+	try {
+		r = await exportSession(session, opts);
+	} catch (error) {
+		if (!(error instanceof OutputError)) throw error;
+		process.stderr.write(`xcalltop: ${error.message}\n`);
+		return 1;
+	}
 	const outputs = [opts.cast, opts.txt].filter(Boolean).join(' and ');
-	write(`wrote ${outputs}: ${r.frames} frames, ${r.markers} markers, ${r.duration.toFixed(3)} s of virtual time\n`);
+	write(`wrote ${outputs}: ${r.frames} frames, ${r.markers} markers, ${r.castDuration.toFixed(1)} s (${r.duration.toFixed(3)} s of virtual time)\n`);
 	return 0;
 }

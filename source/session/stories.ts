@@ -54,11 +54,15 @@ async function main(): Promise<void> {
 	for (const [name, story] of Object.entries(STORIES)) {
 		if (only.length > 0 && !only.includes(name)) continue;
 		const file = path.join(out, `${name}.jsonl`);
-		const p = pty.spawn(process.execPath, [path.join(root, 'dist/source/cli.js'), name, '--record', file], {cols: 120, rows: 40, cwd: root, env: {...process.env, CI: 'false'}});
+		const p = pty.spawn(process.execPath, [path.join(root, 'dist/source/cli.js'), name, '--record', file, '--force'], {cols: 120, rows: 40, cwd: root, env: {...process.env, CI: 'false'}});
 		const exited = new Promise<void>((r) => p.onExit(() => r()));
 		let screen = '';
 		p.onData((d) => (screen += d));
-		while (!screen.includes('Locks and wait-for')) await new Promise((r) => setTimeout(r, 50));
+		const deadline = Date.now() + 15_000;
+		while (!screen.includes('Locks and wait-for')) {
+			if (Date.now() > deadline) throw new Error(`${name}: the monitor did not start within 15 s; it printed:\n${screen}`);
+			await new Promise((r) => setTimeout(r, 50));
+		}
 		for (const [key, wait] of story.keys) {
 			if (key) p.write(key);
 			await new Promise((r) => setTimeout(r, wait));
