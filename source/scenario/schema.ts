@@ -91,6 +91,47 @@ const timelineEntry = z.strictObject({
 	note: z.string().optional(),
 });
 
+/**
+ * Keys a tour may tell the reader to press, as the monitor's help names them. Kernel keys
+ * need what they act on: "m" a $.mitigation; "s", "Ctrl-C", "K", "t" and "d" the DTrace
+ * port ($.dtrace); a digit a CPU of that number.
+ */
+export const TOUR_KEYS = ['s', 'Ctrl-C', 'K', 't', 'm', 'd', 'space', '.', ',', '+', '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'Left', 'Right', 'Tab', 'r', 'f'] as const;
+export type TourKey = (typeof TOUR_KEYS)[number];
+
+/** Keys that apply a DTrace port input (safe-mode, ctrl-c, kill-9, timer, start-consumer). */
+const PORT_KEYS: ReadonlySet<string> = new Set(['s', 'Ctrl-C', 'K', 't', 'd']);
+
+/** Limits that keep a tour readable at 80x24: a text wraps to about two lines at 80 columns. */
+export const TOUR_LIMITS = {press: 6, watch: 6, text: 120} as const;
+
+/** One line of prose: the monitor wraps it, so no newlines or tabs of its own. */
+const tourText = z
+	.string()
+	.min(1)
+	.max(TOUR_LIMITS.text)
+	.refine((t) => ![...t].some((c) => c < ' ' || c === '\u007f'), {message: 'expected one line of text (no newlines, tabs or control characters)'});
+
+/** In the monitor's order (z.enum would list the digits first, as object keys). */
+const TOUR_KEY_HINT = TOUR_KEYS.filter((k) => !/^[1-8]$/.test(k))
+	.map((k) => JSON.stringify(k))
+	.join(', ')
+	.replace('"0", "9"', '"0"..."9"');
+
+const tourKey = z
+	.string()
+	.refine((k) => (TOUR_KEYS as readonly string[]).includes(k), {message: `expected one of ${TOUR_KEY_HINT}`})
+	.transform((k) => k as TourKey);
+
+/** "The story" of a scenario: what to press and what to watch for, in order. */
+const tour = z.strictObject({
+	press: z
+		.array(z.strictObject({key: tourKey, why: tourText}))
+		.max(TOUR_LIMITS.press)
+		.default([]),
+	watch: z.array(tourText).min(1).max(TOUR_LIMITS.watch),
+});
+
 const nsWithDefault = (fallback: number) => duration.optional().transform((v) => v ?? fallback);
 
 export const scenarioSchema = z
@@ -156,6 +197,7 @@ export const scenarioSchema = z
 				by: duration.optional(),
 			})
 			.optional(),
+		tour: tour.optional(),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -200,7 +242,14 @@ export const scenarioSchema = z
 		s.expect?.cpus?.forEach((c, i) => {
 			if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['expect', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
 		});
+		s.tour?.press.forEach(({key}, i) => {
+			const path = ['tour', 'press', i, 'key'];
+			if (key === 'm' && !s.mitigation) ctx.addIssue({code: 'custom', path, message: '"m" flips the mitigation, but the scenario has no $.mitigation'});
+			if (PORT_KEYS.has(key) && !s.dtrace) ctx.addIssue({code: 'custom', path, message: `"${key}" needs the DTrace port, but the scenario has no $.dtrace`});
+			if (/^[0-9]$/.test(key) && Number(key) >= s.cpus) ctx.addIssue({code: 'custom', path, message: `"${key}" selects CPU${key}, but the scenario has ${s.cpus} CPU${s.cpus === 1 ? '' : 's'}`});
+		});
 	});
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema> & {readonly name: string};
+export type Tour = NonNullable<Scenario['tour']>;
