@@ -177,7 +177,7 @@ process.env['NODE_ENV'] ??= 'production';
 /** What the monitor's story overlay (i) shows of a scenario. */
 function storyOf(loaded: LoadedScenario): Story {
 	const s = loaded.scenario;
-	return {name: s.name, description: s.description, source: s.source, tour: (s as {tour?: Story['tour']}).tour};
+	return {name: s.name, description: s.description, source: s.source, tour: s.tour};
 }
 
 function usage(message: string): never {
