@@ -109,12 +109,14 @@ test('^C with no consumer alive says so on the status line', async () => {
 test('Home, End, g and G move the focused pane to its ends; scrolling stops at the content', async () => {
 	const {frame, press, r, c} = await mount('kill9-timeout', 100, 30, 30);
 	await press(' ');
+	// The full text, with its stack dumps, is longer than the pane.
+	await press('f');
 	await press('\u001B[H');
 	const top = c.ui.scroll.log;
 	assert.ok(top > 0, 'Home goes back to the oldest message');
 	await press('\u001B[A');
 	assert.equal(c.ui.scroll.log, top, 'no scrolling past the oldest message');
-	assert.match(frame(), /Kernel log \(headlines\) \| \d+ back, 0 new \(End: newest\)/);
+	assert.match(frame(), /Kernel log \(full\) \| \d+ newer \(End: newest\)/);
 	await press('\u001B[F');
 	assert.equal(c.ui.scroll.log, 0, 'End: the newest');
 	await press('g');

@@ -1,7 +1,7 @@
 // The monitor's root: lays the panes out for the terminal size it is given (tests pass
 // the size in; the shell passes the real one) and turns keys and mouse reports into
 // controller commands.
-import React, {useEffect, useEffectEvent, useState, useSyncExternalStore} from 'react';
+import React, {useEffect, useEffectEvent, useRef, useState, useSyncExternalStore} from 'react';
 import {Box, Text, useApp, useStdin, useStdout} from 'ink';
 import type {Controller, Viewport} from './controller.js';
 import {commandFor, decode, type Command, type KeyEvent} from './keymap.js';
@@ -48,7 +48,7 @@ export function viewportOf(view: ViewModel, l: Layout): Viewport {
 		cpus: {page: body('cpus'), max: Math.max(0, view.cpus.length - body('cpus'))},
 		interrupts: {page: 1, max: 0},
 		locks: {page: Math.max(1, h('locks') - 2), max: locksMaxScroll(view.locks, w('locks'), h('locks'))},
-		log: {page: Math.max(1, body('log') - 1), max: backMax(view.log.entries, 'log', (e) => e.text)},
+		log: {page: body('log'), max: view.log.maxScroll},
 		trace: {page: Math.max(1, body('trace') - 1), max: backMax(view.trace.lines, 'trace', (t) => t)},
 	};
 }
@@ -57,13 +57,19 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 	const view = useSyncExternalStore(controller.subscribe, controller.getView);
 	const {exit} = useApp();
 	const {internal_eventEmitter: events, isRawModeSupported, setRawMode} = useStdin();
-	const [prompt, setPrompt] = useState<string | undefined>(undefined);
+	const [prompt, setPromptState] = useState<string | undefined>(undefined);
+	// Keys that arrive in one chunk are handled before React re-renders: they read this, not `prompt`.
+	const promptNow = useRef<string | undefined>(undefined);
+	const setPrompt = (text: string | undefined): void => {
+		promptNow.current = text;
+		setPromptState(text);
+	};
 	const [overlayScroll, setOverlayScroll] = useState(0);
 	const small = tooSmall(cols, rows);
 	const ui = view.ui;
 	const l = small ? undefined : layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: irqTags(view.dtrace !== undefined).length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom});
 	if (l) controller.setViewport(viewportOf(view, l));
-	const overlay = ui.help ? helpLines(cols, view.available, view.header.replay !== undefined, view.header.mitigation?.describe) : ui.tour && view.story ? storyLines(view.story, cols) : undefined;
+	const overlayLines = ui.help ? helpLines(cols, view.available, view.header.replay !== undefined, view.header.mitigation?.describe) : ui.tour && view.story ? storyLines(view.story, cols) : undefined;
 
 	// Everything a key or click does goes through here; an effect event always sees this render's state.
 	const onKey = useEffectEvent((e: KeyEvent): void => {
@@ -71,6 +77,9 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 			if (!intercept?.(command, arg)) controller.dispatch(command, arg);
 			if (controller.quitRequested) exit();
 		};
+		const prompt = promptNow.current;
+		const now = controller.getView().ui;
+		const overlay = now.help || now.tour;
 		if (prompt !== undefined) {
 			// The search prompt takes the keys until Enter or Esc.
 			if (e.kind === 'char') setPrompt(prompt + e.char);
@@ -106,10 +115,10 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 			// Help and the story scroll with the arrows and pages; any other key closes them (as in htop).
 			const name = e.kind === 'key' ? e.name : '';
 			const step = {up: -1, down: 1, pageup: -(rows - 4), pagedown: rows - 4}[name];
-			if (step !== undefined) setOverlayScroll(Math.max(0, Math.min(overlayScroll + step, overlay.length - (rows - 3))));
+			if (step !== undefined) setOverlayScroll(Math.max(0, Math.min(overlayScroll + step, (overlayLines?.length ?? 0) - (rows - 3))));
 			else {
 				setOverlayScroll(0);
-				run(ui.help ? 'help' : 'tour');
+				run(now.help ? 'help' : 'tour');
 			}
 			return;
 		}
@@ -156,11 +165,11 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 	}
 
 	const status = <StatusLine message={view.message} prompt={prompt === undefined ? undefined : `search the kernel log: /${prompt}▏ (Enter: search, Esc: cancel)`} available={view.available} replay={view.header.replay !== undefined} width={cols} theme={theme} />;
-	if (overlay) {
+	if (overlayLines) {
 		return (
 			<Box height={l.height} width={cols} flexDirection="column">
 				<Header h={view.header} width={cols} theme={theme} />
-				<Help width={cols} height={l.height - 2} theme={theme} lines={overlay} scroll={overlayScroll} />
+				<Help width={cols} height={l.height - 2} theme={theme} lines={overlayLines} scroll={overlayScroll} />
 				{status}
 			</Box>
 		);

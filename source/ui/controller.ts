@@ -86,7 +86,7 @@ export class Controller {
 	) {
 		this.ui = initialUi({paused: opts.paused, speedIndex: opts.speedIndex});
 		this.port = kernel.extension<DtracePort>('dtrace');
-		this.log = new LogPaneModel(kernel.log);
+		this.log = new LogPaneModel(kernel.log, () => kernel.lostMessages);
 		this.publish(true);
 	}
 
@@ -106,7 +106,14 @@ export class Controller {
 
 	/** The screen tells how far each pane scrolls, so scrolling stops at the content's ends. */
 	setViewport(v: Viewport): void {
+		// The log window is cut to the pane's height: a new height needs a new view.
+		if (v.log.page !== this.viewport.log.page) this.dirty = true;
 		this.viewport = v;
+	}
+
+	/** Lines of entries the log pane shows. */
+	private logHeight(): number {
+		return this.viewport.log.page;
 	}
 
 	/** Commands this scenario offers, in the key table's order (the status line and help show only these). */
@@ -148,6 +155,9 @@ export class Controller {
 			this.history.push(sample(k, this.port));
 			if (this.history.length > HISTORY) this.history.shift();
 		}
+		// Scrolled back, the log holds still while new messages arrive below.
+		const grew = this.log.growth(this.ui);
+		if (grew > 0 && this.ui.scroll.log > 0) this.setUi((d) => void (d.scroll.log += grew));
 		const live = this.opts.paced !== false && !this.opts.headless;
 		const target = SPEEDS[this.ui.speedIndex]!;
 		// Lag only means something when the wall clock drives virtual time.
@@ -157,7 +167,7 @@ export class Controller {
 			message,
 			replay: this.replay,
 			available: this.available(),
-			log: this.log.view(this.ui),
+			log: this.log.view(this.ui, this.logHeight()),
 			story: this.opts.story,
 			consumerWhere: undefined,
 		});
@@ -358,7 +368,8 @@ export class Controller {
 	}
 
 	private scroll(command: Command, pane: PaneId): boolean {
-		const {page, max} = this.viewport[pane];
+		const {page} = this.viewport[pane];
+		const max = pane === 'log' ? (this.view?.log.maxScroll ?? 0) : this.viewport[pane].max;
 		const delta = {'scroll-up': 1, 'scroll-down': -1, 'page-up': page, 'page-down': -page}[command as 'scroll-up'] ?? 0;
 		// Log and trace count back from the newest line; the other panes down from the top.
 		const backwards = pane === 'log' || pane === 'trace';
@@ -368,11 +379,7 @@ export class Controller {
 		const wanted = command === 'scroll-home' ? home : command === 'scroll-end' ? end : before + (backwards ? delta : -delta);
 		const next = Math.max(0, Math.min(max, wanted));
 		if (next === this.ui.scroll[pane]) return false;
-		const newest = this.log.newestKey();
-		this.setUi((d) => {
-			d.scroll[pane] = next;
-			if (pane === 'log' && (before === 0 || next === 0)) d.logSeen = newest;
-		});
+		this.setUi((d) => void (d.scroll[pane] = next));
 		return true;
 	}
 
@@ -391,7 +398,7 @@ export class Controller {
 	private jumpToMatch(direction: 1 | -1, fromEnd = false): boolean {
 		const q = this.ui.search;
 		if (q === undefined) return this.refuse('no search yet: / starts one');
-		const target = this.log.matchScroll(this.ui, q, fromEnd ? -1 : this.ui.scroll.log, direction);
+		const target = this.log.matchScroll(this.ui, q, fromEnd ? -1 : this.ui.scroll.log, direction, this.logHeight());
 		if (target === undefined) return this.refuse(`no ${direction === 1 ? 'older' : 'newer'} match for "${q}"`);
 		this.setUi((d) => {
 			d.focus = 'log';

@@ -6,9 +6,9 @@ import {SPEEDS, SPEED_ONE} from './speeds.js';
 export const PANES = ['cpus', 'interrupts', 'locks', 'log', 'trace'] as const;
 export type PaneId = (typeof PANES)[number];
 
-/** Kernel log filters, in the order the filter key cycles through them. */
-export const LOG_FILTERS = ['all', 'problems', 'rcu'] as const;
-export type LogFilter = (typeof LOG_FILTERS)[number];
+import {LOG_FILTERS, type LogFilter} from './log-view.js';
+
+export {LOG_FILTERS, type LogFilter};
 
 export {SPEEDS, SPEED_ONE};
 
@@ -30,8 +30,6 @@ export interface UiState {
 	readonly tour: boolean;
 	readonly paused: boolean;
 	readonly speedIndex: number;
-	/** Newest log entry seen while the log pane was at its end: newer ones count as "new". */
-	readonly logSeen: number;
 }
 
 export function initialUi(opts: {paused?: boolean; speedIndex?: number} = {}): UiState {
@@ -48,7 +46,6 @@ export function initialUi(opts: {paused?: boolean; speedIndex?: number} = {}): U
 		tour: false,
 		paused: opts.paused ?? false,
 		speedIndex: opts.speedIndex ?? SPEED_ONE,
-		logSeen: 0,
 	};
 }
 

@@ -34,11 +34,12 @@ export function windowLines<T>(items: readonly T[], scroll: number, body: number
 /** The kernel log, newest last; scrolled back, the title counts the messages that arrived since. */
 export const LogPane = React.memo(function LogPane({log, height, width, scroll, focused, zoomed, theme, hint}: {log: ViewModel['log']; height: number; width: number; scroll: number; focused: boolean; zoomed: boolean; theme: Theme; hint?: string | undefined}): React.JSX.Element {
 	const body = height - 1;
-	const lines = windowLines(log.entries, scroll, body, width - 1, zoomed, (e) => ({key: e.key, text: e.count > 1 ? `${e.text}  ×${e.count}` : e.text, tone: LEVEL_TONE[e.level]}));
+	// The entries are already the window; zoomed, long ones wrap and the newest keep the room.
+	const lines = windowLines(log.entries, 0, body, width - 1, zoomed, (e) => ({key: e.key, text: e.text, tone: e.match ? 'accent' : LEVEL_TONE[e.level]}));
 	const mode = log.full ? 'full' : 'headlines';
 	const filter = log.filter === 'all' ? '' : `, ${log.filter} only`;
 	const search = log.search ? `, /${log.search}: ${log.matches} ${log.matches === 1 ? 'match' : 'matches'}` : '';
-	const where = scroll > 0 ? `${scroll} back, ${log.newCount} new (End: newest)` : '';
+	const where = scroll > 0 ? `${log.newer} newer (End: newest)` : '';
 	const lost = log.lost > 0 ? `${log.lost} lost: logbuf_lock never released` : '';
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
