@@ -93,12 +93,16 @@ export interface IrqFrame {
 	readonly resumeHook: (() => void) | undefined;
 	/** What the handler is, for stack dumps: innermost first. */
 	readonly frames: readonly string[];
+	/** Virtual ns at which the handler blocked: from then on the CPU's time is handler time. */
+	readonly enteredAt: number;
 }
 
 /** An hrtimer callback; returns true when it blocked (and will return from the interrupt itself). */
 export interface HrtimerCallback {
 	readonly name: string;
 	readonly fn: (cpu: Cpu) => boolean;
+	/** What the timer is, for step reports (`dtrace timeout()`); the name alone when absent. */
+	readonly describe?: string;
 }
 
 export interface Cpu {
@@ -126,7 +130,11 @@ export interface Cpu {
 	readonly savedIrq: Map<string, boolean>;
 	/** What to do instead of finishing the current step when a wait ends (probe actions). */
 	resumeHook: (() => void) | undefined;
-	/** Nanoseconds spent in interrupt handlers, for the load figures. */
+	/**
+	 * Nanoseconds spent in interrupt and NMI handlers, for the load figures: the cost of
+	 * each handler that returns at once, plus every closed stretch a handler spent blocked
+	 * (spinning, waiting). A handler blocked right now is not in it yet: use irqTimeNs().
+	 */
 	irqNs: number;
 	/** Between rcu_idle_enter() and rcu_idle_exit(): RCU is not watching this CPU. */
 	rcuIdle: boolean;
@@ -208,6 +216,17 @@ export function makeCpu(id: number, random: Random): Cpu {
 		rcuTicksThisGp: 0,
 		softirqs: 0,
 	};
+}
+
+/**
+ * All handler time (hardirq and NMI, softirq work done inside them) up to `now`, including
+ * the open stretch of a handler still blocked. Why: a CPU spinning for seconds inside an
+ * interrupt or NMI handler is 100% interrupt time; irqNs alone only learns that when the
+ * handler returns, which in a lockup is never, so the monitor read 0%.
+ */
+export function irqTimeNs(cpu: Cpu, now: number): number {
+	const outermost = cpu.irqStack[0];
+	return outermost === undefined ? cpu.irqNs : cpu.irqNs + (now - outermost.enteredAt);
 }
 
 /** The comm/pid `current` names on this CPU (the idle task is swapper/N, pid 0). */

@@ -5,12 +5,14 @@ import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit, highestReady} from './apic.j
 import type {KernelConfig, Step, Dur} from './config.js';
 import {CrossCall, currentComm, makeCpu, type Activity, type Context, type Cpu, type HrtimerCallback, type Task} from './cpu.js';
 import {EventHash} from './hash.js';
+import {InputFeed, type AppliedInput, type InputSource} from './input-feed.js';
 import {KernelLog, type LogLevel, type LogRecord} from './klog.js';
 import {makeLock, type Lock, type Mutex, type Spinlock} from './locks.js';
 import * as msg from './messages.js';
 import {EventQueue} from './queue.js';
 import {makeStreams, type Random, type StreamName} from './random.js';
 import {RcuState, RCU_STALL_RAT_DELAY} from './rcu.js';
+import {describeStep, takeBefore, type EventName, type StepReport} from './step-report.js';
 import {NS_PER_SEC} from './time.js';
 import {TraceRing} from './trace-ring.js';
 import {cpuNode, findLockup, type Lockup, type StuckNode, type WaitEdge} from './waitfor.js';
@@ -30,6 +32,12 @@ const EV_IPI_MANY = 11;
 const EV_HRTIMER = 12;
 const EV_PERF_NMI = 13;
 
+/** Event kinds by number, for step reports only (never consulted while running). */
+const EVENT_NAMES: readonly EventName[] = ['none', 'tick', 'watchdog-hrtimer', 'watchdog-nmi', 'step-done', 'resume', 'ipi', 'input', 'task-wake', 'detect', 'callback', 'ipi-many', 'hrtimer', 'perf-nmi'];
+
+/** How a scheduled input's source rides in the event's (unhashed) arg field. */
+const INPUT_SOURCES: readonly InputSource[] = ['timeline', 'cli'];
+
 const LOC_BIT = bit(V_LOC);
 
 const IDLE_FRAMES = ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
@@ -47,7 +55,20 @@ export interface Input {
 	readonly arg?: string | undefined;
 }
 
-export type InputHandler = (kernel: Kernel, input: Input) => void;
+/**
+ * Applies an input. It may return what it did, one short sentence for the status line
+ * (`^C sent to dtrace 4711`); the kernel records that in its input feed.
+ */
+export type InputHandler = (kernel: Kernel, input: Input) => string | void;
+
+/**
+ * Describes a kind of kernel callback (see Kernel.at) for step reports, called after it ran
+ * on the CPU it was registered for (-1: none). Registered once, so scheduling one costs nothing.
+ */
+export type CallbackDescriber = (kernel: Kernel, cpu: number) => string;
+
+export type {AppliedInput, InputSource} from './input-feed.js';
+export type {StepReport, EventName} from './step-report.js';
 
 /** A subsystem (the DTrace port, a FreeBSD rendezvous model...) plugged into the kernel. */
 export interface KernelExtension {
@@ -67,6 +88,13 @@ export interface KernelExtension {
 	onCall?(kernel: Kernel, cpu: Cpu, task: Task, fn: string, body: number): boolean;
 	/** A perf NMI on `cpu` ran perf_event_nmi_handler (a probe site for the DTrace port). */
 	onNmi?(kernel: Kernel, cpu: Cpu): void;
+	/**
+	 * Reporting only: who sent the IPIs now pending for `vector` on `cpu`, before it takes
+	 * them (`from CPU0 (dtrace_sync_func)`), for vectors the extension owns.
+	 */
+	describeIpi?(kernel: Kernel, cpu: Cpu, vector: number): string | undefined;
+	/** Reporting only: what `cpu` waits for, as a verb phrase, when the wait is the extension's own (its mutexes). */
+	describeWait?(kernel: Kernel, cpu: Cpu): string | undefined;
 	/** Whether `target` can run a cross-call on `vector` right now, when the kernel alone would say no. */
 	services?(kernel: Kernel, target: Cpu, vector: number): boolean;
 	/** An IPI reached a CPU that has interrupts off (a polling loop may still see it). */
@@ -99,6 +127,12 @@ export class Kernel {
 	readonly taint = new Set<string>();
 	readonly modules: string[] = ['virtio_net', 'virtio_blk', 'ext4', 'jbd2', 'mbcache'];
 	readonly applied: Input[] = [];
+	/**
+	 * Every applied input with its source and what it did, newest last (bounded). Why: the
+	 * monitor polls it by sequence number to announce timeline inputs (^C at 3 s) and the
+	 * outcome of keys, which it cannot know from outside (a timer that was not pending).
+	 */
+	readonly inputFeed = new InputFeed();
 	readonly streams: Record<StreamName, Random>;
 	lockup: Lockup | undefined;
 	panicked: string | undefined;
@@ -113,6 +147,7 @@ export class Kernel {
 	private readonly extensions: KernelExtension[] = [];
 	private readonly inputs = new Map<string, {describe: string; handle: InputHandler}>();
 	private nextCallId = 1;
+	private readonly callbackDescribers: CallbackDescriber[] = [];
 	/** The context the handler now running interrupted. */
 	private handlerFrom: Context = 'task';
 	private readonly others: (readonly number[])[] = [];
@@ -172,7 +207,13 @@ export class Kernel {
 		this.booted = true;
 		const m = this.config.mitigation;
 		if (m) {
-			this.inputs.set('mitigation', {describe: `flip the scenario's mitigation: ${m.describe}`, handle: () => this.toggleMitigation()});
+			this.inputs.set('mitigation', {
+				describe: `flip the scenario's mitigation: ${m.describe}`,
+				handle: () => {
+					this.toggleMitigation();
+					return `mitigation ${this.mitigated ? 'on' : 'off'}: ${m.describe}`;
+				},
+			});
 			this.unmitigatedValue = this.extensions.map((e) => e.option?.(m.option)).find((v) => v !== undefined);
 		}
 		const n = this.config.cpus;
@@ -207,12 +248,20 @@ export class Kernel {
 		if (toNs > this.now) this.now = toNs;
 	}
 
-	/** Runs exactly one event. Returns false when there is nothing left to run. */
-	step(): boolean {
+	/**
+	 * Runs exactly one event and says which, in one line (`CPU1: CAL IPI from CPU0
+	 * delivered`). Returns undefined when there is nothing left to run. Why: single-stepping
+	 * is only useful if the person sees what each step did; the report is built here, around
+	 * the event, so advance() and the hot loop pay nothing for it.
+	 */
+	step(): StepReport | undefined {
 		this.boot();
-		if (this.panicked !== undefined || this.queue.length === 0) return false;
+		const q = this.queue;
+		if (this.panicked !== undefined || q.length === 0) return undefined;
+		const next = q.peek();
+		const before = takeBefore(this, EVENT_NAMES[next.kind] ?? 'none', next.cpu, next.arg, next.payload);
 		this.dispatch();
-		return true;
+		return describeStep(this, before);
 	}
 
 	private toggleMitigation(): void {
@@ -227,24 +276,42 @@ export class Kernel {
 		return this.extensions.map((e) => e.option?.(name)).find((v) => v !== undefined);
 	}
 
-	/** Applies an input now, stamped with the current virtual time. */
-	apply(action: string, arg?: string): Input {
+	/**
+	 * Applies an input now (a key), stamped with the current virtual time. The record says
+	 * what it did (`result`), the same one inputFeed.last holds.
+	 */
+	apply(action: string, arg?: string): AppliedInput {
 		this.boot();
 		const input: Input = {at: this.now, action, arg};
-		this.runInput(input);
-		return input;
+		return this.runInput(input, 'user');
 	}
 
-	/** Queues an input for its own virtual time (scenario timeline, --input). */
-	schedule(input: Input): void {
+	/** Queues an input for its own virtual time: the scenario's timeline, or a --input flag (`cli`). */
+	schedule(input: Input, source: Exclude<InputSource, 'user'> = 'timeline'): void {
 		this.boot();
 		if (!this.inputs.has(input.action)) throw new KernelError(`unknown input "${input.action}"`);
-		this.queue.push(Math.max(input.at, this.now), EV_INPUT, 0, 0, input);
+		this.queue.push(Math.max(input.at, this.now), EV_INPUT, 0, INPUT_SOURCES.indexOf(source), input);
 	}
 
-	/** Schedules a kernel-internal callback (for extensions). */
-	at(time: number, fn: (k: Kernel) => void): void {
-		this.queue.push(Math.max(time, this.now), EV_CALLBACK, 0, 0, fn);
+	/**
+	 * Schedules a kernel-internal callback (for extensions). `label` (from describeCallbacks)
+	 * and `cpu` only name it in step reports: they ride in the event's unhashed argument.
+	 */
+	at(time: number, fn: (k: Kernel) => void, label = 0, cpu = -1): void {
+		this.queue.push(Math.max(time, this.now), EV_CALLBACK, 0, label * 65536 + cpu + 1, fn);
+	}
+
+	/** Registers a describer for a kind of callback; pass the id to at(). Once per kind, at boot. */
+	describeCallbacks(describe: CallbackDescriber): number {
+		this.callbackDescribers.push(describe);
+		return this.callbackDescribers.length;
+	}
+
+	/** What a callback event with this argument was, for step reports. */
+	describeCallback(arg: number): string | undefined {
+		const label = Math.floor(arg / 65536);
+		const describe = this.callbackDescribers[label - 1];
+		return describe?.(this, (arg % 65536) - 1);
 	}
 
 	get eventHash(): string {
@@ -260,13 +327,14 @@ export class Kernel {
 		return this.queue.peekTime();
 	}
 
-	private runInput(input: Input): void {
+	private runInput(input: Input, source: InputSource): AppliedInput {
 		const def = this.inputs.get(input.action);
 		if (!def) throw new KernelError(`unknown input "${input.action}"`);
 		this.applied.push(input);
 		this.hash.add(0x494e);
 		this.hash.addString(input.action + ':' + (input.arg ?? ''));
-		def.handle(this, input);
+		const result = def.handle(this, input) ?? `${input.action}${input.arg === undefined ? '' : `:${input.arg}`} applied`;
+		return this.inputFeed.push(this.now, input.action, input.arg, source, result);
 	}
 
 	private dispatch(): void {
@@ -316,7 +384,7 @@ export class Kernel {
 				this.onDetect();
 				break;
 			case EV_INPUT:
-				this.runInput(q.payload as Input);
+				this.runInput(q.payload as Input, INPUT_SOURCES[q.arg]!);
 				break;
 			case EV_CALLBACK:
 				(q.payload as (k: Kernel) => void)(this);
@@ -521,6 +589,7 @@ export class Kernel {
 			remaining: a.kind === 'run' ? Math.max(0, a.until - this.now) + cpu.stolen : 0,
 			resumeHook: cpu.resumeHook,
 			frames,
+			enteredAt: this.now,
 		});
 		cpu.resumeHook = undefined;
 		cpu.ctx = nmi ? 'nmi' : 'hardirq';
@@ -533,6 +602,8 @@ export class Kernel {
 	returnFromInterrupt(cpu: Cpu): void {
 		const f = cpu.irqStack.pop();
 		if (!f) return;
+		// The whole stretch under the outermost blocked handler was handler time.
+		if (cpu.irqStack.length === 0) cpu.irqNs += this.now - f.enteredAt;
 		if (f.vector >= 0) cpu.isr &= ~(1 << f.vector);
 		cpu.ctx = f.ctx;
 		cpu.irqsOn = f.irqsOn;

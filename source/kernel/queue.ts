@@ -75,6 +75,13 @@ export class EventQueue {
 		hSlot[pos] = slot;
 	}
 
+	/** The earliest event without removing it (for step reports; allocates, keep it off hot paths). */
+	peek(): {time: number; kind: number; cpu: number; arg: number; payload: unknown} {
+		if (this.size === 0) return {time: Number.POSITIVE_INFINITY, kind: 0, cpu: -1, arg: 0, payload: undefined};
+		const slot = this.hSlot[0]!;
+		return {time: this.hTime[0]!, kind: this.kinds[slot]!, cpu: this.cpus[slot]!, arg: this.args[slot]!, payload: this.payloads[slot]};
+	}
+
 	/** Removes the earliest event into the public fields. Returns false when empty. */
 	pop(): boolean {
 		if (this.size === 0) return false;

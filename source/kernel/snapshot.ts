@@ -1,7 +1,7 @@
 // Plain, copyable views of kernel state for the monitor and the headless front. They are
 // built on demand (at most the UI's publish rate), never on the hot path.
 import {VECTOR_NAME} from './apic.js';
-import {currentComm, type Context} from './cpu.js';
+import {currentComm, irqTimeNs, type Context} from './cpu.js';
 import type {Kernel, Warnings} from './kernel.js';
 import type {DtracePort} from './dtrace/port.js';
 import type {LogRecord} from './klog.js';
@@ -26,6 +26,8 @@ export interface CpuSnapshot {
 	readonly owesRcuQs: boolean;
 	readonly softLockup: boolean;
 	readonly hardLockup: boolean;
+	/** All handler time so far, ns, a handler still blocked included (irqTimeNs): difference two snapshots for irq%. */
+	readonly irqNs: number;
 }
 
 export interface LockSnapshot {
@@ -61,6 +63,8 @@ export interface KernelSnapshot {
 	readonly traceLines: number;
 	/** /proc/dtrace/stats as the driver renders it, when the scenario loads the port. */
 	readonly dtraceStats: string | undefined;
+	/** Where the dtrace consumer is and what it waits for (DtracePort.consumerStatus), when the scenario loads the port. */
+	readonly dtraceConsumer: string | undefined;
 	readonly panicked: string | undefined;
 	readonly taint: string;
 }
@@ -87,6 +91,7 @@ export function snapshot(k: Kernel, opts: {logLines?: number; traceLines?: numbe
 			owesRcuQs: k.rcu.inProgress && k.rcu.need[c.id] === 1,
 			softLockup: c.softWarned,
 			hardLockup: c.hardWarned,
+			irqNs: irqTimeNs(c, now),
 		};
 	});
 	const locks: LockSnapshot[] = [...k.locks.values()].map((l) => {
@@ -149,6 +154,7 @@ export function snapshot(k: Kernel, opts: {logLines?: number; traceLines?: numbe
 		traceTail: k.trace.tail(opts.traceLines ?? 200),
 		traceLines: k.trace.linesWritten,
 		dtraceStats: k.extension<DtracePort>('dtrace')?.stats.render(),
+		dtraceConsumer: k.extension<DtracePort>('dtrace')?.consumerStatus(),
 		panicked: k.panicked,
 		taint: [...k.taint].sort().join(''),
 	};

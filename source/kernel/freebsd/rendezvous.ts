@@ -10,6 +10,7 @@ import type {Cpu} from '../cpu.js';
 import type {Kernel, KernelExtension} from '../kernel.js';
 import type {StuckNode, WaitEdge} from '../waitfor.js';
 import type {Dur} from '../config.js';
+import {formatDuration} from '../time.js';
 
 export interface RendezvousConfig {
 	readonly initiator: number;
@@ -45,6 +46,8 @@ export class Rendezvous implements KernelExtension {
 	private preemptedUntil!: Float64Array;
 	private generationFix: boolean;
 	private initiatorPhase: 'wait' | 'start' | 'inside' = 'wait';
+	/** Callback describers for step reports (see Kernel.at), registered at boot. */
+	private labels = {preempt: 0, back: 0, action: 0, leave: 0};
 
 	constructor(readonly config: RendezvousConfig) {
 		this.generationFix = config.generation;
@@ -65,6 +68,12 @@ export class Rendezvous implements KernelExtension {
 		const n = k.cpus.length;
 		this.parts = Array.from({length: n}, () => ({phase: 'none', rv: 0, gen: 0}));
 		this.preemptedUntil = new Float64Array(n);
+		this.labels = {
+			preempt: k.describeCallbacks((_k, cpu) => `the host preempts vCPU${cpu} for ${formatDuration(this.preemptedUntil[cpu]! - k.now)}`),
+			back: k.describeCallbacks((_k, cpu) => `vCPU${cpu} runs again after host preemption; the rendezvous spinners look at the counters`),
+			action: k.describeCallbacks((_k, cpu) => `smp_rendezvous_action: action done, ${k.describe(k.cpus[cpu]!)}`),
+			leave: k.describeCallbacks((_k, cpu) => `leaves the rendezvous exit barrier, ${k.describe(k.cpus[cpu]!)}`),
+		};
 		for (const cpu of k.cpus) this.schedulePreemption(cpu);
 		k.spawn(this.config.initiator, 'tsc_sync', 99, (cpu) => this.initiatorStep(cpu));
 	}
@@ -77,13 +86,18 @@ export class Rendezvous implements KernelExtension {
 
 	private schedulePreemption(cpu: Cpu): void {
 		const k = this.k;
-		k.at(k.now + k.draw(cpu, this.config.preemptEvery), () => {
-			const d = k.draw(cpu, this.config.preemptFor);
-			this.preemptedUntil[cpu.id] = k.now + d;
-			if (cpu.activity.kind === 'run') cpu.stolen += d;
-			k.at(k.now + d, () => this.observe());
-			this.schedulePreemption(cpu);
-		});
+		k.at(
+			k.now + k.draw(cpu, this.config.preemptEvery),
+			() => {
+				const d = k.draw(cpu, this.config.preemptFor);
+				this.preemptedUntil[cpu.id] = k.now + d;
+				if (cpu.activity.kind === 'run') cpu.stolen += d;
+				k.at(k.now + d, () => this.observe(), this.labels.back, cpu.id);
+				this.schedulePreemption(cpu);
+			},
+			this.labels.preempt,
+			cpu.id,
+		);
 	}
 
 	private running(cpu: number): boolean {
@@ -121,6 +135,11 @@ export class Rendezvous implements KernelExtension {
 		return true;
 	}
 
+	/** Step reports: the rendezvous IPI comes from the initiator. */
+	describeIpi(_k: Kernel, _cpu: Cpu, vector: number): string | undefined {
+		return vector === V_CALS ? `from CPU${this.config.initiator} (IPI_RENDEZVOUS, rendezvous #${this.rv})` : undefined;
+	}
+
 	// --- smp_rendezvous_action -------------------------------------------------------------
 
 	private enter(cpu: Cpu): void {
@@ -141,14 +160,14 @@ export class Rendezvous implements KernelExtension {
 			if (p.phase === 'entry' && p.rv === this.rv && this.waiters[0] >= n) {
 				p.phase = 'action';
 				this.describe(cpu, 'action');
-				k.at(k.now + k.draw(cpu, this.config.action), () => this.afterAction(cpu));
+				k.at(k.now + k.draw(cpu, this.config.action), () => this.afterAction(cpu), this.labels.action, cpu.id);
 			} else if (p.phase === 'exit') {
 				const counted = p.rv === this.rv && this.waiters[2] >= n;
 				const moved = this.generationFix && this.generation !== p.gen;
 				if (counted || moved) {
 					p.phase = 'none';
 					// Leave on a fresh event: leaving can deliver the next pending IPI.
-					k.at(k.now, () => this.leave(cpu));
+					k.at(k.now, () => this.leave(cpu), this.labels.leave, cpu.id);
 				}
 			}
 		}
@@ -157,7 +176,7 @@ export class Rendezvous implements KernelExtension {
 	private afterAction(cpu: Cpu): void {
 		const until = this.preemptedUntil[cpu.id]!;
 		if (until > this.k.now) {
-			this.k.at(until, () => this.afterAction(cpu));
+			this.k.at(until, () => this.afterAction(cpu), this.labels.action, cpu.id);
 			return;
 		}
 		const p = this.parts[cpu.id]!;

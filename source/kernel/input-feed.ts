@@ -1,0 +1,60 @@
+// What each applied input did, in words, for the monitor's status line. Why: a key press
+// or a scenario timeline entry (^C at 3 s, kill -9 at 2 s) changes the machine, and the
+// person watching must be told what happened, including "nothing" (no timer pending, no
+// consumer alive). Inputs are rare (people and timelines), so this costs nothing per event.
+
+/**
+ * Where an applied input came from: a key or a replayed recording (`user`), the scenario's
+ * own timeline (`timeline`), or a `--input AT:ACTION` flag (`cli`).
+ */
+export type InputSource = 'user' | 'timeline' | 'cli';
+
+export interface AppliedInput {
+	/** Monotonic number; a reader resumes from the next one it has not seen. */
+	readonly seq: number;
+	/** Virtual ns at which it was applied. */
+	readonly at: number;
+	readonly action: string;
+	readonly arg: string | undefined;
+	readonly source: InputSource;
+	/** What it did, one short sentence: `^C sent to dtrace 4711`, `no timer pending on CPU2; nothing fired`. */
+	readonly result: string;
+	/** The result as the status line shows it: with `(scenario timeline)` or `(--input)` unless a key did it. */
+	readonly line: string;
+}
+
+const SOURCE_SUFFIX: Readonly<Record<InputSource, string>> = {user: '', timeline: ' (scenario timeline)', cli: ' (--input)'};
+
+/** The newest applied inputs, bounded: a reader that falls behind learns how many it lost. */
+export class InputFeed {
+	private readonly ring: AppliedInput[] = [];
+	private nextSeq = 0;
+
+	constructor(private readonly capacity = 64) {}
+
+	/** Records an input that has just been applied and returns the record. */
+	push(at: number, action: string, arg: string | undefined, source: InputSource, result: string): AppliedInput {
+		const record: AppliedInput = {seq: this.nextSeq++, at, action, arg, source, result, line: result + SOURCE_SUFFIX[source]};
+		this.ring.push(record);
+		if (this.ring.length > this.capacity) this.ring.shift();
+		return record;
+	}
+
+	/** Records with seq >= from, oldest first, and how many of those were already dropped. */
+	since(from: number): {records: readonly AppliedInput[]; lost: number} {
+		const first = this.ring[0];
+		if (!first) return {records: [], lost: 0};
+		const lost = Math.max(0, first.seq - from);
+		return {records: this.ring.slice(Math.max(0, from - first.seq)), lost};
+	}
+
+	/** The most recent record, if any. */
+	get last(): AppliedInput | undefined {
+		return this.ring.at(-1);
+	}
+
+	/** The seq the next record will get: poll with since(nextSequence) next time. */
+	get nextSequence(): number {
+		return this.nextSeq;
+	}
+}

@@ -1,0 +1,368 @@
+// One line per single-stepped event: which event ran, on which CPU, and what came of it,
+// in Linux terms (`CPU1: CAL IPI from CPU0 delivered`). Why: the step key is how a person
+// watches a lockup form, and an event that leaves the screen unchanged (an IPI left pending
+// because IRQs are off) says nothing unless it is put in words. Only Kernel.step() calls
+// this, before and after the one event it runs; the hot loop never does.
+import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit} from './apic.js';
+import type {Activity, Context, Cpu, CrossCall, HrtimerCallback, Task} from './cpu.js';
+import type {Kernel, Warnings} from './kernel.js';
+import {formatDuration} from './time.js';
+
+/** The event kinds of the kernel's queue, by name. */
+export type EventName =
+	| 'none'
+	| 'tick'
+	| 'watchdog-hrtimer'
+	| 'watchdog-nmi'
+	| 'step-done'
+	| 'resume'
+	| 'ipi'
+	| 'input'
+	| 'task-wake'
+	| 'detect'
+	| 'callback'
+	| 'ipi-many'
+	| 'hrtimer'
+	| 'perf-nmi';
+
+export interface StepReport {
+	/** Virtual ns at which the event ran. */
+	readonly at: number;
+	readonly event: EventName;
+	/** The CPUs it concerns, in order (empty for machine-wide bookkeeping). */
+	readonly cpus: readonly number[];
+	/** One line for the status line, starting with the CPU(s): `CPU0: local timer tick`. */
+	readonly text: string;
+}
+
+interface CpuBefore {
+	readonly irr: number;
+	readonly depth: number;
+	readonly ctx: Context;
+	readonly irqsOn: boolean;
+	readonly token: number;
+	readonly kind: Activity['kind'];
+	readonly activity: Activity;
+	readonly doing: string;
+	readonly task: Task | undefined;
+	readonly stolen: number;
+	readonly hrtimerIntsSaved: number;
+	readonly hardWarned: boolean;
+}
+
+/** What step() notes before the event runs. */
+export interface Before {
+	readonly event: EventName;
+	readonly cpu: number;
+	readonly arg: number;
+	readonly payload: unknown;
+	readonly cpus: readonly CpuBefore[];
+	readonly logNext: number;
+	readonly warnings: Warnings;
+	readonly lockup: boolean;
+	/** Who sent the IPI about to arrive, while the senders are still queued. */
+	readonly ipiFrom: string | undefined;
+	/** What a task-wake event will do, by the rule onTaskWake applies. */
+	readonly wake: 'starts' | 'wakes' | 'stale' | undefined;
+}
+
+const IPI_NAME: Readonly<Record<number, string>> = {
+	[V_LOC]: 'local timer interrupt',
+	[V_RES]: 'RES IPI (reschedule)',
+	[V_CAL]: 'CAL IPI (call function)',
+	[V_CALS]: 'CAL1 IPI (call function single)',
+	[V_DTRACE]: 'dtrace IPI (vector 0xd9)',
+};
+
+export function takeBefore(k: Kernel, event: EventName, cpu: number, arg: number, payload: unknown): Before {
+	let ipiFrom: string | undefined;
+	let wake: Before['wake'];
+	if (event === 'task-wake') {
+		const task = payload as Task;
+		wake = task.state === 'sleeping' && task.sleepsOn === undefined && arg === task.sleepToken ? 'wakes' : task.state === 'new' ? 'starts' : 'stale';
+	}
+	if (event === 'ipi') ipiFrom = ipiSender(k, k.cpus[cpu]!, arg);
+	else if (event === 'ipi-many') for (const t of payload as readonly number[]) if ((ipiFrom = ipiSender(k, k.cpus[t]!, arg)) !== undefined) break;
+	return {
+		event,
+		cpu,
+		arg,
+		payload,
+		cpus: k.cpus.map((c) => ({
+			irr: c.irr,
+			depth: c.irqStack.length,
+			ctx: c.ctx,
+			irqsOn: c.irqsOn,
+			token: c.token,
+			kind: c.activity.kind,
+			activity: c.activity,
+			doing: k.describe(c),
+			task: c.current,
+			stolen: c.stolen,
+			hrtimerIntsSaved: c.hrtimerIntsSaved,
+			hardWarned: c.hardWarned,
+		})),
+		logNext: k.log.nextSequence,
+		warnings: {...k.warnings},
+		lockup: k.lockup !== undefined,
+		ipiFrom,
+		wake,
+	};
+}
+
+/** `from CPU0 (sync_remote_state)`: the extensions know their own vectors; CAL has the call queue. */
+function ipiSender(k: Kernel, cpu: Cpu, vector: number): string | undefined {
+	for (const ext of k.extensionList) {
+		const from = ext.describeIpi?.(k, cpu, vector);
+		if (from !== undefined) return from;
+	}
+	if (vector !== V_CAL) return undefined;
+	const callers = new Set<number>();
+	const funcs = new Set<string>();
+	for (let i = cpu.callHead; i < cpu.callQueue.length; i++) {
+		const call = cpu.callQueue[i];
+		if (!call) continue;
+		callers.add(call.caller);
+		funcs.add(call.func);
+	}
+	if (callers.size === 0) return undefined;
+	return `from ${cpuList([...callers])} (${[...funcs].join(', ')})`;
+}
+
+export function cpuList(ids: readonly number[]): string {
+	return ids.map((id) => `CPU${id}`).join(',');
+}
+
+/** Why a CPU does not take an interrupt now. */
+export function notTaking(cpu: Cpu): string {
+	if (cpu.ctx === 'nmi') return 'in an NMI handler';
+	if (cpu.ctx === 'hardirq') return 'in a hardirq handler';
+	if (!cpu.irqsOn) return 'IRQs off';
+	return 'vector still in service';
+}
+
+/**
+ * What a waiting CPU waits for, as a verb phrase: `spins on A, held by CPU0`, `waits in
+ * dtrace_xcall (dtrace_sync_func) for CPU3 (IRQs off: kernel serial8250_console_write)`.
+ * Extensions word the waits they own (describeWait).
+ */
+export function waitPhrase(k: Kernel, cpu: Cpu): string {
+	for (const ext of k.extensionList) {
+		const w = ext.describeWait?.(k, cpu);
+		if (w !== undefined) return w;
+	}
+	const a = cpu.activity;
+	switch (a.kind) {
+		case 'spin': {
+			const lock = k.locks.get(a.lock);
+			return `spins on ${a.lock}${lock?.kind === 'spinlock' && lock.holder >= 0 ? `, held by CPU${lock.holder}` : ''}`;
+		}
+		case 'xcall-wait':
+			return `waits in ${a.call.via} (${a.call.func}) for ${waitingFor(k, a.call)}`;
+		case 'stuck':
+			// The reason may open with a parenthesised context the caller already names.
+			return a.reason.replace(/^\(.*?\) /, '');
+		case 'busy-wait':
+			return `spins: ${a.describe}`;
+		default:
+			return doing(k, cpu);
+	}
+}
+
+/** `CPU0, CPU3 (IRQs off: kernel serial8250_console_write)`: targets yet to run a cross-call, and why the first few cannot. */
+export function waitingFor(k: Kernel, call: CrossCall): string {
+	const pending = call.targets.filter((t) => call.isPending(t));
+	if (pending.length === 0) return 'nobody (every target acked)';
+	const shown = pending.slice(0, 3).map((t) => {
+		const c = k.cpus[t]!;
+		return k.canService(c, call.vector) ? `CPU${t}` : `CPU${t} (${notTaking(c)}: ${doing(k, c)})`;
+	});
+	return shown.join(', ') + (pending.length > 3 ? ` and ${pending.length - 3} more` : '');
+}
+
+/** The blocked handler on top of a CPU, by name: `fasttrap_pid_cleanup_cb`, `perf_event_nmi_handler`. */
+export function handlerName(cpu: Cpu): string {
+	const frames = cpu.irqStack.at(-1)?.frames ?? [];
+	// An NMI's frames start with whatever it called (a printk's lock): name the NMI handler.
+	return (cpu.ctx === 'nmi' ? frames.find((f) => f.endsWith('nmi_handler')) : undefined) ?? frames[0] ?? 'interrupt';
+}
+
+const doingText = (doing: string): string => (doing === 'user' ? 'user code' : doing === 'kernel' ? 'kernel code' : doing);
+
+/** What the CPU is doing, in words: `user code`, `kernel vfs_read`, `spin A (CPU0)`. */
+export function doing(k: Kernel, cpu: Cpu): string {
+	return doingText(k.describe(cpu));
+}
+const taskName = (task: Task | undefined, cpu: number): string => (task ? `${task.comm}/${task.pid}` : `swapper/${cpu}`);
+
+/** `now <what it does>`, naming the task when it changed. */
+function nowDoing(k: Kernel, cpu: Cpu, before: CpuBefore): string {
+	const changed = cpu.current !== before.task && cpu.current !== undefined;
+	return `now ${changed ? `${taskName(cpu.current, cpu.id)} ` : ''}${doingText(k.describe(cpu))}`;
+}
+
+/** Groups CPUs by a phrase: `LOC pending on CPU1,CPU3 (IRQs off)`. */
+function grouped(entries: readonly {cpu: number; why: string}[], render: (cpus: string, why: string) => string): string[] {
+	const by = new Map<string, number[]>();
+	for (const e of entries) {
+		const list = by.get(e.why);
+		if (list) list.push(e.cpu);
+		else by.set(e.why, [e.cpu]);
+	}
+	return [...by].map(([why, cpus]) => render(cpuList(cpus), why));
+}
+
+/** What happened to a vector that arrived at `cpu`: delivered, merged, left pending, or a handler that blocks. */
+function arrival(k: Kernel, cpu: Cpu, before: CpuBefore, vector: number): string {
+	const b = bit(vector);
+	if (before.irr & b) return `merged into the one already pending (${notTaking(cpu)}${k.canService(cpu, vector) ? '; its wait loop polls for the call' : ''})`;
+	// A CPU in one of the port's wait loops polls for cross-calls with interrupts off.
+	if (cpu.irr & b) return `pending (${notTaking(cpu)}${k.canService(cpu, vector) ? '; its wait loop polls for the call' : ''})`;
+	if (cpu.irqStack.length > before.depth) return `delivered; the handler ${waitPhrase(k, cpu)}`;
+	return 'delivered';
+}
+
+export function describeStep(k: Kernel, before: Before): StepReport {
+	const {event, cpu: id, arg, payload} = before;
+	const cpu = id >= 0 ? k.cpus[id] : undefined;
+	const pre = id >= 0 ? before.cpus[id] : undefined;
+	let cpus: number[] = cpu ? [cpu.id] : [];
+	let text: string;
+	switch (event) {
+		case 'tick': {
+			cpus = k.cpus.map((c) => c.id);
+			const pending: {cpu: number; why: string}[] = [];
+			const blocked: string[] = [];
+			for (const c of k.cpus) {
+				if (c.irr & bit(V_LOC)) pending.push({cpu: c.id, why: notTaking(c)});
+				else if (c.irqStack.length > before.cpus[c.id]!.depth) blocked.push(`CPU${c.id}'s timer handler ${waitPhrase(k, c)}`);
+			}
+			text = [`all CPUs: local timer tick (jiffies ${k.jiffies})`, ...grouped(pending, (list, why) => `LOC pending on ${list} (${why})`), ...blocked].join('; ');
+			break;
+		}
+		case 'watchdog-hrtimer':
+			text = `CPU${id}: watchdog hrtimer (softlockup check) ${cpu!.wdTimerPending ? `expires, pending (${notTaking(cpu!)})` : 'ran'}`;
+			break;
+		case 'watchdog-nmi': {
+			const c = cpu!;
+			const head = `CPU${id}: NMI watchdog (hard-lockup check)`;
+			if (pre!.ctx === 'nmi') text = `${head} skipped: CPU${id} is still inside an NMI`;
+			else if (k.warnings.hardLockup > before.warnings.hardLockup) text = `${head}: no hrtimer interrupt since the last check: hard LOCKUP`;
+			else if (c.hrtimerIntsSaved !== pre!.hrtimerIntsSaved) text = `${head}: hrtimer interrupts moved, ok`;
+			else text = `${head}: still no hrtimer interrupt (already reported)`;
+			break;
+		}
+		case 'step-done': {
+			const c = cpu!;
+			const name = taskName(pre!.task, id);
+			if (arg !== pre!.token) text = `CPU${id}: stale step-done ignored (that step was already cut short)`;
+			else if (pre!.stolen > 0) text = `CPU${id}: ${name} ${doingText(pre!.doing)} runs on: ${formatDuration(pre!.stolen)} of interrupt time pushed its end out`;
+			else text = `CPU${id}: ${name} step done (${doingText(pre!.doing)}), ${nowDoing(k, c, pre!)}`;
+			break;
+		}
+		case 'resume': {
+			const c = cpu!;
+			const p = pre!;
+			const a = p.activity;
+			if (arg !== p.token) text = `CPU${id}: stale resume ignored`;
+			else if (a.kind === 'spin') text = `CPU${id}: lock ${a.lock} handed over, ${nowDoing(k, c, p)}`;
+			else if (a.kind === 'xcall-wait') text = `CPU${id}: cross-call ${a.call.func} (${a.call.via}) acked by every target, ${nowDoing(k, c, p)}`;
+			else if (a.kind === 'idle') text = `CPU${id}: leaves idle, ${nowDoing(k, c, p)}`;
+			else if (c.token !== p.token) text = `CPU${id}: wait over (${p.doing}), ${nowDoing(k, c, p)}`;
+			else text = `CPU${id}: resume ignored (${doingText(p.doing)})`;
+			break;
+		}
+		case 'ipi':
+			text = `CPU${id}: ${IPI_NAME[arg] ?? `vector ${arg}`}${before.ipiFrom ? ` ${before.ipiFrom}` : ''} ${arrival(k, cpu!, pre!, arg)}`;
+			break;
+		case 'ipi-many': {
+			cpus = [...(payload as readonly number[])];
+			const outcomes = cpus.map((t) => ({cpu: t, why: arrival(k, k.cpus[t]!, before.cpus[t]!, arg)}));
+			const parts = grouped(outcomes, (list, what) => `${what} on ${list}`);
+			text = `${cpuList(cpus)}: ${IPI_NAME[arg] ?? `vector ${arg}`}${before.ipiFrom ? ` ${before.ipiFrom}` : ''}: ${parts.join('; ')}`;
+			break;
+		}
+		case 'input': {
+			cpus = [];
+			const input = payload as {action: string; arg?: string | undefined};
+			const last = k.inputFeed.last;
+			text = `input ${input.action}${input.arg === undefined ? '' : `:${input.arg}`}: ${last?.line ?? 'applied'}`;
+			break;
+		}
+		case 'task-wake': {
+			const task = payload as Task;
+			const c = k.cpus[task.cpu]!;
+			cpus = [c.id];
+			const name = `${task.comm}/${task.pid}`;
+			if (before.wake === 'stale') text = `CPU${c.id}: stale wake of ${name} ignored`;
+			else {
+				const then =
+					c.current === task
+						? `runs: ${doingText(k.describe(c))}`
+						: task.state === 'runnable'
+							? `runnable, waits for the CPU (${taskName(c.current, c.id)}: ${doingText(k.describe(c))})`
+							: task.state === 'exited'
+								? 'runs and exits'
+								: `runs and sleeps again${task.sleepsOn ? ` on ${task.sleepsOn}` : ''}`;
+				text = `CPU${c.id}: ${name} ${before.wake === 'starts' ? 'starts' : 'wakes (sleep over)'}, ${then}`;
+			}
+			break;
+		}
+		case 'detect':
+			cpus = [];
+			text = `lockup detector (the emulator's wait-for check): ${k.lockup ? `LOCKUP CPU${k.lockup.cpus.join(',')}` : 'nothing stuck'}`;
+			break;
+		case 'callback': {
+			const target = (arg % 65536) - 1;
+			cpus = target >= 0 ? [target] : [];
+			const what = k.describeCallback(arg) ?? 'kernel callback';
+			text = target >= 0 ? `CPU${target}: ${what}` : what;
+			break;
+		}
+		case 'hrtimer': {
+			const timer = payload as HrtimerCallback;
+			const c = cpu!;
+			const head = `CPU${id}: hrtimer ${timer.describe ?? timer.name} expires`;
+			if (c.pendingTimers.includes(timer)) text = `${head}, pending (${notTaking(c)})`;
+			else if (c.irqStack.length > pre!.depth) text = `${head}, runs in hardirq and ${waitPhrase(k, c)}`;
+			else text = `${head}, ran in hardirq`;
+			break;
+		}
+		case 'perf-nmi': {
+			cpus = k.cpus.map((c) => c.id);
+			const skipped = k.cpus.filter((c) => before.cpus[c.id]!.ctx === 'nmi').map((c) => c.id);
+			const blocked = k.cpus.filter((c) => before.cpus[c.id]!.ctx !== 'nmi' && c.irqStack.length > before.cpus[c.id]!.depth);
+			text = [
+				'all CPUs: perf NMI (perf_event_nmi_handler)',
+				...(skipped.length > 0 ? [`${cpuList(skipped)} still inside an NMI, skipped`] : []),
+				...grouped(
+					blocked.map((c) => ({cpu: c.id, why: waitPhrase(k, c)})),
+					(list, why) => `the handler on ${list} ${why}`,
+				),
+			].join('; ');
+			break;
+		}
+		case 'none':
+			cpus = [];
+			text = 'nothing ran';
+			break;
+	}
+	return {at: k.now, event, cpus, text: text + consequences(k, before)};
+}
+
+const MAX_LOGGED = 72;
+const CUT_HERE = /^-+\[ cut here \]-+$/;
+
+/** What else the event caused that the person should hear about: a message, a lockup, a panic. */
+function consequences(k: Kernel, before: Before): string {
+	const parts: string[] = [];
+	const records = k.log.since(before.logNext).records;
+	// A WARN splat opens with its cut-here line: name it by the line after.
+	let i = records.findIndex((r) => r.head);
+	if (i >= 0 && CUT_HERE.test(records[i]!.text) && i + 1 < records.length) i++;
+	const head = records[i];
+	if (head) parts.push(`logged "${head.text.length > MAX_LOGGED ? head.text.slice(0, MAX_LOGGED - 1) + '…' : head.text}"`);
+	if (!before.lockup && k.lockup) parts.push(`LOCKUP of CPU${k.lockup.cpus.join(',')} detected`);
+	if (k.panicked !== undefined) parts.push(`Kernel panic - not syncing: ${k.panicked}`);
+	return parts.map((p) => `; ${p}`).join('');
+}
