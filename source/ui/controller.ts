@@ -169,7 +169,6 @@ export class Controller {
 			available: this.available(),
 			log: this.log.view(this.ui, this.logHeight()),
 			story: this.opts.story,
-			consumerWhere: undefined,
 		});
 		this.renders++;
 		for (const l of this.listeners) l();
@@ -205,10 +204,10 @@ export class Controller {
 
 	/** Inputs from the scenario's own timeline are announced like keys. */
 	private announceTimeline(): void {
-		const fresh = (this.kernel as unknown as {inputsSince?: (n: number) => {inputs: {source: string; result: string}[]; next: number}}).inputsSince?.(this.timelineSeen);
-		if (!fresh) return;
-		for (const i of fresh.inputs) if (i.source === 'timeline') this.say(i.result);
-		this.timelineSeen = fresh.next;
+		const feed = this.kernel.inputFeed;
+		if (feed.nextSequence === this.timelineSeen) return;
+		for (const i of feed.since(this.timelineSeen).records) if (i.source !== 'user') this.say(i.line);
+		this.timelineSeen = feed.nextSequence;
 	}
 
 	private timelineSeen = 0;
@@ -264,7 +263,7 @@ export class Controller {
 			case 'step-event': {
 				this.setUi((d) => void (d.paused = true));
 				const ran = k.step();
-				this.say(ran === undefined || ran === false ? 'nothing left to run' : typeof ran === 'string' ? `step: ${ran}` : `step: one event ran at ${(k.now / 1e9).toFixed(6)}s`);
+				this.say(ran ? `step ${(ran.at / 1e9).toFixed(6)}s: ${ran.text}` : 'nothing left to run');
 				return true;
 			}
 			case 'step-ms': {
@@ -452,8 +451,7 @@ export class Controller {
 				return true;
 			case 'timer': {
 				if (!has('timer')) return this.refuse('this scenario has no timers to fire');
-				k.apply('timer', arg);
-				this.say(`timer fired on CPU${arg}`);
+				this.say(k.apply('timer', arg).result);
 				return true;
 			}
 			default:

@@ -5,6 +5,7 @@ import {produce} from 'immer';
 import type {Kernel} from '../kernel/kernel.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 import {archRows} from '../kernel/procfs.js';
+import {irqTimeNs} from '../kernel/cpu.js';
 import {snapshot} from '../kernel/snapshot.js';
 import {formatSeconds, NS_PER_SEC} from '../kernel/time.js';
 import {shortDuration} from './format.js';
@@ -114,7 +115,7 @@ const TRACE_LINES = 2000;
 export function sample(k: Kernel, port: DtracePort | undefined): Sample {
 	const rows = new Map(archRows(k.cpus).map((r) => [r.tag, r.perCpu]));
 	const irq = irqTags(port !== undefined).map((tag) => (tag === 'XCL' ? k.cpus.map((c) => port!.ipiCount(c.id)) : rows.get(tag)!));
-	return {t: k.now, irq, irqNs: k.cpus.map((c) => c.irqNs)};
+	return {t: k.now, irq, irqNs: k.cpus.map((c) => irqTimeNs(c, k.now))};
 }
 
 /** The newest sample at least a virtual second old, or the oldest there is. */
@@ -131,7 +132,6 @@ export interface ViewExtra {
 	readonly available: readonly Command[];
 	readonly log: LogView;
 	readonly story?: Story | undefined;
-	readonly consumerWhere?: string | undefined;
 }
 
 export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], previous: ViewModel | undefined, extra: ViewExtra): ViewModel {
@@ -221,7 +221,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			probes: `${s.get('probes')} fired, ${s.get('probe_safe')} suppressed (safe mode), ${s.get('probe_noint')} IRQs-off`,
 			xcalls: `${s.get('xcall1')} xcalls, ${s.get('ipi1')} xcall IPIs taken`,
 			teardown,
-			consumer: extra.consumerWhere ?? consumer,
+			consumer: snap.dtraceConsumer ?? consumer,
 		};
 	}
 	const m = k.config.mitigation;
