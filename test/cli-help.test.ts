@@ -6,12 +6,12 @@ import {runCli} from './helpers.js';
 
 /** The flags each form accepts, as the readme promises them. */
 const ACCEPTS = {
-	monitor: ['--speed', '--paused', '--fps', '--seed', '--mitigated', '--no-color', '--record', '--force'],
+	monitor: ['--speed', '--paused', '--fps', '--seed', '--mitigated', '--no-color', '--no-mouse', '--record', '--force'],
 	run: ['--until', '--seed', '--input', '--mitigated', '--quiet', '--show', '--json', '--expect'],
 	session: ['--until', '--quiet', '--show', '--json'],
 	list: [],
-	replay: ['--until', '--fps', '--no-color'],
-	export: ['--cast', '--txt', '--cols', '--rows', '--fps'],
+	replay: ['--until', '--fps', '--no-color', '--no-mouse'],
+	export: ['--cast', '--txt', '--cols', '--rows', '--fps', '--pace', '--idle-limit'],
 } as const;
 
 /** The flags listed in each "Options..." section of a help text, by section title. */

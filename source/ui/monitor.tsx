@@ -107,7 +107,11 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		process.stdout.write(mouseOn ? MOUSE_ON : MOUSE_OFF);
 	};
 	const player = opts.replay?.(controller);
-	if (player) controller.replay = bannerOf(player);
+	if (player) {
+		// The badge is there from the first frame.
+		controller.replay = bannerOf(player);
+		controller.refresh();
+	}
 	let restored = false;
 	const restore = (): void => {
 		if (restored) return;
