@@ -98,7 +98,7 @@ for (const [cols, rows] of [
 			// One event later the clock has moved, still paused.
 			await s.waitFor(new RegExp(`^(?!${before.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$).* PAUSED `));
 			await s.press('t');
-			await s.waitFor(/timer fired on CPU0/);
+			await s.waitFor(/dtrace_state_clean cyclic \(dtrace_sync\) fired on CPU0/);
 			await s.press('\u0003');
 			await s.waitFor(/\^C sent to dtrace 4711/);
 			await s.press(' ');
