@@ -5,10 +5,9 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {readdirSync} from 'node:fs';
 import path from 'node:path';
-import {EventEmitter} from 'node:events';
 import {stripVTControlCharacters} from 'node:util';
 import React from 'react';
-import {render} from 'ink';
+import {renderOffscreen, settle} from '../source/ui/offscreen.js';
 import {App} from '../source/ui/App.js';
 import {layout, MIN_COLS, MIN_ROWS, type Area} from '../source/ui/layout.js';
 import {irqTags} from '../source/ui/view-model.js';
@@ -21,29 +20,9 @@ const SESSIONS = readdirSync(path.join(ROOT, 'scenarios/sessions'))
 	.filter((f) => f.endsWith('.jsonl'))
 	.map((f) => path.join(ROOT, 'scenarios/sessions', f));
 
-class Screen extends EventEmitter {
-	readonly isTTY = true;
-	last = '';
-	constructor(
-		readonly columns: number,
-		readonly rows: number,
-	) {
-		super();
-	}
-
-	write(data: string): boolean {
-		this.last = data;
-		return true;
-	}
-}
-
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
-
 /** The frame the monitor draws for this controller at cols x rows, as plain lines. */
 export async function frameAt(controller: Controller, cols: number, rows: number): Promise<string[]> {
-	const out = new Screen(cols, rows);
-	const stdin = Object.assign(new EventEmitter(), {isTTY: false, setRawMode() {}, setEncoding() {}, read: () => null, ref() {}, unref() {}});
-	const instance = render(React.createElement(App, {controller, cols, rows, theme: {color: false}}), {stdout: out as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, debug: true, patchConsole: false, exitOnCtrlC: false});
+	const {instance, out} = renderOffscreen(React.createElement(App, {controller, cols, rows, theme: {color: false}}), cols, rows);
 	await settle();
 	const frame = out.last;
 	instance.unmount();

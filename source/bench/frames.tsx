@@ -2,8 +2,8 @@
 // component against plain rows, the first frame of the real CLI, and idle CPU use.
 import {readFileSync} from 'node:fs';
 import {performance} from 'node:perf_hooks';
-import {EventEmitter} from 'node:events';
-import {Box, Text, render} from 'ink';
+import {Box, Text} from 'ink';
+import {renderOffscreen, settle, type OffscreenStdout} from '../ui/offscreen.js';
 import {Table} from '@alcalzone/ink-table';
 import {buildKernel} from '../scenario/machine.js';
 import {Controller} from '../ui/controller.js';
@@ -15,7 +15,6 @@ import type {Figure} from './figure.js';
 
 /** Average ms per call; React commits in a microtask, so each call is awaited past it. */
 async function timeEach(n: number, fn: () => void): Promise<number> {
-	const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 	fn();
 	await settle();
 	const start = performance.now();
@@ -26,28 +25,9 @@ async function timeEach(n: number, fn: () => void): Promise<number> {
 	return (performance.now() - start) / n;
 }
 
-/** A terminal-like stream: Ink renders to it as it would to a TTY, and we count the bytes. */
-class FakeTerminal extends EventEmitter {
-	readonly isTTY = true;
-	bytes = 0;
-	constructor(
-		readonly columns: number,
-		readonly rows: number,
-	) {
-		super();
-	}
-
-	write(data: string): boolean {
-		this.bytes += data.length;
-		return true;
-	}
-}
-
 /** Mounts an element in a live Ink instance (rendering every commit, as at 20 Hz). */
-function mount(element: React.JSX.Element, cols: number, rows: number): {rerender: (e: React.JSX.Element) => void; unmount: () => void; out: FakeTerminal} {
-	const out = new FakeTerminal(cols, rows);
-	const stdin = Object.assign(new EventEmitter(), {isTTY: false, setRawMode() {}, setEncoding() {}, read: () => null, ref() {}, unref() {}});
-	const instance = render(element, {stdout: out as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, debug: true, patchConsole: false, exitOnCtrlC: false});
+function mount(element: React.JSX.Element, cols: number, rows: number): {rerender: (e: React.JSX.Element) => void; unmount: () => void; out: OffscreenStdout} {
+	const {instance, out} = renderOffscreen(element, cols, rows);
 	return {rerender: instance.rerender, unmount: instance.unmount, out};
 }
 
@@ -61,7 +41,6 @@ export async function frame64(cols: number, rows: number): Promise<Figure> {
 	const c = new Controller(buildKernel(heavy(64)), {clock: () => wall});
 	c.tick();
 	const m = mount(<App controller={c} cols={cols} rows={rows} theme={{color: true}} />, cols, rows);
-	const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 	let total = 0;
 	const frames = 40;
 	for (let i = 0; i < frames; i++) {

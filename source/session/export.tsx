@@ -6,10 +6,9 @@
 // virtual time. Markers name commands and kernel warnings in words; frames are written as
 // the lines that changed. Nothing comes from the wall clock of the export itself, so
 // exporting the same session twice gives the same bytes.
-import {EventEmitter} from 'node:events';
 import path from 'node:path';
 import {stripVTControlCharacters} from 'node:util';
-import {render} from 'ink';
+import {renderOffscreen, settle} from '../ui/offscreen.js';
 import {App} from '../ui/App.js';
 import {commandLabel, encodeFrame, finishEvents, marksCommand, warningLabel, wallAt, writeAll, type CastEvent, type Output} from './cast.js';
 import {isEnd} from './format.js';
@@ -41,24 +40,7 @@ export interface ExportResult {
 	readonly castDuration: number;
 }
 
-/** Captures what Ink writes, as a terminal of a fixed size would receive it. */
-class Capture extends EventEmitter {
-	readonly isTTY = true;
-	last = '';
-	constructor(
-		readonly columns: number,
-		readonly rows: number,
-	) {
-		super();
-	}
 
-	write(data: string): boolean {
-		this.last = data;
-		return true;
-	}
-}
-
-const settle = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** At most this much virtual time between two reads of the kernel log, so its ring never overruns unread. */
 const LOG_READ_NS = 250_000_000;
@@ -77,16 +59,8 @@ export async function exportSession(session: LoadedSession, opts: ExportOptions)
 	const kernel = sessionKernel(session);
 	// The controller's clock is the cast's: a status-line message lasts as long as it did on the screen.
 	const controller = sessionController(session, kernel, () => position);
-	const out = new Capture(cols, rows);
-	const stdin = Object.assign(new EventEmitter(), {isTTY: false, setRawMode() {}, setEncoding() {}, read: () => null, ref() {}, unref() {}});
 	const color = opts.cast !== undefined;
-	const instance = render(<App controller={controller} cols={cols} rows={rows} theme={{color}} />, {
-		stdout: out as unknown as NodeJS.WriteStream,
-		stdin: stdin as unknown as NodeJS.ReadStream,
-		debug: true,
-		patchConsole: false,
-		exitOnCtrlC: false,
-	});
+	const {instance, out} = renderOffscreen(<App controller={controller} cols={cols} rows={rows} theme={{color}} />, cols, rows);
 
 	const events: (CastEvent & {warning?: boolean})[] = [];
 	let shown: string[] | undefined;
