@@ -6,6 +6,7 @@ import type {Kernel} from '../kernel/kernel.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 import {NS_PER_MS} from '../kernel/time.js';
 import {BINDINGS, type Command} from './keymap.js';
+import {applyKernelKey, KERNEL_KEYS, refusal} from './kernel-keys.js';
 import {LogPaneModel} from './log-pane-view.js';
 import {initialUi, LOG_FILTERS, PANES, SPEEDS, update, type PaneId, type UiState} from './ui-state.js';
 import {buildView, sample, type Sample, type Story, type ViewModel} from './view-model.js';
@@ -38,7 +39,6 @@ export type Viewport = Readonly<Record<PaneId, {readonly page: number; readonly 
 
 /** Wall-clock work per tick; past it the kernel falls behind and the header says so. */
 const TICK_BUDGET_MS = 30;
-const KERNEL_INPUTS = new Set<Command>(['safe-mode', 'ctrl-c', 'kill-9', 'timer', 'mitigation', 'start-consumer']);
 const HISTORY = 64;
 /** Digits typed within this many wall ms make one CPU number. */
 const DIGIT_MS = 700;
@@ -128,7 +128,7 @@ export class Controller {
 			'start-consumer': actions.has('start-consumer'),
 		};
 		return BINDINGS.map((b) => b.command).filter((c) => {
-			if (this.replay !== undefined && KERNEL_INPUTS.has(c)) return false;
+			if (this.replay !== undefined && KERNEL_KEYS.has(c)) return false;
 			if (c === 'tour') return this.opts.story?.tour !== undefined || this.opts.story !== undefined;
 			return kernelHas[c] ?? true;
 		});
@@ -254,7 +254,7 @@ export class Controller {
 	/** Returns whether anything happened (only effective commands are recorded). */
 	private apply(command: Command, arg: string | undefined): boolean {
 		const k = this.kernel;
-		if (KERNEL_INPUTS.has(command)) return this.kernelInput(command, arg);
+		if (KERNEL_KEYS.has(command)) return this.kernelInput(command, arg);
 		switch (command) {
 			case 'pause':
 				this.setUi((d) => void (d.paused = !d.paused));
@@ -408,55 +408,18 @@ export class Controller {
 	}
 
 	private kernelInput(command: Command, arg: string | undefined): boolean {
-		const k = this.kernel;
-		const port = this.port;
-		const has = (action: string): boolean => k.actions().has(action);
-		switch (command) {
-			case 'ctrl-c': {
-				const alive = port?.consumer !== undefined && port.consumer.state !== 'gone';
-				if (alive) {
-					k.apply('ctrl-c');
-					this.say(port!.consumer!.state === 'tearing down' ? 'dtrace is tearing down: ^C has no effect in the kernel' : `^C sent to dtrace ${port!.consumer!.pid}`);
-					return true;
-				}
-				const wall = this.opts.clock();
-				if (wall - this.ctrlCWall < 1000) {
-					this.quitRequested = true;
-					return false;
-				}
-				this.ctrlCWall = wall;
-				this.say(port ? 'no dtrace consumer alive: press ^C again within 1 s to quit (d starts one)' : 'no dtrace consumer in this scenario: press ^C again within 1 s to quit');
-				return false;
-			}
-			case 'kill-9':
-				if (!port?.consumer || port.consumer.state === 'gone') return this.refuse('no dtrace consumer alive to kill (d starts one)');
-				k.apply('kill-9');
-				this.say(`kill -9 sent to dtrace ${port.consumer.pid}`);
-				return true;
-			case 'start-consumer':
-				if (!has('start-consumer')) return this.refuse('this scenario has no DTrace port');
-				if (port?.consumer && port.consumer.state !== 'gone') return this.refuse(`dtrace ${port.consumer.pid} is still ${port.consumer.state}`);
-				k.apply('start-consumer');
-				this.say(`started dtrace ${port!.consumer!.pid}`);
-				return true;
-			case 'safe-mode':
-				if (!has('safe-mode')) return this.refuse('this scenario has no DTrace port');
-				k.apply('safe-mode');
-				this.say(`safe mode ${port!.options.safeMode ? 'ON' : 'OFF'}`);
-				return true;
-			case 'mitigation':
-				if (!has('mitigation')) return this.refuse('this scenario declares no mitigation');
-				k.apply('mitigation');
-				this.say(`mitigation ${k.mitigated ? 'on' : 'off'}: ${k.config.mitigation!.describe}`);
-				return true;
-			case 'timer': {
-				if (!has('timer')) return this.refuse('this scenario has no timers to fire');
-				this.say(k.apply('timer', arg).result);
-				return true;
-			}
-			default:
-				return false;
+		const why = refusal(this.kernel, command);
+		if (why === undefined) {
+			this.say(applyKernelKey(this.kernel, command, arg));
+			return true;
 		}
+		// ^C with no consumer: the second one within a second quits, as in a shell.
+		if (command === 'ctrl-c') {
+			const wall = this.opts.clock();
+			if (wall - this.ctrlCWall < 1000) this.quitRequested = true;
+			this.ctrlCWall = wall;
+		}
+		return this.refuse(why);
 	}
 
 	private refuse(text: string): boolean {

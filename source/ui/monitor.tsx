@@ -12,6 +12,7 @@ import type {Story} from './view-model.js';
 import type {Theme} from './theme.js';
 import {InputError} from '../scenario/load.js';
 import type {Command} from './keymap.js';
+import {KERNEL_KEYS} from './kernel-keys.js';
 import type {Recorder} from '../session/recorder.js';
 import type {Player} from '../session/replay.js';
 
@@ -42,7 +43,6 @@ export interface MonitorOptions {
 	readonly replay?: ((controller: Controller) => Player) | undefined;
 }
 
-const KERNEL_KEYS = new Set<Command>(['safe-mode', 'ctrl-c', 'kill-9', 'timer', 'mitigation', 'start-consumer']);
 
 /** During a replay: pause, step and speed drive the playback; kernel keys would make it diverge. */
 function replayKeys(player: Player, controller: Controller): (command: Command) => boolean {
