@@ -38,14 +38,15 @@ function oldestFill<T>(items: readonly T[], body: number, lines: (item: T) => nu
 }
 
 /** How far each pane scrolls and its page, for the layout on screen now. */
-export function viewportOf(view: ViewModel, l: Layout): Viewport {
+function viewportOf(view: ViewModel, l: Layout): Viewport {
 	const h = (p: PaneId): number => l.rects[p]?.height ?? 10;
 	const w = (p: PaneId): number => l.rects[p]?.width ?? 80;
 	const zoomed = (p: PaneId): boolean => l.zoomed === p;
 	const body = (p: PaneId): number => Math.max(1, h(p) - 1);
 	const backMax = <T,>(items: readonly T[], p: PaneId, text: (item: T) => string): number => Math.max(0, items.length - (zoomed(p) ? oldestFill(items, body(p), (i) => wrap(text(i), w(p) - 1).length) : body(p)));
 	return {
-		cpus: {page: body('cpus'), max: Math.max(0, view.cpus.length - body('cpus'))},
+		// Zoomed, each CPU takes its row and the lines of what it does.
+		cpus: {page: body('cpus'), max: Math.max(0, (zoomed('cpus') ? view.cpus.reduce((n, c) => n + 1 + wrap(c.doing, w('cpus') - 8).length, 0) : view.cpus.length) - body('cpus'))},
 		interrupts: {page: 1, max: 0},
 		locks: {page: Math.max(1, h('locks') - 2), max: locksMaxScroll(view.locks, w('locks'), h('locks'))},
 		log: {page: body('log'), max: view.log.maxScroll},

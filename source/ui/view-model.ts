@@ -103,8 +103,8 @@ export interface Sample {
  * from the same /proc/interrupts row (looked up by tag), so a label can never sit on
  * another row's numbers. XCL is the port's private vector, which /proc/interrupts lacks.
  */
-export const IRQ_TAGS = ['NMI', 'LOC', 'RES', 'CAL', 'TLB', 'XCL', 'PMI', 'SPU'] as const;
-export const XCL_LABEL = 'dtrace_xcall IPIs (vector 0xd9, not in /proc/interrupts)';
+const IRQ_TAGS = ['NMI', 'LOC', 'RES', 'CAL', 'TLB', 'XCL', 'PMI', 'SPU'] as const;
+const XCL_LABEL = 'dtrace_xcall IPIs (vector 0xd9, not in /proc/interrupts)';
 
 export function irqTags(hasPort: boolean): string[] {
 	return IRQ_TAGS.filter((t) => hasPort || t !== 'XCL');

@@ -6,7 +6,7 @@ import {compactNumber, shortDuration} from '../format.js';
 import {bar, clip, fitSegments} from '../text.js';
 
 /** The teardown line: probes left, a bar, then figures in order of use, whole ones only. */
-export function teardownLine(t: TeardownView, width: number): string {
+function teardownLine(t: TeardownView, width: number): string {
 	const done = t.total - t.left;
 	const head = `teardown ${compactNumber(t.left)}/${compactNumber(t.total)} probes left`;
 	const figures = [

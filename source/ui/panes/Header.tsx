@@ -12,7 +12,7 @@ interface Part {
 }
 
 /** The parts that fit, most important first; a part is shown whole or not at all. */
-export function headerParts(h: ViewModel['header'], width: number): Part[] {
+function headerParts(h: ViewModel['header'], width: number): Part[] {
 	const parts: Part[] = [
 		{key: 'name', text: `xcalltop ${h.scenario}`, tone: 'accent'},
 		{key: 'time', text: h.time},

@@ -14,7 +14,7 @@ type Line = {kind: 'lock'; lock: LockRow} | {kind: 'words'; text: string; bad: b
  * What the pane scrolls over, most telling first: locks someone holds or waits for, the
  * explanation (a lockup, or the wait-for edges) wrapped to the pane, then free locks.
  */
-export function lockLines(locks: ViewModel['locks'], width: number): Line[] {
+function lockLines(locks: ViewModel['locks'], width: number): Line[] {
 	const words: Line[] = locks.lockup ? wrap(`LOCKUP: ${locks.lockup}`, width).map((text) => ({kind: 'words', text, bad: true})) : locks.chain.flatMap((c) => wrap(`waits: ${c}`, width).map((text): Line => ({kind: 'words', text, bad: false})));
 	const busy = locks.rows.filter((l) => l.holder !== '-' || l.waiters !== '-');
 	const free = locks.rows.filter((l) => l.holder === '-' && l.waiters === '-');

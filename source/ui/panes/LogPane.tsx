@@ -17,7 +17,7 @@ interface Shown {
  * The lines of a window over `items` that ends `scroll` items back from the newest, `body`
  * lines tall; zoomed, long lines wrap instead of being cut.
  */
-export function windowLines<T>(items: readonly T[], scroll: number, body: number, width: number, wrapLines: boolean, render: (item: T) => {key: string; text: string; tone?: Tone | undefined}): Shown[] {
+function windowLines<T>(items: readonly T[], scroll: number, body: number, width: number, wrapLines: boolean, render: (item: T) => {key: string; text: string; tone?: Tone | undefined}): Shown[] {
 	const end = Math.max(0, items.length - scroll);
 	const out: Shown[] = [];
 	for (let i = end - 1; i >= 0 && out.length < body; i--) {

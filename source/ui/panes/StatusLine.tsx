@@ -20,7 +20,7 @@ function keyWord(keys: string): string {
 }
 
 /** Key hints for what this scenario and mode offer; most needed first, a narrow terminal cuts the end. */
-export function hints(available: readonly Command[], replay: boolean): string {
+function hints(available: readonly Command[], replay: boolean): string {
 	const order: Command[] = ['help', 'quit', 'safe-mode', 'ctrl-c', 'kill-9', 'timer', 'mitigation', 'start-consumer', 'pause', 'step-event', 'speed-up', 'tour', 'focus-next', 'zoom', 'log-detail', 'log-filter', 'log-search'];
 	return fitSegments(
 		order

@@ -23,4 +23,3 @@ export function storyLines(story: Story, width: number): Line[] {
 	return out;
 }
 
-export type {Line as StoryLine};
