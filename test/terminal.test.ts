@@ -185,3 +185,26 @@ for (const [signal, code] of [
 		}
 	});
 }
+
+test('quitting after a resize leaves nothing of the monitor on the main screen', async () => {
+	const s = start(['demo'], 100, 30);
+	try {
+		await s.waitFor(/Locks and wait-for/);
+		s.resize(90, 26);
+		await s.waitFor(/Locks and wait-for/);
+		s.resize(100, 30);
+		await s.waitFor(/Locks and wait-for/);
+		await s.press('q');
+		assert.equal(await s.exited, 0);
+		await s.press('');
+		assert.equal(s.term.buffer.active.type, 'normal', 'back on the main screen');
+		// The alternate screen is cleared before it is left, whatever the terminal carries over.
+		const raw = s.raw();
+		assert.ok(raw.lastIndexOf('\u001B[2J') > raw.lastIndexOf('Locks and wait-for'), 'the last frame is cleared before the main screen returns');
+		assert.ok(raw.lastIndexOf('\u001B[?1049l') > raw.lastIndexOf('\u001B[2J'));
+		assert.doesNotMatch(s.screen(), /Locks and wait-for|Kernel log|xcalltop demo/);
+		assert.ok(!raw.slice(raw.lastIndexOf('\u001B[?1049l')).includes('Locks and wait-for'), 'nothing is drawn after leaving the alternate screen');
+	} finally {
+		s.kill();
+	}
+});

@@ -144,7 +144,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 
 	const cpus: CpuRow[] = snap.cpus.map((c, i) => {
 		const irqNs = base ? current.irqNs[i]! - base.irqNs[i]! : 0;
-		const flags = [c.owesRcuQs && snap.rcu.gpAgeJiffies > snap.hz ? 'rcu' : '', c.softLockup ? 'SOFT' : '', c.hardLockup ? 'HARD' : '', k.cpus[i]!.irqStack.length > 0 ? `in-${c.ctx}` : '', port?.isProbeContext(i) ? 'probe' : '']
+		const flags = [c.owesRcuQs && snap.rcu.gpAgeJiffies > snap.hz ? 'rcu' : '', c.softLockup ? 'SOFT' : '', c.hardLockup ? 'HARD' : '', port?.isProbeContext(i) ? 'probe' : '']
 			.filter(Boolean)
 			.join(' ');
 		return {

@@ -41,9 +41,10 @@ export const CpuStrip = React.memo(function CpuStrip({cpus, height, width, selec
 	// Task, flags and what the CPU does share the rest: task and flags whole when they can be.
 	const w = allocate(
 		[
-			{key: 'doing', min: 10, want: 26},
-			{key: 'task', min: 8, want: Math.min(zoomed ? 40 : 20, widest((c) => c.task))},
+			// Flags are short words read at a glance: whole before anything else grows.
 			{key: 'flags', min: 5, want: widest((c) => c.flags)},
+			{key: 'doing', min: 10, want: 22},
+			{key: 'task', min: 8, want: Math.min(zoomed ? 40 : 20, widest((c) => c.task))},
 		],
 		Math.max(23, width - fixed),
 		'doing',

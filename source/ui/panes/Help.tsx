@@ -10,7 +10,7 @@ const GROUPS: Readonly<Record<Group, string>> = {kernel: 'Kernel inputs (stamped
 /** What the marks and words on the screen mean. */
 const LEGEND = [
 	'flags  rcu: owes RCU a quiescent state  SOFT/HARD: soft/hard lockup reported',
-	'       in-hardirq, in-nmi: stuck in a handler  probe: inside a DTrace probe',
+	'       probe: inside a DTrace probe.  ctx hardirq/nmi: inside a handler now',
 	'rows   NMI non-maskable  LOC local timer  RES reschedule IPI  CAL function call',
 	'       IPI  TLB TLB shootdown  XCL dtrace_xcall IPI (0xd9, not in /proc)',
 	'       PMI perf counter  SPU spurious.  12.3k: thousands, never cut',
