@@ -3,7 +3,7 @@ import {Box, Text} from 'ink';
 import type {TeardownView, ViewModel} from '../view-model.js';
 import {tone, type Theme} from '../theme.js';
 import {compactNumber, shortDuration} from '../format.js';
-import {bar, clip, fitSegments} from '../text.js';
+import {bar, clip, fitSegments, stringWidth, wrap} from '../text.js';
 
 /** The teardown line: probes left, a bar, then figures in order of use, whole ones only. */
 function teardownLine(t: TeardownView, width: number): string {
@@ -24,8 +24,10 @@ function teardownLine(t: TeardownView, width: number): string {
 /** Two lines: the consumer and the port's counters, then teardown progress or where the consumer is. */
 export const Dtrace = React.memo(function Dtrace({d, width, theme}: {d: NonNullable<ViewModel['dtrace']>; width: number; theme: Theme}): React.JSX.Element {
 	const t = d.teardown;
-	const first = `dtrace: ${fitSegments([`probes ${d.probes}`, d.xcalls], width - 9, '; ')}`;
-	const second = t ? teardownLine(t, width - 1) : d.consumer;
+	let first = `dtrace: ${fitSegments([`probes ${d.probes}`, d.xcalls], width - 9, '; ')}`;
+	let second = t ? teardownLine(t, width - 1) : d.consumer;
+	// A consumer that is stuck matters more than the counters: where it is gets both lines.
+	if (!t && stringWidth(d.consumer) > width - 1 && /stuck/.test(d.consumer)) [first, second] = wrap(d.consumer, width - 1) as [string, string];
 	return (
 		<Box height={2} width={width} flexDirection="column" overflow="hidden">
 			<Text color={tone(theme, 'dim')}>{clip(first, width - 1)}</Text>
