@@ -6,19 +6,9 @@ import type {Kernel} from '../source/kernel/kernel.js';
 import {KernelLog, type LogLevel, type LogRecord} from '../source/kernel/klog.js';
 import {loadScenario} from '../source/scenario/load.js';
 import {buildKernel} from '../source/scenario/machine.js';
-import {
-	clampWindow,
-	entryText,
-	LOG_FILTERS,
-	LogIndex,
-	makeMessage,
-	revealScroll,
-	signatureOf,
-	type LogEntryRow,
-	type LogFilter,
-	type LogList,
-	type LogMessage,
-} from '../source/ui/log-view.js';
+import {LogIndex} from '../source/ui/log/index.js';
+import {clampWindow, entryText, revealScroll, type LogEntryRow, type LogList} from '../source/ui/log/list.js';
+import {LOG_FILTERS, makeMessage, signatureOf, type LogFilter, type LogMessage} from '../source/ui/log/message.js';
 import {MS, S} from './helpers.js';
 
 // --- helpers ---------------------------------------------------------------------------------

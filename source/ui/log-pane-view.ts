@@ -2,7 +2,8 @@
 // or lines (full text) that the pane shows, from the incremental LogIndex.
 import type {KernelLog, LogLevel} from '../kernel/klog.js';
 import {dmesgStamp} from '../kernel/time.js';
-import {entryText, LogIndex, type LogList, type LogEntryRow, type LogLineRow} from './log-view.js';
+import {LogIndex} from './log/index.js';
+import {entryText, type LogList, type LogEntryRow, type LogLineRow} from './log/list.js';
 import type {LogFilter, UiState} from './ui-state.js';
 
 export interface LogEntry {

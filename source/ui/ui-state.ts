@@ -6,7 +6,7 @@ import {SPEEDS, SPEED_ONE} from './speeds.js';
 export const PANES = ['cpus', 'interrupts', 'locks', 'log', 'trace'] as const;
 export type PaneId = (typeof PANES)[number];
 
-import {LOG_FILTERS, type LogFilter} from './log-view.js';
+import {LOG_FILTERS, type LogFilter} from './log/message.js';
 
 export {LOG_FILTERS, type LogFilter};
 
