@@ -1,4 +1,4 @@
-// The Kernel log pane's model (source/ui/log-view.ts): message index, headlines, classes,
+// The Kernel log pane's model (source/ui/log/): message index, headlines, classes,
 // collapsed repeats, search and the scroll window, on real scenario logs and synthetic rings.
 import assert from 'node:assert/strict';
 import {describe, test} from 'node:test';
