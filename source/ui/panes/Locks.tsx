@@ -72,7 +72,7 @@ export const Locks = React.memo(function Locks({locks, height, width, scroll, fo
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
 			<Title text={`Locks and wait-for${more}`} focused={focused} width={width} theme={theme} />
-			<CompactTable data={[]} columns={COLUMNS} widths={widths} theme={theme} />
+			<CompactTable data={[]} columns={COLUMNS} widths={widths} theme={theme} headings={{waiters: widths.waiters >= 7 ? 'waiters' : 'waits'}} />
 			{blocks}
 		</Box>
 	);
