@@ -2,7 +2,8 @@
 // in Linux terms (`CPU1: CAL IPI from CPU0 delivered`). Why: the step key is how a person
 // watches a lockup form, and an event that leaves the screen unchanged (an IPI left pending
 // because IRQs are off) says nothing unless it is put in words. Only Kernel.step() calls
-// this, before and after the one event it runs; the hot loop never does.
+// this, before and after the one event it runs; the hot loop never does. The callback
+// labels are registered at boot and ride in the callback events' unhashed arg.
 import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit} from './apic.js';
 import type {Activity, Context, Cpu, CrossCall, HrtimerCallback, Task} from './cpu.js';
 import type {Kernel, Warnings} from './kernel.js';
@@ -24,6 +25,41 @@ export type EventName =
 	| 'ipi-many'
 	| 'hrtimer'
 	| 'perf-nmi';
+
+/** The names by the kernel's event kind numbers (EV_* in kernel.ts); never consulted while running. */
+const EVENT_NAMES: readonly EventName[] = ['none', 'tick', 'watchdog-hrtimer', 'watchdog-nmi', 'step-done', 'resume', 'ipi', 'input', 'task-wake', 'detect', 'callback', 'ipi-many', 'hrtimer', 'perf-nmi'];
+
+/**
+ * Describes a kind of kernel callback (see Kernel.at) for step reports, called after it ran
+ * on the CPU it was registered for (-1: none). Registered once, so scheduling one costs nothing.
+ */
+export type CallbackDescriber = (kernel: Kernel, cpu: number) => string;
+
+/** The describers of callback kinds, and how a kind and a CPU ride in a callback event's arg. */
+export class CallbackLabels {
+	private readonly describers: CallbackDescriber[] = [];
+
+	/** The label (from 1) for a kind of callback. */
+	register(describe: CallbackDescriber): number {
+		this.describers.push(describe);
+		return this.describers.length;
+	}
+
+	/** The event arg of a callback of kind `label` (0: unnamed) concerning `cpu` (-1: none). */
+	static arg(label: number, cpu: number): number {
+		return label * 65536 + cpu + 1;
+	}
+
+	/** The CPU a callback event's arg names, or -1. */
+	static cpu(arg: number): number {
+		return (arg % 65536) - 1;
+	}
+
+	/** What a callback event with this arg was, or undefined when it is unnamed. */
+	describe(k: Kernel, arg: number): string | undefined {
+		return this.describers[Math.floor(arg / 65536) - 1]?.(k, CallbackLabels.cpu(arg));
+	}
+}
 
 export interface StepReport {
 	/** Virtual ns at which the event ran. */
@@ -74,7 +110,8 @@ const IPI_NAME: Readonly<Record<number, string>> = {
 	[V_DTRACE]: 'dtrace IPI (vector 0xd9)',
 };
 
-export function takeBefore(k: Kernel, event: EventName, cpu: number, arg: number, payload: unknown): Before {
+export function takeBefore(k: Kernel, kind: number, cpu: number, arg: number, payload: unknown): Before {
+	const event = EVENT_NAMES[kind] ?? 'none';
 	let ipiFrom: string | undefined;
 	let wake: Before['wake'];
 	if (event === 'task-wake') {
@@ -116,17 +153,20 @@ function ipiSender(k: Kernel, cpu: Cpu, vector: number): string | undefined {
 		const from = ext.describeIpi?.(k, cpu, vector);
 		if (from !== undefined) return from;
 	}
-	if (vector !== V_CAL) return undefined;
+	return vector === V_CAL ? queuedFrom(cpu.callQueue, cpu.callHead) : undefined;
+}
+
+/** `from CPU0 (sync_remote_state)`: who queued the calls from `head` on, or undefined when none waits. */
+export function queuedFrom(queue: readonly (CrossCall | undefined)[], head: number): string | undefined {
 	const callers = new Set<number>();
 	const funcs = new Set<string>();
-	for (let i = cpu.callHead; i < cpu.callQueue.length; i++) {
-		const call = cpu.callQueue[i];
+	for (let i = head; i < queue.length; i++) {
+		const call = queue[i];
 		if (!call) continue;
 		callers.add(call.caller);
 		funcs.add(call.func);
 	}
-	if (callers.size === 0) return undefined;
-	return `from ${cpuList([...callers])} (${[...funcs].join(', ')})`;
+	return callers.size === 0 ? undefined : `from ${cpuList([...callers])} (${[...funcs].join(', ')})`;
 }
 
 export function cpuList(ids: readonly number[]): string {
@@ -313,9 +353,9 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			text = `lockup detector (the emulator's wait-for check): ${k.lockup ? `LOCKUP CPU${k.lockup.cpus.join(',')}` : 'nothing stuck'}`;
 			break;
 		case 'callback': {
-			const target = (arg % 65536) - 1;
+			const target = CallbackLabels.cpu(arg);
 			cpus = target >= 0 ? [target] : [];
-			const what = k.describeCallback(arg) ?? 'kernel callback';
+			const what = k.callbackLabels.describe(k, arg) ?? 'kernel callback';
 			text = target >= 0 ? `CPU${target}: ${what}` : what;
 			break;
 		}
