@@ -123,6 +123,19 @@ test('timeline inputs are announced in the feed with their source', () => {
 	]);
 });
 
+test('a --input flag given to buildKernel is fed as (--input), the scenario timeline as (scenario timeline)', () => {
+	// What xcalltop run --input 3.5s:safe-mode does: the flag comes in as MachineOptions.inputs.
+	const k = boot('teardown-storm', {inputs: [{at: 3.5 * S, action: 'safe-mode'}]});
+	k.advance(4 * S);
+	assert.deepEqual(
+		k.inputFeed.since(0).records.map((r) => [r.at / S, r.action, r.source, r.line]),
+		[
+			[3, 'ctrl-c', 'timeline', '^C sent to dtrace 4711 (scenario timeline)'],
+			[3.5, 'safe-mode', 'cli', 'safe mode OFF (--input)'],
+		],
+	);
+});
+
 test('the feed is bounded: a reader that fell behind learns how many it lost', () => {
 	const k = boot('demo');
 	for (let i = 0; i < 70; i++) k.apply('safe-mode');
