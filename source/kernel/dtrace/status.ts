@@ -25,7 +25,7 @@ export function registerLabels(k: Kernel, port: PortState, spinsPerSchedule: num
 		start: k.describeCallbacks(() => `dtrace consumer starts (dtrace ${port.consumer?.pid ?? '?'})`),
 		spinTick: k.describeCallbacks((_k, cpu) => spinTick(k, port, k.cpus[cpu]!, spinsPerSchedule)),
 		work: k.describeCallbacks(() => 'dtrace timeout() expires: delayed work queued for a kworker'),
-		handover: new Map([...port.mutexes.keys()].map((name) => [name, k.describeCallbacks((_k, cpu) => `dtrace mutex ${name} handed over, ${k.describe(k.cpus[cpu]!)}`)])),
+		handover: new Map([...port.mutexes.keys()].map((name) => [name, k.describeCallbacks((_k, cpu) => `dtrace mutex ${name} handed over, now ${doing(k, k.cpus[cpu]!)}`)])),
 	};
 }
 
