@@ -123,6 +123,19 @@ test('timeline inputs are announced in the feed with their source', () => {
 	]);
 });
 
+test('a --input flag given to buildKernel is fed as (--input), the scenario timeline as (scenario timeline)', () => {
+	// What xcalltop run --input 3.5s:safe-mode does: the flag comes in as MachineOptions.inputs.
+	const k = boot('teardown-storm', {inputs: [{at: 3.5 * S, action: 'safe-mode'}]});
+	k.advance(4 * S);
+	assert.deepEqual(
+		k.inputFeed.since(0).records.map((r) => [r.at / S, r.action, r.source, r.line]),
+		[
+			[3, 'ctrl-c', 'timeline', '^C sent to dtrace 4711 (scenario timeline)'],
+			[3.5, 'safe-mode', 'cli', 'safe mode OFF (--input)'],
+		],
+	);
+});
+
 test('the feed is bounded: a reader that fell behind learns how many it lost', () => {
 	const k = boot('demo');
 	for (let i = 0; i < 70; i++) k.apply('safe-mode');
@@ -150,19 +163,47 @@ test('single steps of the IPI deadlock say which event ran and what came of it',
 		'0.000 task-wake CPU0: ipi_sender/1201 starts, runs: user code',
 		'0.000 task-wake CPU1: irq_worker/1202 starts, runs: user code',
 		'1.000 tick all CPUs: local timer tick (jiffies 1)',
-		'1.000 detect lockup detector (the emulator\'s wait-for check): nothing stuck',
-		'1.207 step-done CPU1: irq_worker/1202 user code runs on: 2.00us of interrupt time pushed its end out',
-		'1.209 step-done CPU1: irq_worker/1202 step done (user code), now kernel drain_rx_ring',
+		'1.000 detect wait-for check: nothing waits',
+		'1.207 step-done CPU1: irq_worker/1202 user code goes on 2.00us longer (time taken by interrupts)',
+		'1.209 step-done CPU1: irq_worker/1202 done with user code, now kernel drain_rx_ring',
 		'2.000 tick all CPUs: local timer tick (jiffies 2); LOC pending on CPU1 (IRQs off)',
-		'2.000 detect lockup detector (the emulator\'s wait-for check): nothing stuck',
-		'2.100 step-done CPU0: ipi_sender/1201 user code runs on: 4.00us of interrupt time pushed its end out',
-		'2.104 step-done CPU0: ipi_sender/1201 step done (user code), now kernel update_shared_state',
-		'2.176 step-done CPU1: irq_worker/1202 step done (kernel drain_rx_ring), now spin A (CPU0)',
-		'2.404 step-done CPU0: ipi_sender/1201 step done (kernel update_shared_state), now xcall wait CPU1 (smp_call_function)',
+		'2.000 detect wait-for check: nothing waits',
+		'2.100 step-done CPU0: ipi_sender/1201 user code goes on 4.00us longer (time taken by interrupts)',
+		'2.104 step-done CPU0: ipi_sender/1201 done with user code, now kernel update_shared_state',
+		'2.176 step-done CPU1: irq_worker/1202 done with kernel drain_rx_ring, now spin A (CPU0)',
+		'2.404 step-done CPU0: ipi_sender/1201 done with kernel update_shared_state, now xcall wait CPU1 (smp_call_function)',
 		'2.405 ipi CPU1: CAL IPI (call function) from CPU0 (sync_remote_state) pending (IRQs off)',
 		'3.000 tick all CPUs: local timer tick (jiffies 3); LOC pending on CPU1 (IRQs off)',
-		'3.000 detect lockup detector (the emulator\'s wait-for check): LOCKUP CPU0,1; LOCKUP of CPU0,1 detected',
+		'3.000 detect wait-for check: LOCKUP CPU0,CPU1 found (CPU0 waits for CPU1 to run its cross-call (smp_call_function); CPU1 spins with IRQs off on lock A held by CPU0)',
 	]);
+	// Once found, the check looks again every 100 jiffies only.
+	assert.equal(stepTo(k, 4 * MS).find((r) => r.event === 'detect')!.text, 'wait-for check: LOCKUP CPU0,CPU1 already found (looked at again every 100 jiffies)');
+	k.advance(100 * MS - 1);
+	assert.equal(stepTo(k, 100 * MS).find((r) => r.event === 'detect')!.text, 'wait-for check: LOCKUP CPU0,CPU1 still there');
+});
+
+test('the wait-for check says what waits when there is no cycle, and when the lockup grows', () => {
+	const detect = (name: string, at: number): string => {
+		const k = boot(name);
+		k.advance(at - 1);
+		return stepTo(k, at).find((r) => r.event === 'detect')!.text;
+	};
+	assert.equal(detect('teardown-storm', 1.245 * S), 'wait-for check: no cycle (CPU0 waits for CPU3 to run its cross-call (dtrace_xcall))');
+	assert.equal(detect('demo', 4.728 * S), 'wait-for check: no cycle (make (pid 3301) sleeps on mutex i_mutex held by postgres (pid 2210) on CPU2)');
+	assert.equal(detect('demo', 4.722 * S), 'wait-for check: no cycle (CPU0 waits in flush_tlb_others (flush_tlb_func) for CPU1, CPU2, CPU3)', 'waiting, but on CPUs that can answer');
+	assert.equal(detect('safe-xcall', 1.6 * S), 'wait-for check: LOCKUP grows to CPU0,CPU1,CPU3 (CPU3 now stuck behind it)');
+});
+
+test('events that change nothing say so in kernel terms', () => {
+	/** The first report of `event` within a microsecond of `t`. */
+	const at = (name: string, t: number, event: EventName): string => {
+		const k = boot(name);
+		k.advance(t - 1000);
+		return stepTo(k, t + 1000).find((r) => r.event === event)!.text;
+	};
+	assert.equal(at('teardown-storm', 3.265083 * S, 'task-wake'), "CPU0: dtrace/4711's sleep timeout expires, but it left that sleep already; nothing happens");
+	assert.equal(at('printk-recursion', 4.723237 * S, 'step-done'), 'CPU2: nothing happens (the work it would end was cut short before); still make/3301 spin logbuf_lock (CPU1)');
+	assert.equal(at('kill9-timeout', 2.002785 * S, 'resume'), 'CPU0: nothing happens (the wait it would end was already over or cut short); still hardirq: spin mutex dtrace_lock');
 });
 
 test('step reports name hrtimers, NMIs, timeline inputs and blocked handlers', () => {

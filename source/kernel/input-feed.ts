@@ -25,6 +25,17 @@ export interface AppliedInput {
 
 const SOURCE_SUFFIX: Readonly<Record<InputSource, string>> = {user: '', timeline: ' (scenario timeline)', cli: ' (--input)'};
 
+/** How a scheduled input's source rides in its queue event's (unhashed) arg. */
+const SCHEDULED: readonly InputSource[] = ['timeline', 'cli'];
+
+export function sourceArg(source: Exclude<InputSource, 'user'>): number {
+	return SCHEDULED.indexOf(source);
+}
+
+export function inputSource(arg: number): InputSource {
+	return SCHEDULED[arg]!;
+}
+
 /** The newest applied inputs, bounded: a reader that falls behind learns how many it lost. */
 export class InputFeed {
 	private readonly ring: AppliedInput[] = [];
@@ -32,8 +43,13 @@ export class InputFeed {
 
 	constructor(private readonly capacity = 64) {}
 
-	/** Records an input that has just been applied and returns the record. */
-	push(at: number, action: string, arg: string | undefined, source: InputSource, result: string): AppliedInput {
+	/**
+	 * Records an input that has just been applied and returns the record. `said` is what its
+	 * handler returned; a handler that says nothing gets `timer:2 applied`.
+	 */
+	push(at: number, input: {readonly action: string; readonly arg?: string | undefined}, source: InputSource, said: string | void): AppliedInput {
+		const {action, arg} = input;
+		const result = said ?? `${action}${arg === undefined ? '' : `:${arg}`} applied`;
 		const record: AppliedInput = {seq: this.nextSeq++, at, action, arg, source, result, line: result + SOURCE_SUFFIX[source]};
 		this.ring.push(record);
 		if (this.ring.length > this.capacity) this.ring.shift();

@@ -5,14 +5,14 @@ import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit, highestReady} from './apic.j
 import type {KernelConfig, Step, Dur} from './config.js';
 import {CrossCall, currentComm, makeCpu, type Activity, type Context, type Cpu, type HrtimerCallback, type Task} from './cpu.js';
 import {EventHash} from './hash.js';
-import {InputFeed, type AppliedInput, type InputSource} from './input-feed.js';
+import {InputFeed, inputSource, sourceArg, type AppliedInput, type InputSource} from './input-feed.js';
 import {KernelLog, type LogLevel, type LogRecord} from './klog.js';
 import {makeLock, type Lock, type Mutex, type Spinlock} from './locks.js';
 import * as msg from './messages.js';
 import {EventQueue} from './queue.js';
 import {makeStreams, type Random, type StreamName} from './random.js';
 import {RcuState, RCU_STALL_RAT_DELAY} from './rcu.js';
-import {describeStep, takeBefore, type EventName, type StepReport} from './step-report.js';
+import {CallbackLabels, describeStep, takeBefore, type CallbackDescriber, type StepReport} from './step-report.js';
 import {NS_PER_SEC} from './time.js';
 import {TraceRing} from './trace-ring.js';
 import {cpuNode, findLockup, type Lockup, type StuckNode, type WaitEdge} from './waitfor.js';
@@ -31,12 +31,6 @@ const EV_CALLBACK = 10;
 const EV_IPI_MANY = 11;
 const EV_HRTIMER = 12;
 const EV_PERF_NMI = 13;
-
-/** Event kinds by number, for step reports only (never consulted while running). */
-const EVENT_NAMES: readonly EventName[] = ['none', 'tick', 'watchdog-hrtimer', 'watchdog-nmi', 'step-done', 'resume', 'ipi', 'input', 'task-wake', 'detect', 'callback', 'ipi-many', 'hrtimer', 'perf-nmi'];
-
-/** How a scheduled input's source rides in the event's (unhashed) arg field. */
-const INPUT_SOURCES: readonly InputSource[] = ['timeline', 'cli'];
 
 const LOC_BIT = bit(V_LOC);
 
@@ -61,14 +55,8 @@ export interface Input {
  */
 export type InputHandler = (kernel: Kernel, input: Input) => string | void;
 
-/**
- * Describes a kind of kernel callback (see Kernel.at) for step reports, called after it ran
- * on the CPU it was registered for (-1: none). Registered once, so scheduling one costs nothing.
- */
-export type CallbackDescriber = (kernel: Kernel, cpu: number) => string;
-
 export type {AppliedInput, InputSource} from './input-feed.js';
-export type {StepReport, EventName} from './step-report.js';
+export type {CallbackDescriber, StepReport, EventName} from './step-report.js';
 
 /** A subsystem (the DTrace port, a FreeBSD rendezvous model...) plugged into the kernel. */
 export interface KernelExtension {
@@ -133,6 +121,8 @@ export class Kernel {
 	 * outcome of keys, which it cannot know from outside (a timer that was not pending).
 	 */
 	readonly inputFeed = new InputFeed();
+	/** What each kind of callback (see at()) was, for step reports. */
+	readonly callbackLabels = new CallbackLabels();
 	readonly streams: Record<StreamName, Random>;
 	lockup: Lockup | undefined;
 	panicked: string | undefined;
@@ -147,7 +137,6 @@ export class Kernel {
 	private readonly extensions: KernelExtension[] = [];
 	private readonly inputs = new Map<string, {describe: string; handle: InputHandler}>();
 	private nextCallId = 1;
-	private readonly callbackDescribers: CallbackDescriber[] = [];
 	/** The context the handler now running interrupted. */
 	private handlerFrom: Context = 'task';
 	private readonly others: (readonly number[])[] = [];
@@ -259,7 +248,7 @@ export class Kernel {
 		const q = this.queue;
 		if (this.panicked !== undefined || q.length === 0) return undefined;
 		const next = q.peek();
-		const before = takeBefore(this, EVENT_NAMES[next.kind] ?? 'none', next.cpu, next.arg, next.payload);
+		const before = takeBefore(this, next.kind, next.cpu, next.arg, next.payload);
 		this.dispatch();
 		return describeStep(this, before);
 	}
@@ -290,7 +279,7 @@ export class Kernel {
 	schedule(input: Input, source: Exclude<InputSource, 'user'> = 'timeline'): void {
 		this.boot();
 		if (!this.inputs.has(input.action)) throw new KernelError(`unknown input "${input.action}"`);
-		this.queue.push(Math.max(input.at, this.now), EV_INPUT, 0, INPUT_SOURCES.indexOf(source), input);
+		this.queue.push(Math.max(input.at, this.now), EV_INPUT, 0, sourceArg(source), input);
 	}
 
 	/**
@@ -298,20 +287,12 @@ export class Kernel {
 	 * and `cpu` only name it in step reports: they ride in the event's unhashed argument.
 	 */
 	at(time: number, fn: (k: Kernel) => void, label = 0, cpu = -1): void {
-		this.queue.push(Math.max(time, this.now), EV_CALLBACK, 0, label * 65536 + cpu + 1, fn);
+		this.queue.push(Math.max(time, this.now), EV_CALLBACK, 0, CallbackLabels.arg(label, cpu), fn);
 	}
 
 	/** Registers a describer for a kind of callback; pass the id to at(). Once per kind, at boot. */
 	describeCallbacks(describe: CallbackDescriber): number {
-		this.callbackDescribers.push(describe);
-		return this.callbackDescribers.length;
-	}
-
-	/** What a callback event with this argument was, for step reports. */
-	describeCallback(arg: number): string | undefined {
-		const label = Math.floor(arg / 65536);
-		const describe = this.callbackDescribers[label - 1];
-		return describe?.(this, (arg % 65536) - 1);
+		return this.callbackLabels.register(describe);
 	}
 
 	get eventHash(): string {
@@ -333,8 +314,7 @@ export class Kernel {
 		this.applied.push(input);
 		this.hash.add(0x494e);
 		this.hash.addString(input.action + ':' + (input.arg ?? ''));
-		const result = def.handle(this, input) ?? `${input.action}${input.arg === undefined ? '' : `:${input.arg}`} applied`;
-		return this.inputFeed.push(this.now, input.action, input.arg, source, result);
+		return this.inputFeed.push(this.now, input, source, def.handle(this, input));
 	}
 
 	private dispatch(): void {
@@ -384,7 +364,7 @@ export class Kernel {
 				this.onDetect();
 				break;
 			case EV_INPUT:
-				this.runInput(q.payload as Input, INPUT_SOURCES[q.arg]!);
+				this.runInput(q.payload as Input, inputSource(q.arg));
 				break;
 			case EV_CALLBACK:
 				(q.payload as (k: Kernel) => void)(this);

@@ -2,11 +2,13 @@
 // in Linux terms (`CPU1: CAL IPI from CPU0 delivered`). Why: the step key is how a person
 // watches a lockup form, and an event that leaves the screen unchanged (an IPI left pending
 // because IRQs are off) says nothing unless it is put in words. Only Kernel.step() calls
-// this, before and after the one event it runs; the hot loop never does.
+// this, before and after the one event it runs; the hot loop never does. The callback
+// labels are registered at boot and ride in the callback events' unhashed arg.
 import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit} from './apic.js';
 import type {Activity, Context, Cpu, CrossCall, HrtimerCallback, Task} from './cpu.js';
 import type {Kernel, Warnings} from './kernel.js';
 import {formatDuration} from './time.js';
+import type {Lockup} from './waitfor.js';
 
 /** The event kinds of the kernel's queue, by name. */
 export type EventName =
@@ -24,6 +26,41 @@ export type EventName =
 	| 'ipi-many'
 	| 'hrtimer'
 	| 'perf-nmi';
+
+/** The names by the kernel's event kind numbers (EV_* in kernel.ts); never consulted while running. */
+const EVENT_NAMES: readonly EventName[] = ['none', 'tick', 'watchdog-hrtimer', 'watchdog-nmi', 'step-done', 'resume', 'ipi', 'input', 'task-wake', 'detect', 'callback', 'ipi-many', 'hrtimer', 'perf-nmi'];
+
+/**
+ * Describes a kind of kernel callback (see Kernel.at) for step reports, called after it ran
+ * on the CPU it was registered for (-1: none). Registered once, so scheduling one costs nothing.
+ */
+export type CallbackDescriber = (kernel: Kernel, cpu: number) => string;
+
+/** The describers of callback kinds, and how a kind and a CPU ride in a callback event's arg. */
+export class CallbackLabels {
+	private readonly describers: CallbackDescriber[] = [];
+
+	/** The label (from 1) for a kind of callback. */
+	register(describe: CallbackDescriber): number {
+		this.describers.push(describe);
+		return this.describers.length;
+	}
+
+	/** The event arg of a callback of kind `label` (0: unnamed) concerning `cpu` (-1: none). */
+	static arg(label: number, cpu: number): number {
+		return label * 65536 + cpu + 1;
+	}
+
+	/** The CPU a callback event's arg names, or -1. */
+	static cpu(arg: number): number {
+		return (arg % 65536) - 1;
+	}
+
+	/** What a callback event with this arg was, or undefined when it is unnamed. */
+	describe(k: Kernel, arg: number): string | undefined {
+		return this.describers[Math.floor(arg / 65536) - 1]?.(k, CallbackLabels.cpu(arg));
+	}
+}
 
 export interface StepReport {
 	/** Virtual ns at which the event ran. */
@@ -59,7 +96,7 @@ export interface Before {
 	readonly cpus: readonly CpuBefore[];
 	readonly logNext: number;
 	readonly warnings: Warnings;
-	readonly lockup: boolean;
+	readonly lockup: Lockup | undefined;
 	/** Who sent the IPI about to arrive, while the senders are still queued. */
 	readonly ipiFrom: string | undefined;
 	/** What a task-wake event will do, by the rule onTaskWake applies. */
@@ -74,7 +111,8 @@ const IPI_NAME: Readonly<Record<number, string>> = {
 	[V_DTRACE]: 'dtrace IPI (vector 0xd9)',
 };
 
-export function takeBefore(k: Kernel, event: EventName, cpu: number, arg: number, payload: unknown): Before {
+export function takeBefore(k: Kernel, kind: number, cpu: number, arg: number, payload: unknown): Before {
+	const event = EVENT_NAMES[kind] ?? 'none';
 	let ipiFrom: string | undefined;
 	let wake: Before['wake'];
 	if (event === 'task-wake') {
@@ -104,7 +142,7 @@ export function takeBefore(k: Kernel, event: EventName, cpu: number, arg: number
 		})),
 		logNext: k.log.nextSequence,
 		warnings: {...k.warnings},
-		lockup: k.lockup !== undefined,
+		lockup: k.lockup,
 		ipiFrom,
 		wake,
 	};
@@ -116,17 +154,20 @@ function ipiSender(k: Kernel, cpu: Cpu, vector: number): string | undefined {
 		const from = ext.describeIpi?.(k, cpu, vector);
 		if (from !== undefined) return from;
 	}
-	if (vector !== V_CAL) return undefined;
+	return vector === V_CAL ? queuedFrom(cpu.callQueue, cpu.callHead) : undefined;
+}
+
+/** `from CPU0 (sync_remote_state)`: who queued the calls from `head` on, or undefined when none waits. */
+export function queuedFrom(queue: readonly (CrossCall | undefined)[], head: number): string | undefined {
 	const callers = new Set<number>();
 	const funcs = new Set<string>();
-	for (let i = cpu.callHead; i < cpu.callQueue.length; i++) {
-		const call = cpu.callQueue[i];
+	for (let i = head; i < queue.length; i++) {
+		const call = queue[i];
 		if (!call) continue;
 		callers.add(call.caller);
 		funcs.add(call.func);
 	}
-	if (callers.size === 0) return undefined;
-	return `from ${cpuList([...callers])} (${[...funcs].join(', ')})`;
+	return callers.size === 0 ? undefined : `from ${cpuList([...callers])} (${[...funcs].join(', ')})`;
 }
 
 export function cpuList(ids: readonly number[]): string {
@@ -255,21 +296,21 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 		case 'step-done': {
 			const c = cpu!;
 			const name = taskName(pre!.task, id);
-			if (arg !== pre!.token) text = `CPU${id}: stale step-done ignored (that step was already cut short)`;
-			else if (pre!.stolen > 0) text = `CPU${id}: ${name} ${doingText(pre!.doing)} runs on: ${formatDuration(pre!.stolen)} of interrupt time pushed its end out`;
-			else text = `CPU${id}: ${name} step done (${doingText(pre!.doing)}), ${nowDoing(k, c, pre!)}`;
+			if (arg !== pre!.token) text = `CPU${id}: nothing happens (the work it would end was cut short before); still ${name} ${doingText(pre!.doing)}`;
+			else if (pre!.stolen > 0) text = `CPU${id}: ${name} ${doingText(pre!.doing)} goes on ${formatDuration(pre!.stolen)} longer (time taken by interrupts)`;
+			else text = `CPU${id}: ${name} done with ${doingText(pre!.doing)}, ${nowDoing(k, c, pre!)}`;
 			break;
 		}
 		case 'resume': {
 			const c = cpu!;
 			const p = pre!;
 			const a = p.activity;
-			if (arg !== p.token) text = `CPU${id}: stale resume ignored`;
+			if (arg !== p.token) text = `CPU${id}: nothing happens (the wait it would end was already over or cut short); still ${doingText(p.doing)}`;
 			else if (a.kind === 'spin') text = `CPU${id}: lock ${a.lock} handed over, ${nowDoing(k, c, p)}`;
 			else if (a.kind === 'xcall-wait') text = `CPU${id}: cross-call ${a.call.func} (${a.call.via}) acked by every target, ${nowDoing(k, c, p)}`;
 			else if (a.kind === 'idle') text = `CPU${id}: leaves idle, ${nowDoing(k, c, p)}`;
-			else if (c.token !== p.token) text = `CPU${id}: wait over (${p.doing}), ${nowDoing(k, c, p)}`;
-			else text = `CPU${id}: resume ignored (${doingText(p.doing)})`;
+			else if (c.token !== p.token) text = `CPU${id}: wait over (${doingText(p.doing)}), ${nowDoing(k, c, p)}`;
+			else text = `CPU${id}: nothing happens; still ${doingText(p.doing)}`;
 			break;
 		}
 		case 'ipi':
@@ -294,7 +335,7 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			const c = k.cpus[task.cpu]!;
 			cpus = [c.id];
 			const name = `${task.comm}/${task.pid}`;
-			if (before.wake === 'stale') text = `CPU${c.id}: stale wake of ${name} ignored`;
+			if (before.wake === 'stale') text = `CPU${c.id}: ${name}'s sleep timeout expires, but it left that sleep already; nothing happens`;
 			else {
 				const then =
 					c.current === task
@@ -310,12 +351,12 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 		}
 		case 'detect':
 			cpus = [];
-			text = `lockup detector (the emulator's wait-for check): ${k.lockup ? `LOCKUP CPU${k.lockup.cpus.join(',')}` : 'nothing stuck'}`;
+			text = `wait-for check: ${waitForCheck(k, before.lockup)}`;
 			break;
 		case 'callback': {
-			const target = (arg % 65536) - 1;
+			const target = CallbackLabels.cpu(arg);
 			cpus = target >= 0 ? [target] : [];
-			const what = k.describeCallback(arg) ?? 'kernel callback';
+			const what = k.callbackLabels.describe(k, arg) ?? 'kernel callback';
 			text = target >= 0 ? `CPU${target}: ${what}` : what;
 			break;
 		}
@@ -350,6 +391,37 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 	return {at: k.now, event, cpus, text: text + consequences(k, before)};
 }
 
+const MAX_EXPLAINED = 160;
+
+/**
+ * What the wait-for check found, by the rule Kernel.onDetect applies: once a lockup is
+ * found it looks again only every 100 jiffies, to let the report grow; before that, only
+ * when something waits. `no cycle (CPU0 waits for CPU3 to run its cross-call ...)`,
+ * `LOCKUP CPU0,CPU1 found (CPU0 waits for CPU1 ...; CPU1 spins ... held by CPU0)`.
+ */
+function waitForCheck(k: Kernel, before: Lockup | undefined): string {
+	const now = k.lockup;
+	if (before && now) {
+		if (now === before) return k.jiffies % 100 === 0 ? `LOCKUP ${cpuList(now.cpus)} kept (the graph shows none now)` : `LOCKUP ${cpuList(now.cpus)} already found (looked at again every 100 jiffies)`;
+		const grown = now.cpus.filter((c) => !before.cpus.includes(c));
+		return grown.length > 0 ? `LOCKUP grows to ${cpuList(now.cpus)} (${cpuList(grown)} now stuck behind it)` : `LOCKUP ${cpuList(now.cpus)} still there`;
+	}
+	if (now) return `LOCKUP ${cpuList(now.cpus)} found (${cut(now.explanation, MAX_EXPLAINED)})`;
+	const waiting = k.cpus.filter((c) => c.activity.kind === 'spin' || c.activity.kind === 'xcall-wait' || c.activity.kind === 'stuck' || c.activity.kind === 'busy-wait');
+	const {edges} = k.waitFor();
+	if (edges.length > 0) return `no cycle (${more(edges[0]!.text, edges.length - 1)})`;
+	return waiting.length > 0 ? `no cycle (${more(`CPU${waiting[0]!.id} ${waitPhrase(k, waiting[0]!)}`, waiting.length - 1)})` : 'nothing waits';
+}
+
+/** `CPU0 waits for CPU3 ...; 2 more waits`. */
+function more(first: string, others: number): string {
+	return cut(first, MAX_EXPLAINED) + (others > 0 ? `; ${others} more ${others === 1 ? 'wait' : 'waits'}` : '');
+}
+
+function cut(text: string, max: number): string {
+	return text.length > max ? text.slice(0, max - 1) + '…' : text;
+}
+
 const MAX_LOGGED = 72;
 const CUT_HERE = /^-+\[ cut here \]-+$/;
 
@@ -361,8 +433,9 @@ function consequences(k: Kernel, before: Before): string {
 	let i = records.findIndex((r) => r.head);
 	if (i >= 0 && CUT_HERE.test(records[i]!.text) && i + 1 < records.length) i++;
 	const head = records[i];
-	if (head) parts.push(`logged "${head.text.length > MAX_LOGGED ? head.text.slice(0, MAX_LOGGED - 1) + '…' : head.text}"`);
-	if (!before.lockup && k.lockup) parts.push(`LOCKUP of CPU${k.lockup.cpus.join(',')} detected`);
+	if (head) parts.push(`logged "${cut(head.text, MAX_LOGGED)}"`);
+	// The wait-for check says so itself.
+	if (!before.lockup && k.lockup && before.event !== 'detect') parts.push(`LOCKUP of ${cpuList(k.lockup.cpus)} found`);
 	if (k.panicked !== undefined) parts.push(`Kernel panic - not syncing: ${k.panicked}`);
 	return parts.map((p) => `; ${p}`).join('');
 }

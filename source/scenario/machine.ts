@@ -9,6 +9,7 @@ import {jsonPath, InputError, toKernelConfig, displayPath, type LoadedScenario} 
 
 export interface MachineOptions {
 	readonly seed?: number | undefined;
+	/** `--input AT:ACTION` flags: announced as `(--input)`, not as the scenario's timeline. */
 	readonly inputs?: readonly Input[];
 	/** Leave the scenario's own timeline out (a replayed session carries its own inputs). */
 	readonly withoutTimeline?: boolean;
@@ -68,7 +69,7 @@ export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): 
 	}
 	for (const input of opts.inputs ?? []) {
 		check(input, `--input "${input.at}ns:${input.action}"`);
-		kernel.schedule(input);
+		kernel.schedule(input, 'cli');
 	}
 	return kernel;
 }

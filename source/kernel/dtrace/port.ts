@@ -2,14 +2,15 @@
 // fbt/pid probes with safe mode, dtrace_xcall on the private vector, teardown on ^C and
 // kill -9, the driver's spinning mutex, and timeout() as an hrtimer or a workqueue item.
 import {V_DTRACE} from '../apic.js';
-import {currentComm, type Cpu, type CrossCall, type Task} from '../cpu.js';
+import type {Cpu, CrossCall, Task} from '../cpu.js';
 import {LOGBUF_LOCK, type Input, type Kernel, type KernelExtension} from '../kernel.js';
 import * as msg from '../messages.js';
-import {cpuList, doing, handlerName, notTaking, waitPhrase, waitingFor} from '../step-report.js';
-import {formatSeconds, secNsec} from '../time.js';
+import {queuedFrom} from '../step-report.js';
+import {secNsec} from '../time.js';
 import type {StuckNode, WaitEdge} from '../waitfor.js';
 import {PORT_TIMING, type DtraceConfig, type DtraceOptions, type ProbeSite} from './config.js';
 import {DtraceStats, STAT} from './stats.js';
+import {consumerStatus, consumerWait, cyclicFired, mutexWait, noSuchCpu, nothingPending, registerLabels, timeoutDispatched, timeoutFired, type PortLabels} from './status.js';
 
 const IPI1 = STAT.ipi1;
 const XCALL1 = STAT.xcall1;
@@ -20,7 +21,7 @@ const XCALL7 = STAT['xcall7(fast)'];
 
 export type ConsumerState = 'starting' | 'running' | 'stopping' | 'tearing down' | 'killed' | 'gone';
 
-interface Consumer {
+export interface Consumer {
 	readonly pid: number;
 	readonly cpu: number;
 	task: Task | undefined;
@@ -51,13 +52,13 @@ export interface TeardownProgress {
 	readonly disorderly: boolean;
 }
 
-interface PortMutex {
+export interface PortMutex {
 	readonly name: string;
 	owner: {task: Task | undefined; cpu: number; ctx: string; since: number} | undefined;
 	readonly spinners: Cpu[];
 }
 
-interface PendingTimeout {
+export interface PendingTimeout {
 	readonly id: number;
 	readonly fn: string;
 	readonly armedOn: number;
@@ -119,7 +120,7 @@ export class DtracePort implements KernelExtension {
 	rcuGuarded = 0;
 	inTracingStops = 0;
 	/** Callback describers for step reports (see Kernel.at), registered at boot. */
-	private labels = {start: 0, spinTick: 0, work: 0, handover: new Map<string, number>()};
+	private labels: PortLabels = {start: 0, spinTick: 0, work: 0, handover: new Map()};
 
 	readonly inputs = {
 		'safe-mode': {describe: 'toggle DTrace safe mode (probes at IRQs-off sites do not fire)', handle: (_k: Kernel, _i: Input) => this.toggleSafeMode()},
@@ -148,12 +149,7 @@ export class DtracePort implements KernelExtension {
 		k.taint.add('P');
 		k.taint.add('O');
 		this.printf(k.cpus[0]!, `dtracedrv loaded: /dev/dtrace available, dtrace_here=0 nr_cpus=${n}`);
-		this.labels = {
-			start: k.describeCallbacks(() => `dtrace consumer starts (dtrace ${this.consumer?.pid ?? '?'})`),
-			spinTick: k.describeCallbacks((_k, cpu) => this.describeSpinTick(k.cpus[cpu]!)),
-			work: k.describeCallbacks(() => 'dtrace timeout() expires: delayed work queued for a kworker'),
-			handover: new Map([...this.mutexes.keys()].map((name) => [name, k.describeCallbacks((_k, cpu) => `dtrace mutex ${name} handed over, ${k.describe(k.cpus[cpu]!)}`)])),
-		};
+		this.labels = registerLabels(k, this, SPINS_PER_SCHEDULE);
 		const c = this.config.consumer;
 		if (c) k.at(c.startAt, () => this.startConsumer(), this.labels.start, c.cpu ?? 0);
 	}
@@ -271,9 +267,9 @@ export class DtracePort implements KernelExtension {
 		return `kill -9 sent to dtrace ${c.pid}${this.signalWait()}`;
 	}
 
-	/** `, but it is stuck in ...` when a signal just sent cannot be acted on yet. */
+	/** `; it acts on it only when ...` when a signal just sent cannot be acted on yet. */
 	private signalWait(): string {
-		const w = this.consumerWait();
+		const w = consumerWait(this.k, this);
 		return w ? `; it acts on it only when it returns from the kernel: ${w}` : '';
 	}
 
@@ -756,21 +752,6 @@ export class DtracePort implements KernelExtension {
 		);
 	}
 
-	/** Step report of a spin-loop tick, told after it ran. */
-	private describeSpinTick(cpu: Cpu): string {
-		const a = cpu.activity;
-		if (a.kind !== 'busy-wait' || !this.mutexes.has(a.on)) return 'mutex_enter spin-loop check: no longer spinning';
-		const atomic = cpu.ctx !== 'task' ? ` from ${cpu.ctx} context: BUG: scheduling while atomic` : '';
-		return `${a.fn} ${this.waitText(cpu)}: ${SPINS_PER_SCHEDULE} more spins, schedule()${atomic}`;
-	}
-
-	/** `dtrace/4711 on CPU0`, or `nobody`. */
-	private holderName(mutex: string): string {
-		const o = this.mutexes.get(mutex)?.owner;
-		if (!o) return 'nobody';
-		return `${o.task ? `${o.task.comm}/${o.task.pid}` : o.ctx} on CPU${o.cpu}`;
-	}
-
 	/** __schedule_bug, printed at most 10 times per 5 s like printk_ratelimited. */
 	private schedulingWhileAtomic(cpu: Cpu): void {
 		const k = this.k;
@@ -882,45 +863,22 @@ export class DtracePort implements KernelExtension {
 		const k = this.k;
 		const pending = this.timeouts.find((t) => !t.fired);
 		const cpuId = arg === undefined ? (pending?.armedOn ?? this.consumer?.cpu ?? 0) : Number(arg);
-		if (!Number.isInteger(cpuId) || cpuId < 0 || cpuId >= k.cpus.length) return `there is no CPU${arg ?? ''} (CPU0-CPU${k.cpus.length - 1}); nothing fired`;
+		if (!Number.isInteger(cpuId) || cpuId < 0 || cpuId >= k.cpus.length) return noSuchCpu(k, arg);
 		const cpu = k.cpus[cpuId]!;
 		const depth = cpu.irqStack.length;
 		if (pending) {
-			const what = `dtrace timeout() ${pending.fn}`;
 			const probes = this.fasttrapProbes;
 			if (this.options.timeouts === 'hrtimer') {
 				k.fireHrtimer(cpuId, {name: pending.fn, describe: `${pending.fn} (dtrace timeout())`, fn: (c) => this.runTimeout(pending, c)});
-				if (!pending.fired) return `${what} queued as an hrtimer on CPU${cpuId}: it fires when CPU${cpuId} takes interrupts (${notTaking(cpu)})`;
-				if (cpu.irqStack.length > depth) return `${what} fired as an hrtimer on CPU${cpuId} (hardirq) and ${this.waitText(cpu)}`;
-				return `${what} fired as an hrtimer on CPU${cpuId} (hardirq): ${probes} fasttrap probes cleaned up`;
+				return timeoutFired(k, pending, cpu, depth, probes);
 			}
-			const worker = this.dispatchWork(pending)!;
-			const elsewhere = arg !== undefined && worker.cpu !== cpuId ? ` (the workqueue picks the CPU, not CPU${cpuId})` : '';
-			const head = `${what} dispatched to the workqueue: ${worker.comm} on CPU${worker.cpu}${elsewhere}`;
-			if (worker.state === 'exited') return `${head} ran it: ${probes} fasttrap probes cleaned up`;
-			const on = k.cpus[worker.cpu]!;
-			if (on.current === worker) return `${head} ${this.waitText(on)}`;
-			const {comm, pid} = currentComm(on);
-			return `${head} is runnable, waiting for CPU${on.id} (${pid === 0 ? comm : `${comm}/${pid}`}: ${doing(k, on)})`;
+			return timeoutDispatched(k, pending, this.dispatchWork(pending)!, arg === undefined ? undefined : cpuId, probes);
 		}
-		if (!this.active) {
-			const running = this.timeouts.find((t) => t.fired);
-			const c = this.consumer;
-			const why = running
-				? `timeout() ${running.fn} already fired on CPU${running.firedOn ?? '?'} and has not finished`
-				: c && c.state !== 'gone'
-					? `dtrace ${c.pid} is ${c.state}, its cyclic is off`
-					: 'no dtrace consumer, no timeout() armed';
-			return `no timer pending on CPU${cpuId} (${why}); nothing fired`;
-		}
+		if (!this.active) return nothingPending(this, cpuId);
 		// The state's cyclic (dtrace_state_clean): hrtimer -> tasklet -> dtrace_sync().
 		const timer = {name: 'dtrace_state_clean', describe: 'dtrace_state_clean (the dtrace cyclic)', fn: (c: Cpu) => this.cyclicClean(c)};
 		k.fireHrtimer(cpuId, timer);
-		const what = `dtrace_state_clean cyclic (dtrace_sync)`;
-		if (cpu.pendingTimers.includes(timer)) return `${what} queued as an hrtimer on CPU${cpuId}: it fires when CPU${cpuId} takes interrupts (${notTaking(cpu)})`;
-		const a = cpu.activity;
-		if (cpu.irqStack.length > depth && a.kind === 'xcall-wait') return `${what} fired on CPU${cpuId} (hardirq): it waits for ${waitingFor(this.k, a.call)}`;
-		return `${what} fired on CPU${cpuId} (hardirq): every CPU acked at once`;
+		return cyclicFired(k, cpu, cpu.pendingTimers.includes(timer), depth);
 	}
 
 	private cyclicClean(cpu: Cpu): boolean {
@@ -955,110 +913,21 @@ export class DtracePort implements KernelExtension {
 		}
 	}
 
-	// --- reports --------------------------------------------------------------------------
+	// --- reports (words in status.ts) ----------------------------------------------------
 
 	/** Step reports: who queued the dtrace_xcall requests a CPU is about to take. */
 	describeIpi(_k: Kernel, cpu: Cpu, vector: number): string | undefined {
-		if (vector !== V_DTRACE) return undefined;
-		const box = this.mailbox[cpu.id]!;
-		const callers = new Set<number>();
-		const funcs = new Set<string>();
-		for (let i = this.mailboxHead[cpu.id]!; i < box.length; i++) {
-			const call = box[i];
-			if (!call) continue;
-			callers.add(call.caller);
-			funcs.add(call.func);
-		}
-		return callers.size === 0 ? undefined : `from ${cpuList([...callers])} (${[...funcs].join(', ')})`;
-	}
-
-	/**
-	 * Where the consumer's task is when it is held in the kernel, or undefined when it is
-	 * free to act on a signal (asleep, in user code, about to run).
-	 */
-	private consumerWait(): string | undefined {
-		const c = this.consumer;
-		const task = c?.task;
-		if (!c || !task || task.state !== 'running') return undefined;
-		const k = this.k;
-		const cpu = k.cpus[c.cpu]!;
-		if (cpu.current !== task) return undefined;
-		const stuck = k.lockup?.cpus.includes(cpu.id) === true;
-		const top = cpu.irqStack.at(-1);
-		if (top) return `${stuck ? 'stuck' : 'held'} on CPU${cpu.id}: ${this.handlerOnTop(cpu)}; it cannot run until that handler returns`;
-		const a = cpu.activity;
-		const where = stuck ? 'stuck in' : 'in';
-		if (a.kind === 'xcall-wait') return `${where} ${a.call.via} (${a.call.func}) on CPU${cpu.id}, waiting for ${waitingFor(this.k, a.call)}`;
-		if (a.kind === 'busy-wait' || a.kind === 'spin' || a.kind === 'stuck') return `${where} ${a.kind === 'spin' ? '_raw_spin_lock' : a.fn} on CPU${cpu.id}, ${this.waitText(cpu)}`;
-		return undefined;
-	}
-
-	/** `a hardirq handler (fasttrap_pid_cleanup_cb) interrupted it and spins on dtrace_lock, ...`. */
-	private handlerOnTop(cpu: Cpu): string {
-		const kind = cpu.ctx === 'nmi' ? 'an NMI handler' : `a ${cpu.ctx} handler`;
-		return `${kind} (${handlerName(cpu)}) interrupted it and ${this.waitText(cpu)}`;
+		return vector === V_DTRACE ? queuedFrom(this.mailbox[cpu.id]!, this.mailboxHead[cpu.id]!) : undefined;
 	}
 
 	/** Step reports and the consumer line: the wait on one of the driver's mutexes, in words. */
 	describeWait(_k: Kernel, cpu: Cpu): string | undefined {
-		const a = cpu.activity;
-		if (a.kind !== 'busy-wait' || !this.mutexes.has(a.on)) return undefined;
-		const owner = this.mutexes.get(a.on)!.owner;
-		const own = this.consumer?.task;
-		if (owner?.task !== undefined && owner.task === own) return `spins on ${a.on}, which dtrace ${own.pid} itself holds${owner.cpu === cpu.id && cpu.irqStack.length > 0 ? ' (the task it interrupted)' : ''}`;
-		return `spins on ${a.on}, held by ${this.holderName(a.on)}`;
+		return mutexWait(this, cpu);
 	}
 
-	private waitText(cpu: Cpu): string {
-		return waitPhrase(this.k, cpu);
-	}
-
-	/**
-	 * One line on the consumer: its state, where it is and what it waits for, e.g. `dtrace
-	 * 4711 stopping: ^C delivered, not acted on until it returns from the kernel; stuck in
-	 * dtrace_xcall (dtrace_buffer_switch) on CPU3, waiting for CPU1 (IRQs off: spin A (CPU0))`,
-	 * or `dtrace 4711 running on CPU2`. Why: after ^C
-	 * or kill -9 in a lockup nothing visible changes (no teardown starts), and the monitor
-	 * must say the signal arrived and what holds the process in the kernel.
-	 */
+	/** One line on the consumer: its state, where it is and what holds it (see status.ts). */
 	consumerStatus(): string {
-		const c = this.consumer;
-		const k = this.k;
-		if (!c) {
-			const start = this.config.consumer?.startAt;
-			return start !== undefined && start > k.now ? `no dtrace consumer yet (starts at ${formatSeconds(start, 3)})` : 'no dtrace consumer';
-		}
-		const name = `dtrace ${c.pid}`;
-		const t = this.teardown;
-		if (c.state === 'gone') return `${name} exited${t?.doneAt !== undefined ? ` after tearing down ${t.total} probes in ${formatSeconds(t.doneAt - t.startedAt, 3)}` : ''}`;
-		const signal = c.killRequested ? 'kill -9' : c.stopRequested ? '^C' : undefined;
-		const tearing = t !== undefined && c.state === 'tearing down';
-		const state = c.killRequested ? 'killed' : c.stopRequested ? 'stopping' : c.state;
-		const head = tearing ? `${name} ${c.killRequested ? 'killed, ' : ''}tearing down (${t.total - t.left}/${t.total} probes freed)` : `${name} ${state}`;
-		const wait = this.consumerWait();
-		if (wait) {
-			// A signal acts only on the way out of the kernel: the close path starts after it.
-			if (signal && !t) return `${head}: ${signal} delivered, not acted on until it returns from the kernel; ${wait}`;
-			return `${head}: ${wait}`;
-		}
-		if (signal && !tearing) return `${head} (${signal})${this.whereNow(c)}`;
-		return `${head}${this.whereNow(c)}`;
-	}
-
-	/** `: asleep ...`, ` on CPU2`: where a consumer that is not held in the kernel is. */
-	private whereNow(c: Consumer): string {
-		const k = this.k;
-		const task = c.task;
-		const cpu = k.cpus[c.cpu]!;
-		if (!task) return '';
-		if (task.state === 'sleeping') return `: asleep between buffer snapshots (CPU${c.cpu})`;
-		if (cpu.current !== task) {
-			if (cpu.irqStack.length > 0) return `: runnable, but CPU${c.cpu} is ${k.lockup?.cpus.includes(cpu.id) ? 'stuck' : 'busy'} in ${cpu.ctx === 'nmi' ? 'an NMI handler' : `a ${cpu.ctx} handler`} (${handlerName(cpu)}) that ${this.waitText(cpu)}`;
-			const {comm, pid} = currentComm(cpu);
-			return `: runnable, waiting for CPU${c.cpu} (${pid === 0 ? comm : `${comm}/${pid}`}: ${doing(k, cpu)})`;
-		}
-		const a = cpu.activity;
-		return a.kind === 'run' && a.mode === 'kernel' ? ` on CPU${c.cpu}, in the kernel (${a.fn ?? 'kernel'})` : ` on CPU${c.cpu}`;
+		return consumerStatus(this.k, this);
 	}
 
 	// --- views ---------------------------------------------------------------------------

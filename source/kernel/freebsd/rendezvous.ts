@@ -10,6 +10,7 @@ import type {Cpu} from '../cpu.js';
 import type {Kernel, KernelExtension} from '../kernel.js';
 import type {StuckNode, WaitEdge} from '../waitfor.js';
 import type {Dur} from '../config.js';
+import {doing} from '../step-report.js';
 import {formatDuration} from '../time.js';
 
 export interface RendezvousConfig {
@@ -71,8 +72,8 @@ export class Rendezvous implements KernelExtension {
 		this.labels = {
 			preempt: k.describeCallbacks((_k, cpu) => `the host preempts vCPU${cpu} for ${formatDuration(this.preemptedUntil[cpu]! - k.now)}`),
 			back: k.describeCallbacks((_k, cpu) => `vCPU${cpu} runs again after host preemption; the rendezvous spinners look at the counters`),
-			action: k.describeCallbacks((_k, cpu) => `smp_rendezvous_action: action done, ${k.describe(k.cpus[cpu]!)}`),
-			leave: k.describeCallbacks((_k, cpu) => `leaves the rendezvous exit barrier, ${k.describe(k.cpus[cpu]!)}`),
+			action: k.describeCallbacks((_k, cpu) => `smp_rendezvous_action: action done, now ${doing(k, k.cpus[cpu]!)}`),
+			leave: k.describeCallbacks((_k, cpu) => `leaves the rendezvous exit barrier, now ${doing(k, k.cpus[cpu]!)}`),
 		};
 		for (const cpu of k.cpus) this.schedulePreemption(cpu);
 		k.spawn(this.config.initiator, 'tsc_sync', 99, (cpu) => this.initiatorStep(cpu));
