@@ -136,6 +136,14 @@ test('a --input flag given to buildKernel is fed as (--input), the scenario time
 	);
 });
 
+test('--mitigated is fed as (--mitigated), not as the scenario timeline', () => {
+	const k = boot('demo', {mitigated: true});
+	k.advance(1);
+	const first = k.inputFeed.since(0).records[0]!;
+	assert.equal(first.source, 'mitigated');
+	assert.match(first.line, /^mitigation on: .* \(--mitigated\)$/);
+});
+
 test('the feed is bounded: a reader that fell behind learns how many it lost', () => {
 	const k = boot('demo');
 	for (let i = 0; i < 70; i++) k.apply('safe-mode');

@@ -5,9 +5,9 @@
 
 /**
  * Where an applied input came from: a key or a replayed recording (`user`), the scenario's
- * own timeline (`timeline`), or a `--input AT:ACTION` flag (`cli`).
+ * own timeline (`timeline`), a `--input AT:ACTION` flag (`cli`), or `--mitigated` (`mitigated`).
  */
-export type InputSource = 'user' | 'timeline' | 'cli';
+export type InputSource = 'user' | 'timeline' | 'cli' | 'mitigated';
 
 export interface AppliedInput {
 	/** Monotonic number; a reader resumes from the next one it has not seen. */
@@ -23,10 +23,10 @@ export interface AppliedInput {
 	readonly line: string;
 }
 
-const SOURCE_SUFFIX: Readonly<Record<InputSource, string>> = {user: '', timeline: ' (scenario timeline)', cli: ' (--input)'};
+const SOURCE_SUFFIX: Readonly<Record<InputSource, string>> = {user: '', timeline: ' (scenario timeline)', cli: ' (--input)', mitigated: ' (--mitigated)'};
 
 /** How a scheduled input's source rides in its queue event's (unhashed) arg. */
-const SCHEDULED: readonly InputSource[] = ['timeline', 'cli'];
+const SCHEDULED: readonly InputSource[] = ['timeline', 'cli', 'mitigated'];
 
 export function sourceArg(source: Exclude<InputSource, 'user'>): number {
 	return SCHEDULED.indexOf(source);

@@ -52,7 +52,7 @@ export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): 
 	kernel.boot();
 	if (opts.mitigated) {
 		if (!kernel.actions().has('mitigation')) throw new InputError(`--mitigated: ${displayPath(loaded.file)} declares no mitigation`);
-		kernel.schedule({at: 0, action: 'mitigation'});
+		kernel.schedule({at: 0, action: 'mitigation'}, 'mitigated');
 	}
 	const known = [...kernel.actions().keys()];
 	const check = (input: Input, where: string): void => {
