@@ -11,6 +11,7 @@ import {renderOffscreen, settle} from '../source/ui/offscreen.js';
 import {App} from '../source/ui/App.js';
 import {layout, MIN_COLS, MIN_ROWS, type Area} from '../source/ui/layout.js';
 import {irqTags} from '../source/ui/view-model.js';
+import {statusLines} from '../source/ui/panes/StatusLine.js';
 import {loadSession} from '../source/session/load.js';
 import {replayHeadless} from '../source/session/replay.js';
 import type {Controller} from '../source/ui/controller.js';
@@ -31,12 +32,12 @@ export async function frameAt(controller: Controller, cols: number, rows: number
 
 const TITLES: Partial<Record<Area, RegExp>> = {
 	header: /^xcalltop /,
-	cpus: /^ +CPU +ctx +IRQ +task /,
+	cpus: /^ +>?CPU +ctx +IRQ +task /,
 	interrupts: /^(> | {2})Interrupts/,
 	locks: /^(> | {2})Locks and wait-for/,
 	log: /^(> | {2})Kernel log/,
 	trace: /^(> | {2})\/proc\/dtrace\/trace/,
-	dtrace: /^dtrace: /,
+	dtrace: /^dtrace[: ]/,
 };
 
 const COLS = [MIN_COLS, MIN_COLS + 1, 80, 100, 139, 140, 200, 240];
@@ -56,7 +57,7 @@ for (const file of SESSIONS) {
 					for (const l of lines) assert.ok(l.length <= cols, `${where}: a line of ${l.length} columns:\n${l}`);
 					const view = controller.getView();
 					const ui = view.ui;
-					const lay = layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: irqTags(view.dtrace !== undefined).length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom});
+					const lay = layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: irqTags(view.dtrace !== undefined).length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols)});
 					for (const [area, rect] of Object.entries(lay.rects)) {
 						const title = TITLES[area as Area];
 						if (!title) continue;

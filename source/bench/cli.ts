@@ -86,7 +86,7 @@ function teardownTime(cpus: number): Figure {
 		unit: 's wall',
 		target: cpus === 64 ? '<= 2 s' : '',
 		ok: cpus === 64 ? secs <= 2 : undefined,
-		note: `${t.syncs} syncs, ${t.xcalls} cross-calls in ${((t.doneAt! - t.startedAt) / NS_PER_SEC).toFixed(3)} s virtual`,
+		note: `${t.syncs} syncs, ${t.xcalls} acks in ${((t.doneAt! - t.startedAt) / NS_PER_SEC).toFixed(3)} s virtual`,
 	} as Figure;
 }
 

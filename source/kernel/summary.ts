@@ -80,7 +80,7 @@ export function formatSummary(s: RunSummary): string {
 		const t = d.teardown;
 		if (t) {
 			const state = t.seconds === undefined ? `${t.left} of ${t.probes} probes left` : `done in ${t.seconds.toFixed(3)}s`;
-			lines.push(`teardown       ${t.probes} probes, ${t.syncs} syncs, ${t.xcalls} cross-calls, ${state}`);
+			lines.push(`teardown       ${t.probes} probes, ${t.syncs} syncs, ${t.xcalls} acks, ${state}`);
 		}
 	}
 	lines.push(`warnings       rcu stall ${w.rcuStall}, soft lockup ${w.softLockup}, hard lockup ${w.hardLockup}, WARN ${w.warn}, BUG ${w.bug}`);

@@ -24,7 +24,7 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		keys: [['', 1200], [FASTER, 200], [FASTER, 200], [FASTER, 3000]],
 	},
 	'teardown-storm': {
-		tells: '^C at 3 s: 120,000 cross-calls, the teardown crawls behind CPU3 until the kernel complains (x10)',
+		tells: '^C at 3 s: 120,000 syncs, the teardown crawls behind CPU3 until the kernel complains (x10)',
 		keys: [['3', 300], [FASTER, 200], [FASTER, 200], [FASTER, 4200], ['r', 500]],
 	},
 	'kill9-timeout': {

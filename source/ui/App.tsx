@@ -16,7 +16,7 @@ import {Interrupts} from './panes/Interrupts.js';
 import {Locks, locksMaxScroll} from './panes/Locks.js';
 import {LogPane, TracePane} from './panes/LogPane.js';
 import {Dtrace} from './panes/Dtrace.js';
-import {StatusLine} from './panes/StatusLine.js';
+import {StatusLine, statusLines} from './panes/StatusLine.js';
 import {Help, helpLines} from './panes/Help.js';
 import {storyLines} from './panes/Story.js';
 
@@ -68,7 +68,7 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 	const [overlayScroll, setOverlayScroll] = useState(0);
 	const small = tooSmall(cols, rows);
 	const ui = view.ui;
-	const l = small ? undefined : layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: irqTags(view.dtrace !== undefined).length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom});
+	const l = small ? undefined : layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: irqTags(view.dtrace !== undefined).length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols)});
 	if (l) controller.setViewport(viewportOf(view, l));
 	const overlayLines = ui.help ? helpLines(cols, view.available, view.header.replay !== undefined, view.header.mitigation?.describe) : ui.tour && view.story ? storyLines(view.story, cols) : undefined;
 
@@ -170,7 +170,7 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 		return (
 			<Box height={l.height} width={cols} flexDirection="column">
 				<Header h={view.header} width={cols} theme={theme} />
-				<Help width={cols} height={l.height - 2} theme={theme} lines={overlayLines} scroll={overlayScroll} />
+				<Help width={cols} height={l.height - 1 - l.rects.status!.height} theme={theme} lines={overlayLines} scroll={overlayScroll} />
 				{status}
 			</Box>
 		);

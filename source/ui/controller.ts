@@ -8,7 +8,7 @@ import {NS_PER_MS} from '../kernel/time.js';
 import {BINDINGS, type Command} from './keymap.js';
 import {applyKernelKey, KERNEL_KEYS, refusal} from './kernel-keys.js';
 import {LogPaneModel} from './log-pane-view.js';
-import {initialUi, LOG_FILTERS, PANES, SPEEDS, update, type PaneId, type UiState} from './ui-state.js';
+import {initialUi, LOG_FILTERS, PANES, speedLabel, SPEEDS, update, type PaneId, type UiState} from './ui-state.js';
 import {buildView, sample, type Sample, type Story, type ViewModel} from './view-model.js';
 
 /** One applied command, as a recorder stores it. */
@@ -277,8 +277,9 @@ export class Controller {
 			case 'speed-up':
 			case 'speed-down': {
 				const next = Math.max(0, Math.min(SPEEDS.length - 1, this.ui.speedIndex + (command === 'speed-up' ? 1 : -1)));
-				if (next === this.ui.speedIndex) return false;
+				if (next === this.ui.speedIndex) return this.refuse(`speed ${speedLabel(next)} is already the ${command === 'speed-up' ? 'fastest' : 'slowest'}`);
 				this.setUi((d) => void (d.speedIndex = next));
+				this.say(`speed ${speedLabel(next)}`);
 				return true;
 			}
 			case 'cpu-prev':

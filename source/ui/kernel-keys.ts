@@ -19,6 +19,7 @@ export function refusal(k: Kernel, command: Command): string | undefined {
 		case 'ctrl-c':
 			return alive ? undefined : port ? 'no dtrace consumer alive: press ^C again within 1 s to quit (d starts one)' : 'no dtrace consumer in this scenario: press ^C again within 1 s to quit';
 		case 'kill-9':
+			if (!port) return 'this scenario has no DTrace port';
 			return alive ? undefined : 'no dtrace consumer alive to kill (d starts one)';
 		case 'start-consumer':
 			if (!k.actions().has('start-consumer')) return 'this scenario has no DTrace port';

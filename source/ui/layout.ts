@@ -45,6 +45,8 @@ export interface LayoutInput {
 	readonly hasDtrace: boolean;
 	readonly focus: PaneId;
 	readonly zoom: boolean;
+	/** Lines the status line needs: 2 while a message is longer than the width. */
+	readonly statusLines?: number;
 }
 
 export function layout(cols: number, rows: number, o: LayoutInput): Layout {
@@ -52,8 +54,9 @@ export function layout(cols: number, rows: number, o: LayoutInput): Layout {
 	const rects: Partial<Record<Area, Rect>> = {};
 	const full = (top: number, h: number): Rect => ({top, left: 0, width: cols, height: h});
 	rects.header = full(0, 1);
-	rects.status = full(height - 1, 1);
-	const avail = height - 2;
+	const status = o.statusLines ?? 1;
+	rects.status = full(height - status, status);
+	const avail = height - 1 - status;
 	if (o.zoom) {
 		rects[o.focus] = full(1, avail);
 		return {cols, height, rects, irqRows: o.irqRowCount, bottomMode: 'log', zoomed: o.focus};

@@ -22,6 +22,8 @@ export interface LogView {
 	readonly matches: number;
 	/** Rows newer than the window (scrolled back, they are what arrived or lies below). */
 	readonly newer: number;
+	/** Rows older than the window (0: the window starts at the oldest). */
+	readonly older: number;
 	readonly maxScroll: number;
 	/** Messages the kernel dropped because logbuf_lock could never be taken. */
 	readonly lost: number;
@@ -67,6 +69,7 @@ export class LogPaneModel {
 			search: ui.search,
 			matches: w.matches,
 			newer: w.newer,
+			older: w.older,
 			maxScroll: w.maxScroll,
 			lost: this.lost(),
 			empty: w.empty === undefined ? undefined : w.empty === 'log' ? EMPTY_LOG : `(no messages match the filter "${ui.logFilter}"; l changes it)`,

@@ -46,6 +46,7 @@ export interface MonitorOptions {
 
 /** During a replay: pause, step and speed drive the playback; kernel keys would make it diverge. */
 function replayKeys(player: Player, controller: Controller): (command: Command) => boolean {
+	let lastCtrlC = Number.NEGATIVE_INFINITY;
 	return (command) => {
 		switch (command) {
 			case 'pause':
@@ -59,11 +60,16 @@ function replayKeys(player: Player, controller: Controller): (command: Command) 
 			case 'speed-up':
 			case 'speed-down':
 				player.speed = Math.min(16, Math.max(0.25, command === 'speed-up' ? player.speed * 2 : player.speed / 2));
+				controller.notify(`playback x${player.speed}`);
 				return true;
 			default:
 				if (!KERNEL_KEYS.has(command)) return false;
 				if (command === 'ctrl-c') {
-					controller.quitRequested = true;
+					// As in the live monitor with no consumer: a second ^C within a second quits.
+					const wall = performance.now();
+					if (wall - lastCtrlC < 1000) controller.quitRequested = true;
+					else controller.notify('replaying: ^C again within 1 s quits (q quits; kernel keys are off)');
+					lastCtrlC = wall;
 					return true;
 				}
 				controller.notify('replaying: kernel keys are off (they would change the recording); q quits');

@@ -13,9 +13,15 @@ export function fit(text: string, width: number, align: 'left' | 'right' = 'left
 	return align === 'left' ? out + pad : pad + out;
 }
 
-/** Truncates to `width` columns without padding (for free-running lines: log, trace). */
+/**
+ * Truncates to `width` columns without padding (for free-running lines: log, trace), at a
+ * word's end when one is near, so a number is never cut in the middle.
+ */
 export function clip(text: string, width: number): string {
-	return stringWidth(text) <= width ? text : fit(text, width);
+	if (stringWidth(text) <= width) return text;
+	const cut = fit(text, width).trimEnd();
+	const space = cut.lastIndexOf(' ');
+	return space >= width - 16 && space > 0 ? `${cut.slice(0, space)} …` : cut;
 }
 
 /** Word-wraps text to lines of at most `width` columns; continuation lines are indented. */

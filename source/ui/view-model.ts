@@ -94,6 +94,7 @@ export interface ViewModel {
 /** Counter samples, to turn totals into rates over the last virtual second. */
 export interface Sample {
 	readonly t: number;
+	readonly jiffies: number;
 	readonly irq: readonly (readonly number[])[];
 	readonly irqNs: readonly number[];
 }
@@ -115,7 +116,7 @@ const TRACE_LINES = 2000;
 export function sample(k: Kernel, port: DtracePort | undefined): Sample {
 	const rows = new Map(archRows(k.cpus).map((r) => [r.tag, r.perCpu]));
 	const irq = irqTags(port !== undefined).map((tag) => (tag === 'XCL' ? k.cpus.map((c) => port!.ipiCount(c.id)) : rows.get(tag)!));
-	return {t: k.now, irq, irqNs: k.cpus.map((c) => irqTimeNs(c, k.now))};
+	return {t: k.now, jiffies: k.jiffies, irq, irqNs: k.cpus.map((c) => irqTimeNs(c, k.now))};
 }
 
 /** The newest sample at least a virtual second old, or the oldest there is. */
@@ -141,10 +142,14 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	const current = sample(k, port);
 	const base = baseline(history, now);
 	const dt = base && now > base.t ? now - base.t : 0;
+	// Interrupt rates per second of jiffies: LOC then reads exactly HZ on a CPU that ticks,
+	// not 1000, 1001 and 1002 by where a frame fell between two ticks.
+	const dj = base ? k.jiffies - base.jiffies : 0;
+	const rateNs = dj > 0 ? (dj * NS_PER_SEC) / k.config.hz : dt;
 
 	const cpus: CpuRow[] = snap.cpus.map((c, i) => {
 		const irqNs = base ? current.irqNs[i]! - base.irqNs[i]! : 0;
-		const flags = [c.owesRcuQs && snap.rcu.gpAgeJiffies > snap.hz ? 'rcu' : '', c.softLockup ? 'SOFT' : '', c.hardLockup ? 'HARD' : '', port?.isProbeContext(i) ? 'probe' : '']
+		const flags = [k.config.watchdogs && c.owesRcuQs && snap.rcu.gpAgeJiffies > snap.hz ? 'rcu' : '', c.softLockup ? 'SOFT' : '', c.hardLockup ? 'HARD' : '', port?.isProbeContext(i) ? 'probe' : '']
 			.filter(Boolean)
 			.join(' ');
 		return {
@@ -160,10 +165,11 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	});
 
 	const labels = new Map(snap.interrupts.map((r) => [r.tag, r.label]));
-	const prevRows = previous && previous.interrupts.rates === ui.rates ? previous.interrupts.rows : undefined;
+	// A mark means the value moved since the last frame: none on a still screen or a mode switch.
+	const prevRows = previous && previous.interrupts.rates === ui.rates && previous.header.time !== formatSeconds(now) ? previous.interrupts.rows : undefined;
 	const rows: IrqRow[] = irqTags(port !== undefined).map((tag, r) => {
 		const totals = current.irq[r]!;
-		const values = ui.rates ? (base && dt > 0 ? totals.map((v, i) => Math.round(((v - base.irq[r]![i]!) * NS_PER_SEC) / dt)) : totals.map(() => 0)) : totals;
+		const values = ui.rates ? (base && rateNs > 0 ? totals.map((v, i) => Math.round(((v - base.irq[r]![i]!) * NS_PER_SEC) / rateNs)) : totals.map(() => 0)) : totals;
 		const before = prevRows?.find((p) => p.tag === tag)?.values;
 		return {tag, label: tag === 'XCL' ? XCL_LABEL : labels.get(tag)!, values, changed: values.map((v, i) => before !== undefined && before[i] !== v)};
 	});
@@ -200,7 +206,8 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 		const t = port.teardown;
 		let teardown: TeardownView | undefined;
 		if (t) {
-			const rate = port.teardownRate();
+			// Done, the rate is the whole teardown's; under way, the last second's.
+			const rate = t.doneAt === undefined ? port.teardownRate() : (t.syncs * NS_PER_SEC) / Math.max(1, t.doneAt - t.startedAt);
 			const syncsLeft = t.left * 3;
 			const counts = t.lastAckCounts;
 			const most = Math.max(...counts);
@@ -240,7 +247,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			lockup: snap.panicked ? `PANIC: ${snap.panicked}` : lockup,
 		},
 		cpus,
-		interrupts: {rates: ui.rates, interval: dt > 0 ? shortDuration(dt) : '', rows},
+		interrupts: {rates: ui.rates, interval: rateNs > 0 ? shortDuration(rateNs) : '', rows},
 		locks: {rows: locks, chain: snap.waitFor, lockup: snap.lockup?.explanation},
 		log: extra.log,
 		trace: {lines: snap.traceTail, written: snap.traceLines},

@@ -36,7 +36,8 @@ export const CpuStrip = React.memo(function CpuStrip({cpus, height, width, selec
 	const first = cpuWindow(cpus.length, visible, selected, scroll);
 	const shown = cpus.slice(first, first + visible);
 	const widest = (pick: (c: CpuRow) => string): number => Math.max(0, ...cpus.map((c) => stringWidth(pick(c))));
-	const idWidth = Math.max(3, String(cpus.length - 1).length + 1);
+	// Room for '>' before the heading (focus) and before the selected CPU's number.
+	const idWidth = Math.max(4, String(cpus.length - 1).length + 1);
 	const fixed = idWidth + 7 + 3 + 6 + 4 + COLUMNS.length * 2 + 1;
 	// Task, flags and what the CPU does share the rest: task and flags whole when they can be.
 	const w = allocate(
@@ -69,7 +70,7 @@ export const CpuStrip = React.memo(function CpuStrip({cpus, height, width, selec
 	if (zoomed) {
 		// Zoomed: every CPU, each with what it does in full on the lines under its row.
 		const columns = COLUMNS.filter((c) => c.key !== 'doing');
-		const zw = {...widths, task: widest((c) => c.task), flags: widest((c) => c.flags), doing: 0};
+		const zw = {...widths, task: Math.max(4, widest((c) => c.task)), flags: Math.max(5, widest((c) => c.flags)), doing: 0};
 		const lines: React.JSX.Element[] = [];
 		cpus.forEach((c, i) => {
 			const row: Row = {CPU: fit(`${c.id === selected ? '>' : ''}${c.id}`, zw.CPU, 'right'), ctx: fit(c.ctx, zw.ctx), IRQ: c.irqsOff ? 'OFF' : 'on', task: fit(c.task, zw.task), for: fit(c.forText, zw.for, 'right'), 'irq%': fit(`${c.irqLoad}%`, zw['irq%'], 'right'), flags: fit(c.flags, zw.flags)};
@@ -79,14 +80,14 @@ export const CpuStrip = React.memo(function CpuStrip({cpus, height, width, selec
 		const start = Math.max(0, Math.min(scroll, lines.length - visible));
 		return (
 			<Box height={height} width={width} flexDirection="column" overflow="hidden">
-				<CompactTable data={[]} columns={columns} widths={zw} theme={theme} focused={focused} />
+				<CompactTable data={[]} columns={columns} widths={zw} theme={theme} focused={focused} headings={{CPU: focused ? '>CPU' : 'CPU'}} />
 				{lines.slice(start, start + visible)}
 			</Box>
 		);
 	}
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
-			<CompactTable data={data} columns={COLUMNS} widths={widths} theme={theme} toneOf={toneOf} selected={selected - first} focused={focused} headings={{doing}} />
+			<CompactTable data={data} columns={COLUMNS} widths={widths} theme={theme} toneOf={toneOf} selected={selected - first} focused={focused} headings={{doing, CPU: focused ? '>CPU' : 'CPU'}} />
 		</Box>
 	);
 });

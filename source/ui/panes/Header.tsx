@@ -6,6 +6,8 @@ import {stringWidth} from '../text.js';
 
 interface Part {
 	readonly key: string;
+	/** Lower goes first when the width runs out: the lockup outlives safe mode and the consumer. */
+	readonly rank: number;
 	readonly text: string;
 	readonly tone?: Tone | undefined;
 	readonly inverse?: boolean;
@@ -14,24 +16,25 @@ interface Part {
 /** The parts that fit, most important first; a part is shown whole or not at all. */
 function headerParts(h: ViewModel['header'], width: number): Part[] {
 	const parts: Part[] = [
-		{key: 'name', text: `xcalltop ${h.scenario}`, tone: 'accent'},
-		{key: 'time', text: h.time},
-		...(h.replay ? [{key: 'replay', text: ` ${h.replay} `, tone: 'accent' as const, inverse: true}] : [{key: 'speed', text: h.speed + (h.lagging ? ` (${h.lagging})` : ''), tone: h.lagging ? ('warn' as const) : undefined}]),
-		...(h.paused ? [{key: 'paused', text: ' PAUSED ', tone: 'warn' as const, inverse: true}] : []),
-		...(h.lockup ? [{key: 'lockup', text: ` ${h.lockup} `, tone: 'bad' as const, inverse: true}] : []),
-		...(h.safeMode === undefined ? [] : [{key: 'safe', text: `safe:${h.safeMode ? 'ON' : 'OFF'}`, tone: h.safeMode ? ('good' as const) : ('bad' as const)}]),
-		...(h.mitigation ? [{key: 'mit', text: `mitigation:${h.mitigation.on ? 'on' : 'off'}`}] : []),
-		...(h.consumer ? [{key: 'consumer', text: h.consumer}] : []),
+		{key: 'name', rank: 0, text: `xcalltop ${h.scenario}`, tone: 'accent'},
+		{key: 'time', rank: 1, text: h.time},
+		...(h.replay ? [{key: 'replay', rank: 4, text: ` ${h.replay} `, tone: 'accent' as const, inverse: true}] : [{key: 'speed', rank: 4, text: h.speed + (h.lagging ? ` (${h.lagging})` : ''), tone: h.lagging ? ('warn' as const) : undefined}]),
+		...(h.paused ? [{key: 'paused', rank: 3, text: ' PAUSED ', tone: 'warn' as const, inverse: true}] : []),
+		...(h.lockup ? [{key: 'lockup', rank: 2, text: ` ${h.lockup} `, tone: 'bad' as const, inverse: true}] : []),
+		...(h.safeMode === undefined ? [] : [{key: 'safe', rank: 5, text: `safe:${h.safeMode ? 'ON' : 'OFF'}`, tone: h.safeMode ? ('good' as const) : ('bad' as const)}]),
+		...(h.mitigation ? [{key: 'mit', rank: 7, text: `mitigation:${h.mitigation.on ? 'on' : 'off'}`}] : []),
+		...(h.consumer ? [{key: 'consumer', rank: 6, text: h.consumer}] : []),
 	];
-	const out: Part[] = [];
+	// Take parts by rank while they fit, then show them in their reading order.
+	const kept = new Set<string>();
 	let used = 0;
-	for (const p of parts) {
-		const w = stringWidth(p.text) + (out.length > 0 ? 1 : 0);
+	for (const p of [...parts].sort((a, b) => a.rank - b.rank)) {
+		const w = stringWidth(p.text) + (kept.size > 0 ? 1 : 0);
 		if (used + w > width) continue;
-		out.push(p);
+		kept.add(p.key);
 		used += w;
 	}
-	return out;
+	return parts.filter((p) => kept.has(p.key));
 }
 
 export const Header = React.memo(function Header({h, width, theme}: {h: ViewModel['header']; width: number; theme: Theme}): React.JSX.Element {

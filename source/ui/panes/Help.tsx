@@ -1,7 +1,7 @@
 import React from 'react';
 import {Box, Text} from 'ink';
 import {BINDINGS, type Command, type Group} from '../keymap.js';
-import {fit} from '../text.js';
+import {fit, wrap} from '../text.js';
 import {tone, type Theme} from '../theme.js';
 import {REPLAY_WORDS} from './StatusLine.js';
 
@@ -15,7 +15,8 @@ const LEGEND = [
 	'       IPI  TLB TLB shootdown  XCL dtrace_xcall IPI (0xd9, not in /proc)',
 	'       PMI perf counter  SPU spurious.  12.3k: thousands, never cut',
 	'*      the value changed since the last frame',
-	'trace  "#2 4711:" CPU2, pid 4711, IRQs on; "4711-": written with IRQs off',
+	'trace  "1.5 #2 4711:" 1.5 s after the first dtrace_printf (the port\'s clock,',
+	'       not boot time), CPU2, pid 4711, IRQs on; "4711-": written with IRQs off',
 ];
 
 type Line = {text: string; head?: boolean};
@@ -30,7 +31,7 @@ function section(group: Group, available: readonly Command[], replay: boolean): 
 export function helpLines(width: number, available: readonly Command[], replay: boolean, mitigation: string | undefined): Line[] {
 	const groups = (['kernel', 'time', 'view', 'log'] as const).map((g) => section(g, available, replay));
 	const legend: Line[] = [{text: 'What the screen shows', head: true}, ...LEGEND.map((text) => ({text}))];
-	const tail: Line[] = mitigation ? [{text: ''}, {text: `Mitigation (m): ${mitigation}`}] : [];
+	const tail: Line[] = mitigation ? [{text: ''}, ...wrap(`Mitigation (m): ${mitigation}`, width - 1).map((text) => ({text}))] : [];
 	const top: Line[] = [{text: replay ? 'xcalltop keys while replaying (any key closes this)' : 'xcalltop keys (any key closes this)', head: true}, {text: ''}];
 	if (width < 120) return [...top, ...groups.flat(), ...legend, ...tail];
 	// Wide: keys in two columns side by side, then the legend.

@@ -12,7 +12,9 @@ const CELL = 7;
 
 export const Interrupts = React.memo(function Interrupts({irq, height, width, rows, selected, focused, zoomed, theme}: {irq: ViewModel['interrupts']; height: number; width: number; rows: number; selected: number; focused: boolean; zoomed: boolean; theme: Theme}): React.JSX.Element {
 	const cpuCount = irq.rows[0]?.values.length ?? 0;
-	const labelWidth = zoomed ? Math.min(58, Math.max(...irq.rows.map((r) => r.label.length))) : 0;
+	// Zoomed, the rows' names are spelled out, but never at the cost of a CPU column.
+	const fullLabel = Math.min(58, Math.max(...irq.rows.map((r) => r.label.length)));
+	const labelWidth = zoomed && 5 + cpuCount * (CELL + 2) + fullLabel + 2 <= width - 1 ? fullLabel : 0;
 	const room = width - 1 - 5 - (labelWidth ? labelWidth + 2 : 0);
 	const fitCount = Math.max(1, Math.floor(room / (CELL + 2)));
 	// Scroll sideways so the selected CPU is always in view.
@@ -28,7 +30,7 @@ export const Interrupts = React.memo(function Interrupts({irq, height, width, ro
 		return row;
 	});
 	const mode = irq.rates ? `Interrupts/s (${irq.interval || '1s'})` : 'Interrupts, totals';
-	const more = cpuCount > shown.length ? ` CPU${first}-${first + shown.length - 1} of ${cpuCount}` : '';
+	const more = cpuCount > shown.length ? ` CPU${first}${shown.length > 1 ? `-${first + shown.length - 1}` : ''} of ${cpuCount}` : '';
 	const toneOf = (text: string): Tone | undefined => (text.endsWith('*') ? 'accent' : undefined);
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">

@@ -31,11 +31,24 @@ function windowLines<T>(items: readonly T[], scroll: number, body: number, width
 	return out;
 }
 
+/** The first `body` lines of `items`, oldest first. */
+function topLines<T>(items: readonly T[], body: number, width: number, wrapLines: boolean, render: (item: T) => {key: string; text: string; tone?: Tone | undefined}): Shown[] {
+	const out: Shown[] = [];
+	for (let i = 0; i < items.length && out.length < body; i++) {
+		const r = render(items[i]!);
+		const parts = wrapLines ? wrap(r.text, width) : [clip(r.text, width)];
+		for (let p = 0; p < parts.length && out.length < body; p++) out.push({key: `${r.key}.${p}`, text: parts[p]!, tone: r.tone});
+	}
+	return out;
+}
+
 /** The kernel log, newest last; scrolled back, the title counts the messages that arrived since. */
 export const LogPane = React.memo(function LogPane({log, height, width, scroll, focused, zoomed, theme, hint}: {log: ViewModel['log']; height: number; width: number; scroll: number; focused: boolean; zoomed: boolean; theme: Theme; hint?: string | undefined}): React.JSX.Element {
 	const body = height - 1;
-	// The entries are already the window; zoomed, long ones wrap and the newest keep the room.
-	const lines = windowLines(log.entries, 0, body, width - 1, zoomed, (e) => ({key: e.key, text: e.text, tone: e.match ? 'accent' : LEVEL_TONE[e.level]}));
+	// The entries are already the window; zoomed, long ones wrap and the newest keep the room,
+	// except scrolled to the oldest, where the oldest do.
+	const render = (e: ViewModel['log']['entries'][number]): {key: string; text: string; tone: Tone | undefined} => ({key: e.key, text: e.text, tone: e.match ? 'accent' : LEVEL_TONE[e.level]});
+	const lines = scroll > 0 && log.older === 0 ? topLines(log.entries, body, width - 1, zoomed, render) : windowLines(log.entries, 0, body, width - 1, zoomed, render);
 	const mode = log.full ? 'full' : 'headlines';
 	const filter = log.filter === 'all' ? '' : `, ${log.filter} only`;
 	const search = log.search ? `, /${log.search}: ${log.matches} ${log.matches === 1 ? 'match' : 'matches'}` : '';

@@ -1,7 +1,7 @@
 import React from 'react';
-import {Text} from 'ink';
+import {Box, Text} from 'ink';
 import {tone, type Theme} from '../theme.js';
-import {fitSegments, fit} from '../text.js';
+import {fitSegments, fit, stringWidth, wrap} from '../text.js';
 import {BINDINGS, type Command} from '../keymap.js';
 
 /** In a replay the time keys drive the playback, and say so. */
@@ -33,12 +33,22 @@ function hints(available: readonly Command[], replay: boolean): string {
 	);
 }
 
+/** Lines a status message needs at this width (the layout gives it two when one is not enough). */
+export function statusLines(message: string | undefined, width: number): number {
+	return message !== undefined && stringWidth(message) > width - 1 ? 2 : 1;
+}
+
 export function StatusLine({message, prompt, available, replay, width, theme}: {message: string | undefined; prompt: string | undefined; available: readonly Command[]; replay: boolean; width: number; theme: Theme}): React.JSX.Element {
 	if (prompt !== undefined) return <Text>{fit(prompt, width - 1)}</Text>;
-	const text = message ?? fitSegments(hints(available, replay).split('  '), width - 1);
+	if (message === undefined) return <Text color={tone(theme, 'dim')}>{fit(fitSegments(hints(available, replay).split('  '), width - 1), width - 1)}</Text>;
+	const lines = wrap(message, width - 1).slice(0, statusLines(message, width));
 	return (
-		<Text color={message ? tone(theme, 'warn') : tone(theme, 'dim')} inverse={message !== undefined}>
-			{fit(text, width - 1)}
-		</Text>
+		<Box flexDirection="column">
+			{lines.map((l, i) => (
+				<Text key={i} color={tone(theme, 'warn')} inverse>
+					{fit(i === lines.length - 1 && lines.length < wrap(message, width - 1).length ? `${l.slice(0, -1)}…` : l, width - 1)}
+				</Text>
+			))}
+		</Box>
 	);
 }
