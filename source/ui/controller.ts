@@ -86,7 +86,7 @@ export class Controller {
 	) {
 		this.ui = initialUi({paused: opts.paused, speedIndex: opts.speedIndex});
 		this.port = kernel.extension<DtracePort>('dtrace');
-		this.log = new LogPaneModel(kernel.log, () => kernel.lostMessages);
+		this.log = new LogPaneModel(kernel.log, () => kernel.lostMessages, kernel.config.watchdogs ? undefined : '(no kernel messages: this kernel has no RCU stall or lockup detectors)');
 		this.publish(true);
 	}
 

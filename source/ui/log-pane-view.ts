@@ -31,7 +31,6 @@ export interface LogView {
 	readonly empty: string | undefined;
 }
 
-const EMPTY_LOG = '(no kernel messages yet: stalls, lockups, WARN and BUG land here)';
 
 export class LogPaneModel {
 	private readonly index = new LogIndex();
@@ -41,6 +40,8 @@ export class LogPaneModel {
 	constructor(
 		private readonly log: KernelLog,
 		private readonly lost: () => number,
+		/** What an empty log says: Linux's detectors will speak; a kernel without them never does. */
+		private readonly emptyLog = '(no kernel messages yet: stalls, lockups, WARN and BUG land here)',
 	) {}
 
 	private list(ui: UiState): LogList<LogEntryRow> | LogList<LogLineRow> {
@@ -72,7 +73,7 @@ export class LogPaneModel {
 			older: w.older,
 			maxScroll: w.maxScroll,
 			lost: this.lost(),
-			empty: w.empty === undefined ? undefined : w.empty === 'log' ? EMPTY_LOG : `(no messages match the filter "${ui.logFilter}"; l changes it)`,
+			empty: w.empty === undefined ? undefined : w.empty === 'log' ? this.emptyLog : `(no messages match the filter "${ui.logFilter}"; l changes it)`,
 		};
 	}
 
