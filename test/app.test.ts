@@ -3,16 +3,19 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import React from 'react';
 import {render} from 'ink-testing-library';
-import {loadScenario} from '../source/scenario/load.js';
+import {loadScenario, type LoadedScenario} from '../source/scenario/load.js';
+import {heavy} from '../source/bench/workloads.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {Controller} from '../source/ui/controller.js';
 import {App} from '../source/ui/App.js';
 
 const settle = () => new Promise((r) => setImmediate(r));
 
-async function mount(name: string, cols: number, rows: number, seconds = 2) {
+async function mount(name: string | LoadedScenario, cols: number, rows: number, seconds = 2) {
 	let wall = 0;
-	const c = new Controller(buildKernel(loadScenario(name)), {clock: () => wall});
+	const loaded = typeof name === 'string' ? loadScenario(name) : name;
+	const s = loaded.scenario;
+	const c = new Controller(buildKernel(loaded), {clock: () => wall, story: {name: s.name, description: s.description, source: s.source, tour: s.tour}});
 	c.tick();
 	for (let i = 0; i < seconds * 20; i++) {
 		wall += 50;
@@ -153,5 +156,64 @@ test('a scenario without a DTrace port offers no DTrace keys and no trace pane',
 	const text = frame();
 	assert.doesNotMatch(text.split('\n').at(-1)!, / s safe| K kill| d dtrace/);
 	assert.doesNotMatch(text, /\/proc\/dtrace\/trace/);
+	r.unmount();
+});
+
+test('many CPUs: the strip says which it shows, follows the selection, and 1 2 typed quickly selects CPU12', async () => {
+	const {frame, press, r, c} = await mount(heavy(16), 80, 24, 1);
+	await press(' ');
+	assert.match(frame().split('\n')[1]!, /\[CPU0-3 of 16/);
+	await press('12');
+	assert.equal(c.ui.selectedCpu, 12);
+	const lines = frame().split('\n');
+	assert.ok(lines.some((l) => /^ +>12 /.test(l)), 'CPU12 in view and marked');
+	assert.match(lines[1]!, /\[CPU9-12 of 16/);
+	r.unmount();
+});
+
+test('mouse: a click focuses a pane and selects a CPU; the wheel scrolls the pane under it', async () => {
+	const {press, r, c} = await mount('kill9-timeout', 100, 30, 30);
+	await press(' ');
+	// SGR reports are 1-based: row 4 is the third CPU row (CPU2), under the header and heading.
+	await press('\u001B[<0;10;5M');
+	assert.equal(c.ui.selectedCpu, 2);
+	assert.equal(c.ui.focus, 'cpus');
+	// The kernel log sits at the bottom; full text is longer than the pane.
+	await press('f');
+	await press('\u001B[<64;10;20M');
+	assert.equal(c.ui.scroll.log, 1, 'wheel up over the log scrolls it back, focus or not');
+	assert.equal(c.ui.focus, 'cpus');
+	await press('\u001B[<65;10;20M');
+	assert.equal(c.ui.scroll.log, 0);
+	r.unmount();
+});
+
+test('i shows the scenario\'s story; any key closes it', async () => {
+	const {frame, press, r} = await mount('demo', 80, 24, 1);
+	await press('i');
+	assert.match(frame(), /demo: the story \(any key closes this\)/);
+	assert.match(frame(), /What to press/);
+	assert.match(frame(), /^s +Safe mode OFF/m);
+	await press('x');
+	assert.doesNotMatch(frame(), /the story/);
+	r.unmount();
+});
+
+test('kernel log: l filters, / searches with n and N, and the title says which', async () => {
+	const {frame, press, r, c} = await mount('ipi-irqs-off', 100, 40, 30);
+	await press(' ');
+	await press('l');
+	assert.equal(c.ui.logFilter, 'problems');
+	assert.match(frame(), /Kernel log \(headlines, problems only\)/);
+	await press('l');
+	assert.match(frame(), /Kernel log \(headlines, rcu only\)/);
+	assert.match(frame(), /rcu_sched detected stalls/);
+	assert.doesNotMatch(frame(), /soft lockup - CPU#0/);
+	await press('l');
+	await press('/soft lockup\r');
+	assert.match(frame(), /\/soft lockup: 1 match/);
+	assert.match(frame().split('\n').at(-1)!, /match 1 of 1 for "soft lockup"/);
+	await press('n');
+	assert.match(frame().split('\n').at(-1)!, /no older match for "soft lockup"/);
 	r.unmount();
 });
