@@ -28,7 +28,7 @@ export type Activity =
 	| {readonly kind: 'idle'}
 	| {readonly kind: 'spin'; readonly lock: string}
 	| {readonly kind: 'xcall-wait'; readonly call: CrossCall}
-	| {readonly kind: 'stuck'; readonly fn: string; readonly reason: string}
+	| {readonly kind: 'stuck'; readonly fn: string; readonly reason: string; /** In a few words, for the CPU strip (else fn). */ readonly doing?: string}
 	/** Spinning on a lock-like thing an extension owns (the port's mutex, logbuf_lock, a barrier). */
 	| {readonly kind: 'busy-wait'; readonly on: string; readonly fn: string; readonly describe: string};
 

@@ -1413,7 +1413,7 @@ export class Kernel {
 				return `xcall wait ${whom} (${via})`;
 			}
 			case 'stuck':
-				return a.fn;
+				return a.doing ?? a.fn;
 			case 'busy-wait':
 				return a.describe;
 		}

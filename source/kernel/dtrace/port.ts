@@ -204,7 +204,7 @@ export class DtracePort implements KernelExtension {
 			const holder = cpu.current ? `${cpu.current.comm} (pid ${cpu.current.pid})` : 'the idle task';
 			k.blockInHandler(
 				cpu,
-				{kind: 'stuck', fn: '_raw_spin_lock', reason: `(NMI: probe ${this.probeName('perf_event_nmi_handler')} calls printk) spins on logbuf_lock, which CPU${cpu.id} itself holds in printk from ${holder}`},
+				{kind: 'stuck', fn: '_raw_spin_lock', doing: `spin logbuf_lock (CPU${cpu.id}, itself)`, reason: `(NMI: probe ${this.probeName('perf_event_nmi_handler')} calls printk) spins on logbuf_lock, which CPU${cpu.id} itself holds in printk from ${holder}`},
 				frames,
 				true,
 			);
