@@ -1,0 +1,46 @@
+// Text from files (scenarios, sessions) is text from strangers. Linux lets a task name or
+// a printk hold any byte, and ps, top and dmesg show control bytes escaped rather than let
+// them reach the terminal; so does xcalltop, at the places where text leaves for a terminal
+// or stderr. Escaped: C0 controls, DEL, C1 controls (a UTF-8 terminal may act on U+009B as
+// CSI) and the bidirectional overrides that make text display in another order than it reads.
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_KEEP_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+const NAMED: Readonly<Record<string, string>> = {'\t': '\\t', '\n': '\\n', '\r': '\\r'};
+
+function escapeOne(c: string): string {
+	const named = NAMED[c];
+	if (named !== undefined) return named;
+	const code = c.codePointAt(0)!;
+	return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/** One line of text with every control character shown escaped (`\x1b`, `\n`). */
+export function safeLine(text: string): string {
+	return text.replace(UNSAFE, escapeOne);
+}
+
+/** Text that may span lines: newlines stay, every other control character is escaped. */
+export function safeText(text: string): string {
+	return text.replace(UNSAFE_KEEP_NEWLINE, escapeOne);
+}
+
+/** safeLine, cut to at most `max` characters (with "..."), for quoting input in a message. */
+export function quote(text: string, max = 40): string {
+	const safe = safeLine(text);
+	return safe.length <= max ? safe : `${safe.slice(0, Math.max(0, max - 3))}...`;
+}
+
+// eslint-disable-next-line no-control-regex
+const C1 = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * JSON.stringify escapes C0 controls but passes DEL, C1 and the bidi overrides through raw;
+ * this escapes those too, as \uXXXX, so the text stays the same JSON value.
+ */
+export function safeJson(value: unknown): string {
+	return JSON.stringify(value).replace(C1, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+}
