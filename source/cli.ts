@@ -13,6 +13,8 @@ import {SPEEDS} from './ui/speeds.js';
 import {MIN_COLS, MIN_ROWS} from './ui/layout.js';
 import type {Input} from './kernel/kernel.js';
 import {NS_PER_SEC} from './kernel/time.js';
+import {safeText} from './terminal/safe-text.js';
+import {reportError, warn} from './terminal/report.js';
 
 // Which flags each form of a command accepts: anything else is refused, never ignored.
 // `session` is `run --session FILE`; `help` is `xcalltop help [COMMAND]`.
@@ -136,7 +138,37 @@ const TOPIC_HELP: Record<Topic, string> = {
 	export: [usageOf(['export']), 'At least one of --cast and --txt is needed.', options('Options', OPTIONS.export)].join('\n\n'),
 };
 
-const cli = meow(TOP_HELP, {
+/** Flags that take a value: `--until -1s` is the value "-1s", not the short flags -1 and -s. */
+const VALUE_FLAGS = new Set(['--until', '--seed', '--input', '--expect', '--show', '--speed', '--fps', '--record', '--session', '--cast', '--txt', '--cols', '--rows', '--pace', '--idle-limit']);
+
+/** argv with a value that looks like a negative number joined to its flag (`--until=-1s`), so it is checked, not misread. */
+function joinNegativeValues(argv: readonly string[]): string[] {
+	const out: string[] = [];
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i]!;
+		const next = argv[i + 1];
+		if (VALUE_FLAGS.has(arg) && next !== undefined && /^-[\d.]/.test(next)) {
+			out.push(`${arg}=${next}`);
+			i++;
+		} else out.push(arg);
+	}
+	return out;
+}
+
+/** meow throws on a flag given twice (and other misuse), before main could catch it: one line, exit 2. */
+function parseCommandLine() {
+	try {
+		return parseFlags();
+	} catch (error) {
+		const message = error instanceof Error ? error.message : String(error);
+		const twice = /^The flag (--\S+) can only be set once\.$/.exec(message);
+		reportError(twice ? `${twice[1]} given more than once; see xcalltop --help` : `${message}; see xcalltop --help`);
+		process.exit(2);
+	}
+}
+
+const parseFlags = () => meow(TOP_HELP, {
+	argv: joinNegativeValues(process.argv.slice(2)),
 	importMeta: import.meta,
 	// Checked below, so that an unknown flag gets the same one-line error as the rest.
 	allowUnknownFlags: true,
@@ -169,6 +201,7 @@ const cli = meow(TOP_HELP, {
 		version: {type: 'boolean', shortFlag: 'v'},
 	},
 });
+const cli = parseCommandLine();
 
 // React's development build renders several times slower; the monitor (loaded lazily,
 // after this line runs) gets the production one unless someone asked otherwise.
@@ -280,7 +313,9 @@ async function main(): Promise<number> {
 	if (cli.flags.help) return form === 'help' ? cli.showHelp(0) : printHelp(form === 'session' ? 'run' : form);
 	checkUnknownFlags();
 	checkApplies(form);
-	const write = (text: string): void => void process.stdout.write(text);
+	// Everything printed on stdout goes out here: names and log text from a file show their
+// control characters escaped (JSON output is already escaped; see safeJson).
+	const write = (text: string): void => void process.stdout.write(safeText(text));
 	if (form === 'help') {
 		if (rest.length === 0) cli.showHelp(0);
 		if (rest.length > 1) usage(`help takes one COMMAND, got ${rest.length}`);
@@ -290,11 +325,21 @@ async function main(): Promise<number> {
 	}
 	if (form === 'list') {
 		if (rest.length > 0) usage(`list takes no arguments, got "${rest[0]}"`);
+		// A broken scenario does not hide the good ones: each is reported on its own line.
+		let broken = 0;
 		for (const name of listScenarioNames()) {
-			const {scenario} = loadScenario(name);
+			let scenario;
+			try {
+				scenario = loadScenario(name).scenario;
+			} catch (error) {
+				if (!(error instanceof InputError)) throw error;
+				reportError(error.message);
+				broken++;
+				continue;
+			}
 			write(`${name.padEnd(18)} ${scenario.cpus} CPUs  ${scenario.description.split('\n')[0]}\n`);
 		}
-		return 0;
+		return broken > 0 ? 1 : 0;
 	}
 	if (form === 'session') {
 		if (rest.length > 0) usage(`run --session takes no SCENARIO (the session names its own), got "${rest[0]}"`);
@@ -305,7 +350,7 @@ async function main(): Promise<number> {
 		if (rest.length !== 1) usage('replay needs one session FILE');
 		const {loadSession} = await import('./session/load.js');
 		const session = loadSession(rest[0]!);
-		if (session.warning) process.stderr.write(`xcalltop: warning: ${session.warning}\n`);
+		if (session.warning) warn(session.warning);
 		const monitor = import('./ui/monitor.js');
 		const {Player, sessionKernel} = await import('./session/replay.js');
 		const kernel = sessionKernel(session);
@@ -353,7 +398,7 @@ async function main(): Promise<number> {
 			},
 			write,
 		);
-		if (mismatch !== undefined) process.stderr.write(`xcalltop: ${mismatch}\n`);
+		if (mismatch !== undefined) reportError(mismatch);
 		return exitCode;
 	}
 	if (rest.length > 0) usage(`unexpected argument "${rest[0]}"; see xcalltop help monitor`);
@@ -377,19 +422,22 @@ async function main(): Promise<number> {
 	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color ?? true)}, paused, speedIndex, fps, recorder, noMouse: cli.flags.mouse === false, story: storyOf(loaded)});
 }
 
+// A reader that went away (`| head`) is a normal end; any other write error (a full disk)
+// is one line and exit 1.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 	if (error.code === 'EPIPE') process.exit(0);
-	throw error;
+	reportError(`cannot write the output: ${error.code ?? error.message}`);
+	process.exit(1);
 });
 
 try {
 	process.exitCode = await main();
 } catch (error) {
 	if (error instanceof InputError) {
-		process.stderr.write(`xcalltop: ${error.message}\n`);
+		reportError(error.message);
 		process.exitCode = 2;
 	} else {
-		process.stderr.write(`xcalltop: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+		reportError(`internal error: ${error instanceof Error ? error.message : String(error)}`);
 		if (process.env['XCALLTOP_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);
 		process.exitCode = 1;
 	}

@@ -34,8 +34,8 @@ export function logHeads(k: Kernel): {ns: number; cpu: number; text: string}[] {
  * Runs the built CLI. Every run is bounded (default 20 s, then SIGKILL): a hang is a
  * failure of the test, `timedOut`, never a stuck test run.
  */
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, opts: {timeout?: number; cwd?: string; input?: string} = {}): {status: number | null; stdout: string; stderr: string; timedOut: boolean} {
-	const r = spawnSync(process.execPath, [CLI, ...args], {cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: {...process.env, ...env}, timeout: opts.timeout ?? 20_000, killSignal: 'SIGKILL', input: opts.input, maxBuffer: 256 * 1024 * 1024});
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, opts: {timeout?: number; cwd?: string; input?: string; cli?: string} = {}): {status: number | null; stdout: string; stderr: string; timedOut: boolean} {
+	const r = spawnSync(process.execPath, [opts.cli ?? CLI, ...args], {cwd: opts.cwd ?? ROOT, encoding: 'utf8', env: {...process.env, ...env}, timeout: opts.timeout ?? 20_000, killSignal: 'SIGKILL', input: opts.input, maxBuffer: 256 * 1024 * 1024});
 	return {status: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: r.error !== undefined && (r.error as NodeJS.ErrnoException).code === 'ETIMEDOUT'};
 }
 

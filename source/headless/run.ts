@@ -7,6 +7,7 @@ import {formatSummary, summarize, type RunSummary} from '../kernel/summary.js';
 import {formatSeconds, NS_PER_MS} from '../kernel/time.js';
 import type {LoadedScenario} from '../scenario/load.js';
 import {buildKernel} from '../scenario/machine.js';
+import {safeJson} from '../terminal/safe-text.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 
 export interface RunOptions {
@@ -74,7 +75,7 @@ export function runHeadless(loaded: LoadedScenario, opts: RunOptions, write: (te
 	}
 	const summary = summarize(kernel);
 	if (opts.json) {
-		write(JSON.stringify(summary) + '\n');
+		write(safeJson(summary) + '\n');
 	} else {
 		write(`${renderShow(kernel, opts.show)}--- summary\n${formatSummary(summary)}\n`);
 	}

@@ -11,6 +11,8 @@ import {exportSession, OutputError, type ExportOptions} from './export.js';
 import {loadSession} from './load.js';
 import {Recorder} from './recorder.js';
 import {replayHeadless} from './replay.js';
+import {safeJson} from '../terminal/safe-text.js';
+import {reportError, warn} from '../terminal/report.js';
 
 function programVersion(): string {
 	const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../package.json');
@@ -44,16 +46,16 @@ export function startRecording(file: string, loaded: LoadedScenario, o: {seed: n
 /** `run --session FILE`: the replay's kernel log, then what run prints, then the hash check. */
 export function runSession(file: string, opts: {json: boolean; quiet: boolean; show: ShowItem[] | undefined; until: number | undefined}, write: (text: string) => void): number {
 	const session = loadSession(file);
-	if (session.warning) process.stderr.write(`xcalltop: warning: ${session.warning}\n`);
+	if (session.warning) warn(session.warning);
 	const {kernel, diverged} = replayHeadless(session, opts.until);
 	const summary = summarize(kernel);
-	if (opts.json) write(JSON.stringify({...summary, session: session.file}) + '\n');
+	if (opts.json) write(safeJson({...summary, session: session.file}) + '\n');
 	else {
 		if (!opts.quiet) write(kernel.log.since(0).records.map((r) => formatRecord(r) + '\n').join(''));
 		write(`${renderShow(kernel, opts.show)}--- summary (replay of ${session.file})\n${formatSummary(summary)}\n`);
 	}
 	if (diverged) {
-		process.stderr.write(`xcalltop: ${session.file}: ${diverged}\n`);
+		reportError(`${session.file}: ${diverged}`);
 		return 1;
 	}
 	return 0;
@@ -61,13 +63,13 @@ export function runSession(file: string, opts: {json: boolean; quiet: boolean; s
 
 export async function exportCommand(file: string, opts: ExportOptions, write: (text: string) => void): Promise<number> {
 	const session = loadSession(file);
-	if (session.warning) process.stderr.write(`xcalltop: warning: ${session.warning}\n`);
+	if (session.warning) warn(session.warning);
 	let r;
 	try {
 		r = await exportSession(session, opts);
 	} catch (error) {
 		if (!(error instanceof OutputError)) throw error;
-		process.stderr.write(`xcalltop: ${error.message}\n`);
+		reportError(error.message);
 		return 1;
 	}
 	const outputs = [opts.cast, opts.txt].filter(Boolean).join(' and ');

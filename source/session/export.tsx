@@ -12,6 +12,7 @@ import {renderOffscreen, settle} from '../ui/offscreen.js';
 import {App} from '../ui/App.js';
 import {commandLabel, encodeFrame, finishEvents, marksCommand, warningLabel, wallAt, writeAll, type CastEvent, type Output} from './cast.js';
 import {isEnd} from './format.js';
+import {safeJson, safeLine} from '../terminal/safe-text.js';
 import type {LoadedSession} from './load.js';
 import {advanceTo, applyLine, sessionController, sessionKernel, virtualAt, type Stamp} from './replay.js';
 
@@ -138,13 +139,14 @@ export async function exportSession(session: LoadedSession, opts: ExportOptions)
 		version: 2,
 		width: cols,
 		height: rows,
-		title: `xcalltop ${session.header.scenario.name} (${path.basename(session.file)})`,
+		// asciinema prints the title, and players show markers: from a file, so made safe.
+		title: safeLine(`xcalltop ${session.header.scenario.name} (${path.basename(session.file)})`),
 		env: {TERM: 'xterm-256color', SHELL: '/bin/sh'},
 		...(idleLimit > 0 ? {idle_time_limit: idleLimit} : {}),
 	};
-	const body = cast.map(([ms, code, data]) => JSON.stringify([Number((ms / 1e3).toFixed(6)), code, data]) + '\n').join('');
+	const body = cast.map(([ms, code, data]) => safeJson([Number((ms / 1e3).toFixed(6)), code, code === 'm' ? safeLine(data) : data]) + '\n').join('');
 	const outputs: Output[] = [];
-	if (opts.cast) outputs.push({flag: '--cast', file: opts.cast, text: JSON.stringify(header) + '\n' + body});
+	if (opts.cast) outputs.push({flag: '--cast', file: opts.cast, text: safeJson(header) + '\n' + body});
 	if (opts.txt) outputs.push({flag: '--txt', file: opts.txt, text: screenText(shown ?? [])});
 	writeAll(outputs);
 	return {

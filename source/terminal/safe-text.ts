@@ -34,7 +34,6 @@ export function quote(text: string, max = 40): string {
 	return safe.length <= max ? safe : `${safe.slice(0, Math.max(0, max - 3))}...`;
 }
 
-// eslint-disable-next-line no-control-regex
 const C1 = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
@@ -43,4 +42,30 @@ const C1 = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
  */
 export function safeJson(value: unknown): string {
 	return JSON.stringify(value).replace(C1, (c) => `\\u${c.codePointAt(0)!.toString(16).padStart(4, '0')}`);
+}
+
+/**
+ * A copy of plain data (objects and arrays) with every string made safe by `escape`; what
+ * needs no escaping keeps its identity, so React and immer see unchanged parts as unchanged.
+ * Objects that are not plain (class instances) are passed through as they are.
+ */
+export function safeData<T>(value: T, escape: (text: string) => string = safeLine): T {
+	if (typeof value === 'string') return escape(value) as T;
+	if (typeof value !== 'object' || value === null) return value;
+	if (Array.isArray(value)) {
+		let out: unknown[] | undefined;
+		for (let i = 0; i < value.length; i++) {
+			const v = safeData(value[i] as unknown, escape);
+			if (v !== value[i]) (out ??= value.slice())[i] = v;
+		}
+		return (out ?? value) as T;
+	}
+	const proto = Object.getPrototypeOf(value) as unknown;
+	if (proto !== Object.prototype && proto !== null) return value;
+	let out: Record<string, unknown> | undefined;
+	for (const [key, v] of Object.entries(value)) {
+		const safe = safeData(v, escape);
+		if (safe !== v) (out ??= {...(value as Record<string, unknown>)})[key] = safe;
+	}
+	return (out ?? value) as T;
 }

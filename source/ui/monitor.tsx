@@ -11,6 +11,7 @@ import type {Kernel} from '../kernel/kernel.js';
 import type {Story} from './view-model.js';
 import type {Theme} from './theme.js';
 import {InputError} from '../scenario/load.js';
+import {reportError} from '../terminal/report.js';
 import type {Command} from './keymap.js';
 import {KERNEL_KEYS} from './kernel-keys.js';
 import type {Recorder} from '../session/recorder.js';
@@ -142,7 +143,7 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 	process.once('exit', restore);
 	const onError = (error: unknown): void => {
 		restore();
-		process.stderr.write(`xcalltop: internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+		reportError(`internal error: ${error instanceof Error ? error.message : String(error)}`);
 		process.exit(1);
 	};
 	process.once('uncaughtException', onError);

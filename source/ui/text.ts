@@ -4,7 +4,8 @@ import stringWidth from 'string-width';
 
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
 	if (width <= 0) return '';
-	let out = text;
+	// A character is at most two columns wide (or none, rarely): measure no more than can show.
+	let out = text.length > width * 4 + 16 ? text.slice(0, width * 4 + 16) : text;
 	if (stringWidth(out) > width) {
 		while (out.length > 0 && stringWidth(out) > width - 1) out = out.slice(0, -1);
 		out += '…';

@@ -12,6 +12,7 @@ import {shortDuration} from './format.js';
 import type {Command} from './keymap.js';
 import type {LogView} from './log-pane-view.js';
 import {speedLabel, type UiState} from './ui-state.js';
+import {safeData, safeLine, safeText} from '../terminal/safe-text.js';
 
 export interface CpuRow {
 	readonly id: number;
@@ -233,7 +234,9 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	}
 	const m = k.config.mitigation;
 
-	const next: ViewModel = {
+	// Names, log and trace text come from the scenario file: every string the panes get is
+	// made safe here, before any width is measured (a story's description keeps its newlines).
+	const next: ViewModel = safeData<ViewModel>({
 		header: {
 			scenario: snap.scenario,
 			time: formatSeconds(now),
@@ -255,14 +258,31 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 		available: extra.available,
 		ui,
 		message: extra.message,
-		story: extra.story,
-	};
+		story: undefined,
+	}, safeShort);
+	(next as {story: Story | undefined}).story = extra.story && safeStory(extra.story);
 	if (!previous) return next;
 	return produce(previous, (draft) => {
 		for (const key of Object.keys(next) as (keyof ViewModel)[]) {
 			if (!equal(previous[key], next[key])) (draft as Record<string, unknown>)[key] = next[key];
 		}
 	});
+}
+
+/** No pane shows more of one string than this (Linux's own printk records stop at 1 KB). */
+const VIEW_TEXT_MAX = 4096;
+const capped = (text: string): string => (text.length > VIEW_TEXT_MAX ? `${text.slice(0, VIEW_TEXT_MAX)}…` : text);
+const safeShort = (text: string): string => safeLine(capped(text));
+
+const storyCache = new WeakMap<Story, Story>();
+/** The story is the same object every frame: escaped once. */
+function safeStory(story: Story): Story {
+	let safe = storyCache.get(story);
+	if (!safe) {
+		safe = {...safeData(story, safeShort), description: safeText(capped(story.description))};
+		storyCache.set(story, safe);
+	}
+	return safe;
 }
 
 /** Structural equality for plain view data. */

@@ -2,7 +2,10 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {ViewModel} from '../view-model.js';
 import {tone, type Theme, type Tone} from '../theme.js';
-import {stringWidth} from '../text.js';
+import {fit, stringWidth} from '../text.js';
+
+/** A scenario's name is a file name, maybe a long one: the parts after it must still fit. */
+const NAME_MAX = 40;
 
 interface Part {
 	readonly key: string;
@@ -16,7 +19,7 @@ interface Part {
 /** The parts that fit, most important first; a part is shown whole or not at all. */
 function headerParts(h: ViewModel['header'], width: number): Part[] {
 	const parts: Part[] = [
-		{key: 'name', rank: 0, text: `xcalltop ${h.scenario}`, tone: 'accent'},
+		{key: 'name', rank: 0, text: `xcalltop ${fit(h.scenario, Math.min(NAME_MAX, width - 9)).trimEnd()}`, tone: 'accent'},
 		{key: 'time', rank: 1, text: h.time},
 		...(h.replay ? [{key: 'replay', rank: 4, text: ` ${h.replay} `, tone: 'accent' as const, inverse: true}] : [{key: 'speed', rank: 4, text: h.speed + (h.lagging ? ` (${h.lagging})` : ''), tone: h.lagging ? ('warn' as const) : undefined}]),
 		...(h.paused ? [{key: 'paused', rank: 3, text: ' PAUSED ', tone: 'warn' as const, inverse: true}] : []),
