@@ -11,7 +11,7 @@ import {buildKernel} from './scenario/machine.js';
 import {colorWanted} from './ui/theme.js';
 import {SPEEDS} from './ui/speeds.js';
 import {MIN_COLS, MIN_ROWS} from './ui/layout.js';
-import type {Input} from './kernel/kernel.js';
+import {ClockStoppedError, type Input} from './kernel/kernel.js';
 import {NS_PER_SEC} from './kernel/time.js';
 import {safeText} from './terminal/safe-text.js';
 import {reportError, warn} from './terminal/report.js';
@@ -436,6 +436,9 @@ try {
 	if (error instanceof InputError) {
 		reportError(error.message);
 		process.exitCode = 2;
+	} else if (error instanceof ClockStoppedError) {
+		reportError(error.message);
+		process.exitCode = 1;
 	} else {
 		reportError(`internal error: ${error instanceof Error ? error.message : String(error)}`);
 		if (process.env['XCALLTOP_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack}\n`);

@@ -13,7 +13,7 @@ import {EventQueue} from './queue.js';
 import {makeStreams, type Random, type StreamName} from './random.js';
 import {RcuState, RCU_STALL_RAT_DELAY} from './rcu.js';
 import {CallbackLabels, describeStep, takeBefore, type CallbackDescriber, type StepReport} from './step-report.js';
-import {NS_PER_SEC} from './time.js';
+import {formatSeconds, NS_PER_SEC} from './time.js';
 import {TraceRing} from './trace-ring.js';
 import {cpuNode, findLockup, type Lockup, type StuckNode, type WaitEdge} from './waitfor.js';
 
@@ -102,9 +102,20 @@ export interface Warnings {
 
 export class KernelError extends Error {}
 
+/**
+ * Virtual time stopped: the events at one instant never end (a task looping over steps that
+ * take no time). A runtime error with a one-line message naming the CPU and the task.
+ */
+export class ClockStoppedError extends KernelError {}
+
+/** This many events in a row at one instant means time will never move again. */
+export const CLOCK_STOPPED_EVENTS = 1_000_000;
+
 export class Kernel {
 	now = 0;
 	events = 0;
+	/** Events in a row at the current instant (see CLOCK_STOPPED_EVENTS). */
+	private stillEvents = 0;
 	readonly cpus: Cpu[] = [];
 	readonly tasks: Task[] = [];
 	readonly locks = new Map<string, Lock>();
@@ -229,12 +240,20 @@ export class Kernel {
 
 	// --- driving -------------------------------------------------------------------------
 
-	/** Runs every event up to and including `toNs`, then sets the clock to `toNs`. */
-	advance(toNs: number): void {
+	/**
+	 * Runs every event up to and including `toNs`, then sets the clock to `toNs`. With
+	 * `maxEvents`, stops after that many (the clock stays at the last event's time) so a
+	 * caller can give the event loop its turn; returns whether `toNs` was reached.
+	 */
+	advance(toNs: number, maxEvents = Number.POSITIVE_INFINITY): boolean {
 		this.boot();
 		const q = this.queue;
-		while (this.panicked === undefined && q.peekTime() <= toNs) this.dispatch();
+		for (let n = 0; this.panicked === undefined && q.peekTime() <= toNs; n++) {
+			if (n >= maxEvents) return false;
+			this.dispatch();
+		}
 		if (toNs > this.now) this.now = toNs;
+		return true;
 	}
 
 	/**
@@ -251,6 +270,15 @@ export class Kernel {
 		const before = takeBefore(this, next.kind, next.cpu, next.arg, next.payload);
 		this.dispatch();
 		return describeStep(this, before);
+	}
+
+	private clockStopped(cpuId: number): never {
+		const cpu = this.cpus[cpuId];
+		const task = cpu?.current;
+		const step = task?.steps[task.pc];
+		const what = step ? ` (step ${task!.pc + 1} of ${task!.steps.length}: ${step.op}${'fn' in step ? ` ${step.fn}` : 'lock' in step ? ` ${step.lock}` : ''})` : '';
+		const where = cpu ? ` on CPU${cpu.id}${task ? `, task ${task.comm}/${task.pid}${what}` : ''}` : '';
+		throw new ClockStoppedError(`virtual time stopped at ${formatSeconds(this.now)}: ${CLOCK_STOPPED_EVENTS} events in a row without time passing, the last${where}; a task whose steps all take no time never lets the clock move`);
 	}
 
 	private toggleMitigation(): void {
@@ -321,6 +349,8 @@ export class Kernel {
 		const q = this.queue;
 		q.pop();
 		const now = q.time;
+		if (now !== this.now) this.stillEvents = 0;
+		else if (++this.stillEvents >= CLOCK_STOPPED_EVENTS) this.clockStopped(q.cpu);
 		this.now = now;
 		this.events++;
 		const kind = q.kind;

@@ -39,6 +39,8 @@ export type Viewport = Readonly<Record<PaneId, {readonly page: number; readonly 
 
 /** Wall-clock work per tick; past it the kernel falls behind and the header says so. */
 const TICK_BUDGET_MS = 30;
+/** Events per kernel call between two looks at the wall clock: a few ms of work at most, so keys and signals get through whatever the scenario. */
+const EVENTS_PER_CALL = 20_000;
 const HISTORY = 64;
 /** Digits typed within this many wall ms make one CPU number. */
 const DIGIT_MS = 700;
@@ -195,7 +197,7 @@ export class Controller {
 			// Advance in small virtual slices so the wall budget is checked often.
 			const slice = speed >= 10 ? 10 * NS_PER_MS : NS_PER_MS;
 			const deadline = wall + TICK_BUDGET_MS;
-			while (k.now < target && this.opts.clock() < deadline && k.panicked === undefined) k.advance(Math.min(target, k.now + slice));
+			while (k.now < target && this.opts.clock() < deadline && k.panicked === undefined) k.advance(Math.min(target, k.now + slice), EVENTS_PER_CALL);
 			this.effective = (k.now - before) / (dtWall * NS_PER_MS);
 		}
 		this.announceTimeline();

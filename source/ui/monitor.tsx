@@ -7,7 +7,7 @@ import {performance} from 'node:perf_hooks';
 import {App} from './App.js';
 import {Controller, type CommandRecord} from './controller.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
-import type {Kernel} from '../kernel/kernel.js';
+import {ClockStoppedError, type Kernel} from '../kernel/kernel.js';
 import type {Story} from './view-model.js';
 import type {Theme} from './theme.js';
 import {InputError} from '../scenario/load.js';
@@ -143,7 +143,8 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 	process.once('exit', restore);
 	const onError = (error: unknown): void => {
 		restore();
-		reportError(`internal error: ${error instanceof Error ? error.message : String(error)}`);
+		// A scenario whose clock stopped is the scenario's fault, said as such; anything else is ours.
+		reportError(error instanceof ClockStoppedError ? error.message : `internal error: ${error instanceof Error ? error.message : String(error)}`);
 		process.exit(1);
 	};
 	process.once('uncaughtException', onError);

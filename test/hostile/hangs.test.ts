@@ -1,0 +1,102 @@
+// Nothing hangs and every process can be stopped: a scenario whose clock never moves ends
+// with one line in every command, and a monitor kept busy by its kernel still hears keys and
+// signals and hands the terminal back.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {runCli} from '../helpers.js';
+import {startPty, type PtySession} from '../pty.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'xcalltop-hangs-'));
+test.after(() => rmSync(dir, {recursive: true, force: true}));
+
+const scenario = (step: object): string => JSON.stringify({description: 'a task that loops', cpus: 2, until: '2s', tasks: [{cpu: 0, comm: 'spin', pid: 100, steps: [step]}]});
+/** Every step takes no time: virtual time can never pass 0. */
+const stopped = path.join(dir, 'stopped.json');
+writeFileSync(stopped, scenario({op: 'call', fn: 'nothing', for: '0ns'}));
+/** Time moves, a nanosecond per event: a second of virtual time is a billion events. */
+const busy = path.join(dir, 'busy.json');
+writeFileSync(busy, scenario({op: 'call', fn: 'tiny', for: '1ns'}));
+const session = path.join(dir, 'stopped.jsonl');
+writeFileSync(
+	session,
+	[
+		{'xcalltop-session': 1, version: '0.1.0', scenario: {name: 'stopped', content: scenario({op: 'call', fn: 'nothing', for: '0ns'})}, seed: 1, options: {mitigated: false, speedIndex: 4, paused: false, fps: 5}, terminal: {cols: 80, rows: 24}},
+		{at: 1_000_000, wall: 100, command: 'focus-next'},
+		{at: 2_000_000, wall: 200, end: true, hash: '0123456789abcdef', events: 1},
+	]
+		.map((l) => JSON.stringify(l) + '\n')
+		.join(''),
+);
+
+const STOPPED = /^xcalltop: virtual time stopped at 0\.000000s: 1000000 events in a row without time passing, the last on CPU0, task spin\/100 \(step 1 of 1: call nothing\)/;
+
+for (const [what, args] of [
+	['run', ['run', stopped]],
+	['run --json', ['run', stopped, '--json']],
+	['run --session', ['run', '--session', session]],
+	['export', ['export', session, '--txt', path.join(dir, 'out.txt')]],
+] as const) {
+	test(`${what}: a clock that never moves ends in one line naming the task, exit 1`, () => {
+		const r = runCli([...args]);
+		assert.equal(r.timedOut, false, 'ended by itself');
+		assert.equal(r.status, 1);
+		assert.match(r.stderr, STOPPED);
+		assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+	});
+}
+
+const ended = (s: PtySession, ms: number): Promise<number> => Promise.race([s.exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms:\n${s.screen()}`)), ms))]);
+
+function restored(s: PtySession): void {
+	assert.equal(s.term.buffer.active.type, 'normal', 'back on the main screen');
+	const raw = s.raw();
+	assert.ok(raw.lastIndexOf('\u001B[?25h') > raw.lastIndexOf('\u001B[?25l'), 'cursor shown again');
+}
+
+test('the monitor on a clock that never moves: the terminal comes back and the line says why, exit 1', async () => {
+	const s = startPty([stopped], 80, 24);
+	try {
+		assert.equal(await ended(s, 10_000), 1);
+		restored(s);
+		await s.waitFor(/virtual time stopped at 0\.000000s/);
+	} finally {
+		s.kill();
+	}
+});
+
+test('a monitor kept busy by its kernel still quits on q at once', async () => {
+	for (const speed of ['1', 'max']) {
+		const s = startPty([busy, '--speed', speed], 80, 24);
+		try {
+			await s.waitFor(/CPU/, 15_000);
+			await new Promise((r) => setTimeout(r, 500));
+			await s.press('q');
+			assert.equal(await ended(s, 3000), 0, `q at speed ${speed}`);
+			restored(s);
+		} finally {
+			s.kill();
+		}
+	}
+});
+
+for (const [signal, code] of [
+	['SIGTERM', 143],
+	['SIGINT', 130],
+	['SIGHUP', 129],
+] as const) {
+	test(`a monitor kept busy by its kernel stops on ${signal} and restores the terminal`, async () => {
+		const s = startPty([busy, '--speed', 'max'], 80, 24);
+		try {
+			await s.waitFor(/CPU/, 15_000);
+			await new Promise((r) => setTimeout(r, 500));
+			process.kill(s.pid, signal);
+			assert.equal(await ended(s, 3000), code);
+			restored(s);
+		} finally {
+			s.kill();
+		}
+	});
+}
