@@ -24,7 +24,7 @@ type Flag = (typeof FLAGS)[number];
 const ACCEPTS: Record<Form, readonly Flag[]> = {
 	monitor: ['speed', 'paused', 'fps', 'seed', 'mitigated', 'color', 'mouse', 'record', 'force'],
 	run: ['until', 'seed', 'input', 'mitigated', 'quiet', 'show', 'json', 'expect'],
-	session: ['session', 'until', 'quiet', 'show', 'json'],
+	session: ['session', 'until', 'quiet', 'show', 'json', 'expect'],
 	list: [],
 	replay: ['until', 'fps', 'color', 'mouse'],
 	// The .cast is always in colour and the .txt never, so --no-color would change nothing.
@@ -35,7 +35,7 @@ const ACCEPTS: Record<Form, readonly Flag[]> = {
 const WHY: Partial<Record<Form, Partial<Record<Flag, string>>>> = {
 	monitor: {until: 'the monitor runs until you quit', input: 'the monitor takes its inputs from the keys', session: 'replay a session with xcalltop replay or xcalltop run --session'},
 	run: {record: 'only the monitor records', force: 'only the monitor records', speed: 'run goes as fast as the machine allows', color: 'run prints no colour'},
-	session: {seed: 'the session fixes its seed', mitigated: 'the session fixes it', input: 'the session fixes its inputs', expect: 'a session is checked against its recorded hash'},
+	session: {seed: 'the session fixes its seed', mitigated: 'the session fixes it', input: 'the session fixes its inputs'},
 	replay: {seed: 'the session fixes its seed', mitigated: 'the session fixes it', record: 'a replay is not recorded', force: 'a replay is not recorded'},
 	export: {color: 'a .cast is always in colour, a .txt never'},
 };
@@ -86,6 +86,7 @@ const OPTIONS: Record<Exclude<Form, 'help'>, Options> = {
 		['--quiet', 'do not print the kernel log'],
 		['--show LIST', 'as for run'],
 		['--json', 'print only the summary, as one JSON object'],
+		['--expect OUTCOME', 'lockup | no-lockup, as for run'],
 	],
 	list: [],
 	replay: [['--until DURATION', 'stop the playback at this virtual time'], ['--fps N', 'screen updates per second, 1-20 (default 5)'], NO_COLOR, NO_MOUSE],
@@ -169,6 +170,8 @@ function parseCommandLine() {
 
 const parseFlags = () => meow(TOP_HELP, {
 	argv: joinNegativeValues(process.argv.slice(2)),
+	autoHelp: false,
+	autoVersion: false,
 	importMeta: import.meta,
 	// Checked below, so that an unknown flag gets the same one-line error as the rest.
 	allowUnknownFlags: true,
@@ -271,6 +274,11 @@ function checkInputsInTime(specs: readonly string[], inputs: readonly Input[], u
 	usage(`--input ${specs[i]} is later than ${loaded.scenario.name}'s own end at ${end / NS_PER_SEC}s; it would never apply (pass a later --until)`);
 }
 
+function printTopHelp(): number {
+	process.stdout.write(`\n  ${cli.pkg.description ?? ''}\n${cli.help}\n`);
+	return 0;
+}
+
 function printHelp(topic: Topic): number {
 	// The same frame as meow's top-level help: a blank line before and after.
 	const indented = TOPIC_HELP[topic].replace(/^(?=.)/gm, '  ');
@@ -308,16 +316,21 @@ function parseFps(text: string | undefined): number | undefined {
 
 async function main(): Promise<number> {
 	const [command, ...rest] = cli.input;
-	if (cli.flags.version) cli.showVersion();
+	// Help and version go through stdout like everything else (meow's own exit at once, so a
+	// write error would go unreported).
+	if (cli.flags.version) {
+		process.stdout.write(`${cli.pkg.version}\n`);
+		return 0;
+	}
 	const form: Form = command === 'run' ? (cli.flags.session === undefined ? 'run' : 'session') : command === 'list' || command === 'replay' || command === 'export' || command === 'help' ? command : 'monitor';
-	if (cli.flags.help) return form === 'help' ? cli.showHelp(0) : printHelp(form === 'session' ? 'run' : form);
+	if (cli.flags.help) return form === 'help' || command === undefined ? printTopHelp() : printHelp(form === 'session' ? 'run' : form);
 	checkUnknownFlags();
 	checkApplies(form);
 	// Everything printed on stdout goes out here: names and log text from a file show their
 // control characters escaped (JSON output is already escaped; see safeJson).
 	const write = (text: string): void => void process.stdout.write(safeText(text));
 	if (form === 'help') {
-		if (rest.length === 0) cli.showHelp(0);
+		if (rest.length === 0) return printTopHelp();
 		if (rest.length > 1) usage(`help takes one COMMAND, got ${rest.length}`);
 		const topic = rest[0]!;
 		if (!(TOPICS as readonly string[]).includes(topic)) usage(`help: unknown command "${topic}"; expected one of: ${TOPICS.join(', ')}`);
@@ -344,7 +357,7 @@ async function main(): Promise<number> {
 	if (form === 'session') {
 		if (rest.length > 0) usage(`run --session takes no SCENARIO (the session names its own), got "${rest[0]}"`);
 		const {runSession} = await import('./session/commands.js');
-		return runSession(cli.flags.session!, {json: cli.flags.json ?? false, quiet: cli.flags.quiet ?? false, show: parseShow(cli.flags.show), until: parseUntil(cli.flags.until)}, write);
+		return runSession(cli.flags.session!, {json: cli.flags.json ?? false, quiet: cli.flags.quiet ?? false, show: parseShow(cli.flags.show), until: parseUntil(cli.flags.until), expect: parseExpect(cli.flags.expect)}, write);
 	}
 	if (form === 'replay') {
 		if (rest.length !== 1) usage('replay needs one session FILE');

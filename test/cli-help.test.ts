@@ -8,7 +8,7 @@ import {runCli} from './helpers.js';
 const ACCEPTS = {
 	monitor: ['--speed', '--paused', '--fps', '--seed', '--mitigated', '--no-color', '--no-mouse', '--record', '--force'],
 	run: ['--until', '--seed', '--input', '--mitigated', '--quiet', '--show', '--json', '--expect'],
-	session: ['--until', '--quiet', '--show', '--json'],
+	session: ['--until', '--quiet', '--show', '--json', '--expect'],
 	list: [],
 	replay: ['--until', '--fps', '--no-color', '--no-mouse'],
 	export: ['--cast', '--txt', '--cols', '--rows', '--fps', '--pace', '--idle-limit'],

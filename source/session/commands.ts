@@ -4,7 +4,7 @@ import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {formatRecord} from '../kernel/klog.js';
 import {formatSummary, summarize} from '../kernel/summary.js';
-import {renderShow, type ShowItem} from '../headless/run.js';
+import {expectMismatch, renderShow, type ShowItem} from '../headless/run.js';
 import {InputError, type LoadedScenario} from '../scenario/load.js';
 import {SPEED_ONE} from '../ui/speeds.js';
 import {exportSession, OutputError, type ExportOptions} from './export.js';
@@ -43,8 +43,8 @@ export function startRecording(file: string, loaded: LoadedScenario, o: {seed: n
 	}
 }
 
-/** `run --session FILE`: the replay's kernel log, then what run prints, then the hash check. */
-export function runSession(file: string, opts: {json: boolean; quiet: boolean; show: ShowItem[] | undefined; until: number | undefined}, write: (text: string) => void): number {
+/** `run --session FILE`: the replay's kernel log, then what run prints, then the hash and --expect checks. */
+export function runSession(file: string, opts: {json: boolean; quiet: boolean; show: ShowItem[] | undefined; until: number | undefined; expect?: 'lockup' | 'no-lockup' | undefined}, write: (text: string) => void): number {
 	const session = loadSession(file);
 	if (session.warning) warn(session.warning);
 	const {kernel, diverged} = replayHeadless(session, opts.until);
@@ -54,11 +54,10 @@ export function runSession(file: string, opts: {json: boolean; quiet: boolean; s
 		if (!opts.quiet) write(kernel.log.since(0).records.map((r) => formatRecord(r) + '\n').join(''));
 		write(`${renderShow(kernel, opts.show)}--- summary (replay of ${session.file})\n${formatSummary(summary)}\n`);
 	}
-	if (diverged) {
-		reportError(`${session.file}: ${diverged}`);
-		return 1;
-	}
-	return 0;
+	const mismatch = opts.expect === undefined ? undefined : expectMismatch(opts.expect, summary);
+	if (diverged) reportError(`${session.file}: ${diverged}`);
+	if (mismatch) reportError(`${session.file}: ${mismatch}`);
+	return diverged || mismatch ? 1 : 0;
 }
 
 export async function exportCommand(file: string, opts: ExportOptions, write: (text: string) => void): Promise<number> {

@@ -3,12 +3,12 @@
 // warnings, the monitor, replay, export), and no control byte of theirs comes out.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs';
+import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {ROOT, runCli} from '../helpers.js';
+import {runCli} from '../helpers.js';
 import {startPty} from '../pty.js';
-import {EVIL, EVIL_SHORT, firstControl, foreignSequence, hostileScenario} from './fixtures.js';
+import {copyInstall, EVIL, EVIL_SHORT, firstControl, foreignSequence, hostileScenario} from './fixtures.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'xcalltop-escape-'));
 test.after(() => rmSync(dir, {recursive: true, force: true}));
@@ -61,14 +61,9 @@ test('run --session and its warning print the hostile names escaped', () => {
 
 test('list shows a hostile scenario in the scenario directory escaped', () => {
 	// A copy of the installed program with one more scenario beside the shipped ones.
-	const install = path.join(dir, 'install');
-	mkdirSync(path.join(install, 'dist'), {recursive: true});
-	cpSync(path.join(ROOT, 'dist/source'), path.join(install, 'dist/source'), {recursive: true});
-	cpSync(path.join(ROOT, 'scenarios'), path.join(install, 'scenarios'), {recursive: true});
-	cpSync(path.join(ROOT, 'package.json'), path.join(install, 'package.json'));
-	symlinkSync(path.join(ROOT, 'node_modules'), path.join(install, 'node_modules'));
-	writeFileSync(path.join(install, 'scenarios', 'zz-evil.json'), scenarioText);
-	const r = runCli(['list'], {}, {cli: path.join(install, 'dist/source/cli.js')});
+	const install = copyInstall(path.join(dir, 'install'));
+	writeFileSync(path.join(install.scenarios, 'zz-evil.json'), scenarioText);
+	const r = runCli(['list'], {}, {cli: install.cli});
 	assert.equal(r.status, 0, r.stderr);
 	clean('list', r.stdout);
 	assert.match(r.stdout, /^zz-evil .*Four CPUs.*\\x1b\]52;/m);

@@ -1,5 +1,5 @@
 // Hostile strings, and the checks that none of their control bytes reach a terminal.
-import {readFileSync} from 'node:fs';
+import {cpSync, mkdirSync, readFileSync, symlinkSync} from 'node:fs';
 import path from 'node:path';
 import {ROOT} from '../helpers.js';
 
@@ -59,4 +59,14 @@ export function foreignSequence(output: string): string | undefined {
 		i += m[0].length;
 	}
 	return undefined;
+}
+
+/** A copy of the built program in `dir` (its scenarios/ can be added to); returns its cli.js. */
+export function copyInstall(dir: string): {cli: string; scenarios: string} {
+	mkdirSync(path.join(dir, 'dist'), {recursive: true});
+	cpSync(path.join(ROOT, 'dist/source'), path.join(dir, 'dist/source'), {recursive: true});
+	cpSync(path.join(ROOT, 'scenarios'), path.join(dir, 'scenarios'), {recursive: true});
+	cpSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+	symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
+	return {cli: path.join(dir, 'dist/source/cli.js'), scenarios: path.join(dir, 'scenarios')};
 }

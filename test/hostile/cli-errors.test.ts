@@ -1,0 +1,74 @@
+// The command line misused: one line on stderr and the right exit code, never a stack trace.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {spawnSync} from 'node:child_process';
+import {closeSync, mkdtempSync, openSync, rmSync, writeFileSync} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {CLI, ROOT, runCli} from '../helpers.js';
+import {copyInstall} from './fixtures.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'xcalltop-cli-errors-'));
+test.after(() => rmSync(dir, {recursive: true, force: true}));
+
+function oneLine(r: {stderr: string; stdout: string; timedOut: boolean}, pattern: RegExp): void {
+	assert.equal(r.timedOut, false);
+	assert.match(r.stderr, /^xcalltop: [^\n]+\n$/, r.stderr);
+	assert.match(r.stderr, pattern);
+	assert.equal(r.stdout, '');
+}
+
+const USAGE: readonly (readonly [string[], RegExp])[] = [
+	[['run', 'demo', '--seed', '1', '--seed', '2'], /^xcalltop: --seed given more than once; see xcalltop --help$/m],
+	[['run', 'demo', '--until', '1s', '--until', '2s'], /--until given more than once/],
+	[['export', 'x.jsonl', '--cast', 'a', '--cast', 'b'], /--cast given more than once/],
+	[['run', 'demo', '--until', '-1s'], /^xcalltop: --until "-1s": expected /m],
+	[['run', 'demo', '--input', '-1s:ctrl-c'], /^xcalltop: --input "-1s:ctrl-c": expected /m],
+	[['run', 'demo', '--seed', '-3'], /^xcalltop: --seed "-3": expected a whole number/m],
+	[['demo', '--fps', '-5'], /^xcalltop: --fps "-5": expected a whole number from 1 to 20/m],
+	[['export', 'x.jsonl', '--txt', 'o.txt', '--cols', '-80'], /^xcalltop: --cols "-80": expected a whole number/m],
+];
+for (const [args, pattern] of USAGE) {
+	test(`usage error, one line, exit 2: xcalltop ${args.join(' ')}`, () => {
+		const r = runCli(args);
+		assert.equal(r.status, 2);
+		oneLine(r, pattern);
+	});
+}
+
+// stdout a full disk: one line, exit 1 (a closed pipe is a normal end, exit 0).
+for (const args of [['run', 'demo', '--json'], ['run', 'demo', '--until', '5s'], ['list'], ['--help']]) {
+	test(`stdout on a full disk: one line, exit 1: xcalltop ${args.join(' ')}`, () => {
+		const full = openSync('/dev/full', 'w');
+		try {
+			const r = spawnSync(process.execPath, [CLI, ...args], {cwd: ROOT, stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 20_000});
+			assert.equal(r.status, 1);
+			assert.match(r.stderr, /^xcalltop: cannot write the output: ENOSPC\n$/);
+		} finally {
+			closeSync(full);
+		}
+	});
+}
+
+test('run --session --expect: the outcome is checked as for run', () => {
+	const session = 'scenarios/sessions/demo.jsonl';
+	const lockup = runCli(['run', '--session', session, '--quiet', '--expect', 'lockup']);
+	assert.equal(lockup.status, 0, lockup.stderr);
+	const none = runCli(['run', '--session', session, '--quiet', '--expect', 'no-lockup']);
+	assert.equal(none.status, 1);
+	assert.match(none.stderr, /^xcalltop: scenarios\/sessions\/demo\.jsonl: expected no-lockup, got lockup of CPU0,CPU1,CPU2,CPU3 at 3\.\d+s\n$/);
+});
+
+test('list shows every good scenario and reports each broken one on its own line, exit 1', () => {
+	const install = copyInstall(path.join(dir, 'install'));
+	writeFileSync(path.join(install.scenarios, 'aa-broken.json'), '{"description": "x", "cpus": 0}');
+	writeFileSync(path.join(install.scenarios, 'zz-broken.json'), '{not json');
+	const r = runCli(['list'], {}, {cli: install.cli});
+	assert.equal(r.status, 1);
+	const errors = r.stderr.trimEnd().split('\n');
+	assert.equal(errors.length, 2, r.stderr);
+	assert.match(errors[0]!, /^xcalltop: .*aa-broken\.json: \$\.cpus: /);
+	assert.match(errors[1]!, /^xcalltop: .*zz-broken\.json: line 1, column 2: /);
+	const listed = r.stdout.trimEnd().split('\n').map((l) => l.split(' ')[0]);
+	assert.deepEqual(listed, ['demo', 'ipi-irqs-off', 'kill9-timeout', 'printk-recursion', 'rcu-idle-probe', 'rendezvous-race', 'safe-xcall', 'teardown-storm']);
+});
