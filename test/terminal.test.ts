@@ -2,75 +2,9 @@
 // sees at 80x24 and 160x50 after each key, and the terminal handed back afterwards.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import pty from '@lydell/node-pty';
-import xterm from '@xterm/headless';
-import {CLI, ROOT} from './helpers.js';
+import {startPty} from './pty.js';
 
-interface Session {
-	screen(): string;
-	line(n: number): string;
-	raw(): string;
-	press(keys: string): Promise<void>;
-	waitFor(pattern: RegExp, ms?: number): Promise<string>;
-	exited: Promise<number>;
-	term: InstanceType<typeof xterm.Terminal>;
-	pid: number;
-	resize(cols: number, rows: number): void;
-	kill(): void;
-}
-
-function start(args: string[], cols: number, initialRows: number): Session {
-	let rows = initialRows;
-	const term = new xterm.Terminal({cols, rows: initialRows, allowProposedApi: true});
-	let raw = '';
-	const p = pty.spawn(process.execPath, [CLI, ...args], {cols, rows: initialRows, cwd: ROOT, env: {...process.env, CI: 'false', NO_COLOR: '1', TERM: 'xterm-256color'}});
-	p.onData((d) => {
-		raw += d;
-		term.write(d);
-	});
-	const exited = new Promise<number>((resolve) => p.onExit(({exitCode}) => resolve(exitCode)));
-	const flush = () => new Promise<void>((r) => term.write('', () => r()));
-	const screen = (): string => {
-		const b = term.buffer.active;
-		const out: string[] = [];
-		for (let i = 0; i < rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
-		return out.join('\n');
-	};
-	return {
-		screen,
-		line: (n) => screen().split('\n')[n] ?? '',
-		raw: () => raw,
-		press: async (keys) => {
-			p.write(keys);
-			await flush();
-		},
-		waitFor: async (pattern, ms = 8000) => {
-			const end = Date.now() + ms;
-			for (;;) {
-				await flush();
-				const s = screen();
-				if (pattern.test(s)) return s;
-				if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}; screen:\n${s}`);
-				await new Promise((r) => setTimeout(r, 50));
-			}
-		},
-		exited,
-		term,
-		pid: p.pid,
-		resize: (c, r) => {
-			term.resize(c, r);
-			p.resize(c, r);
-			rows = r;
-		},
-		kill: () => {
-			try {
-				p.kill();
-			} catch {
-				// already gone
-			}
-		},
-	};
-}
+const start = startPty;
 
 for (const [cols, rows] of [
 	[80, 24],
