@@ -8,9 +8,10 @@ import {renderShow, type ShowItem} from '../headless/run.js';
 import {InputError, type LoadedScenario} from '../scenario/load.js';
 import {SPEED_ONE} from '../ui/speeds.js';
 import {safeLine} from '../terminal/safe-text.js';
-import {exportSession, OutputError, type ExportOptions} from './export.js';
+import {checkExport} from './export-check.js';
+import type {ExportOptions} from './export.js';
 import {loadSession} from './load.js';
-import {checkNotSame, checkTargetDirectory, checkTargetKind, codeOf} from './output-file.js';
+import {checkNotSame, checkTargetDirectory, checkTargetKind, codeOf, OutputError} from './output-file.js';
 import {Recorder} from './recorder.js';
 import {replayHeadless} from './replay.js';
 
@@ -82,6 +83,9 @@ export async function exportCommand(file: string, opts: ExportOptions, write: (t
 	if (session.warning) process.stderr.write(`xcalltop: warning: ${safeLine(session.warning)}\n`);
 	let r;
 	try {
+		// Refusals first, before the renderer (Ink) is even loaded.
+		checkExport(session, opts);
+		const {exportSession} = await import('./export.js');
 		r = await exportSession(session, opts);
 	} catch (error) {
 		if (!(error instanceof OutputError)) throw error;

@@ -28,13 +28,13 @@ export const codeOf = (error: unknown): string => (error as NodeJS.ErrnoExceptio
 
 /** What an existing non-regular file is, in words. */
 function kindOf(stats: Stats): string {
-	if (stats.isSymbolicLink()) return 'a symbolic link';
-	if (stats.isFIFO()) return 'a FIFO';
-	if (stats.isCharacterDevice()) return 'a character device';
-	if (stats.isBlockDevice()) return 'a block device';
-	if (stats.isSocket()) return 'a socket';
-	if (stats.isDirectory()) return 'a directory';
-	return 'not a regular file';
+	if (stats.isSymbolicLink()) return 'is a symbolic link';
+	if (stats.isFIFO()) return 'is a FIFO';
+	if (stats.isCharacterDevice()) return 'is a character device';
+	if (stats.isBlockDevice()) return 'is a block device';
+	if (stats.isSocket()) return 'is a socket';
+	if (stats.isDirectory()) return 'is a directory';
+	return 'is not a regular file';
 }
 
 /**
@@ -66,11 +66,14 @@ const lstatOrNothing = (file: string): Stats | undefined => statOrNothing(file, 
  */
 export function checkTargetKind(flag: string, file: string, writer: string): void {
 	if (file === '') throw new InputError(`${flag} needs a file name, got an empty one`);
-	const stats = lstatOrNothing(file);
-	if (stats && !stats.isFile()) {
-		const is = kindOf(stats);
-		throw new InputError(`${flag} ${safeLine(file)}: ${is.startsWith('a') ? `is ${is}` : is}; ${writer} writes only regular files`);
+	let stats: Stats | undefined;
+	try {
+		stats = lstatOrNothing(file);
+	} catch (error) {
+		// A name too long, a directory on the way that may not be searched: nothing can be written there.
+		throw new OutputError(flag, file, codeOf(error));
 	}
+	if (stats && !stats.isFile()) throw new InputError(`${flag} ${safeLine(file)}: ${kindOf(stats)}; ${writer} writes only regular files`);
 }
 
 /** Checks that files can be created in the target's directory, before any work is done. */
@@ -102,8 +105,16 @@ function resolved(file: string): string {
  * a symbolic link to it and a hard link all count), else the same resolved path.
  */
 export function sameFile(a: string, b: string): boolean {
-	const sa = statOrNothing(a, true);
-	const sb = statOrNothing(b, true);
+	const stat = (file: string): Stats | undefined => {
+		try {
+			return statOrNothing(file, true);
+		} catch {
+			// Not to be looked at (a link loop, a name too long): compared by path.
+			return undefined;
+		}
+	};
+	const sa = stat(a);
+	const sb = stat(b);
 	if (sa && sb) return sa.dev === sb.dev && sa.ino === sb.ino;
 	return resolved(a) === resolved(b);
 }

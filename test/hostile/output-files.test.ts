@@ -289,6 +289,12 @@ const EXPORT_CASES: Case[] = [
 		stderr: /^xcalltop: \S+\/sized\.jsonl: line 1: the recorded terminal is 40x10, .*; choose the size with --cols N and --rows N\n$/,
 	},
 	{
+		name: 'export --cast with a name longer than the file system allows',
+		setup: (dir) => ({args: exportArgs(dir, '--cast', at(dir, 'n'.repeat(300)))}),
+		status: 1,
+		stderr: /^xcalltop: --cast \S+\/n{300}: cannot write: ENAMETOOLONG\n$/,
+	},
+	{
 		name: 'export with control characters in a name: shown escaped',
 		setup: (dir) => ({args: exportArgs(dir, '--cast', at(dir, 'no\u001B[2Jsuch', 'x.cast'))}),
 		status: 1,
