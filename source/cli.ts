@@ -425,14 +425,23 @@ async function main(): Promise<number> {
 	const kernel = buildKernel(loaded, {seed: parseSeed(cli.flags.seed), mitigated});
 	const fps = parseFps(cli.flags.fps);
 	let recorder;
-	if (cli.flags.record !== undefined) {
-		const {checkRecordTarget, startRecording} = await import('./session/commands.js');
-		const file = cli.flags.record;
-		checkRecordTarget(file, force);
-		recorder = () => startRecording(file, loaded, {seed: kernel.seed, mitigated, speedIndex, paused, fps, force});
+	try {
+		if (cli.flags.record !== undefined) {
+			const {checkRecordTarget, startRecording} = await import('./session/commands.js');
+			const file = cli.flags.record;
+			checkRecordTarget(file, force, loaded.file);
+			recorder = () => startRecording(file, loaded, {seed: kernel.seed, mitigated, speedIndex, paused, fps, force});
+		}
+		const {runMonitor} = await monitor;
+		return await runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color ?? true)}, paused, speedIndex, fps, recorder, noMouse: cli.flags.mouse === false, story: storyOf(loaded)});
+	} catch (error) {
+		// --record's directory cannot take the file, or the file or its header could not be
+		// written (before the screen changed): a runtime error, one line.
+		const {OutputError} = await import('./session/output-file.js');
+		if (!(error instanceof OutputError)) throw error;
+		reportError(error.message);
+		return 1;
 	}
-	const {runMonitor} = await monitor;
-	return runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color ?? true)}, paused, speedIndex, fps, recorder, noMouse: cli.flags.mouse === false, story: storyOf(loaded)});
 }
 
 // A reader that went away (`| head`) is a normal end; any other write error (a full disk)

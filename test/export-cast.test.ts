@@ -274,7 +274,7 @@ test('a file that cannot be written: the error names the flag and the file, and 
 		return true;
 	});
 	assert.deepEqual(readdirSync(out), [], 'the cast did not appear either, and no temporary file is left');
-	// A target that is a directory fails before anything is renamed.
+	// A target that is a directory (anything but a regular file) is refused before anything is renamed.
 	const txt = path.join(out, 'x.txt');
 	mkdirSync(path.join(out, 'dir.cast'));
 	assert.throws(
@@ -283,7 +283,7 @@ test('a file that cannot be written: the error names the flag and the file, and 
 				{flag: '--txt', file: txt, text: 'screen\n'},
 				{flag: '--cast', file: path.join(out, 'dir.cast'), text: '{}\n'},
 			]),
-		/^OutputError: --cast .*dir\.cast: cannot write: EISDIR$/,
+		/^Error: --cast .*dir\.cast: is a directory; export writes only regular files$/,
 	);
 	assert.equal(existsSync(txt), false);
 	assert.deepEqual(readdirSync(out), ['dir.cast']);

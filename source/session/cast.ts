@@ -1,7 +1,5 @@
 // The pieces of an asciicast export that do not need Ink: marker labels in words, frames
 // encoded as the lines that changed, the idle limit, and writing the outputs all or nothing.
-import {renameSync, rmSync, statSync, writeFileSync} from 'node:fs';
-import path from 'node:path';
 import stringWidth from 'string-width';
 import type {Controller} from '../ui/controller.js';
 import {BINDINGS, type Command} from '../ui/keymap.js';
@@ -141,55 +139,5 @@ export function encodeFrame(previous: readonly string[] | undefined, next: reado
 
 // --- output files ---------------------------------------------------------------------------
 
-/** An output file that could not be written; the message names the flag and the file as given. */
-export class OutputError extends Error {
-	constructor(
-		readonly flag: string,
-		readonly file: string,
-		code: string,
-	) {
-		super(`${flag} ${file}: cannot write: ${code}`);
-		this.name = 'OutputError';
-	}
-}
-
-export interface Output {
-	/** The option that named it (`--cast`), for the error message. */
-	readonly flag: string;
-	readonly file: string;
-	readonly text: string;
-}
-
-const codeOf = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? String(error);
-
-/**
- * Writes every output through a temporary file beside it, then renames them all: none
- * appears unless all could be written, and a failure removes the temporary files.
- */
-export function writeAll(outputs: readonly Output[]): void {
-	const temps: string[] = [];
-	const fail = (o: Output, error: unknown): never => {
-		for (const t of temps) rmSync(t, {force: true});
-		throw new OutputError(o.flag, o.file, codeOf(error));
-	};
-	outputs.forEach((o, i) => {
-		const tmp = path.join(path.dirname(o.file), `.${path.basename(o.file)}.${process.pid}.${i}.tmp`);
-		try {
-			writeFileSync(tmp, o.text);
-			temps.push(tmp);
-		} catch (error) {
-			fail(o, error);
-		}
-	});
-	// A rename onto a directory would fail half-way through: refuse before renaming any.
-	outputs.forEach((o) => {
-		if (statSync(o.file, {throwIfNoEntry: false})?.isDirectory()) fail(o, Object.assign(new Error('is a directory'), {code: 'EISDIR'}));
-	});
-	outputs.forEach((o, i) => {
-		try {
-			renameSync(temps[i]!, o.file);
-		} catch (error) {
-			fail(o, error);
-		}
-	});
-}
+// Writing them all or nothing, regular files only: output-file.ts (the monitor's --record uses it too).
+export {OutputError, writeAll, type Output} from './output-file.js';

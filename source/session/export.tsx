@@ -14,7 +14,8 @@ import {commandLabel, encodeFrame, finishEvents, marksCommand, warningLabel, wal
 import {isEnd} from './format.js';
 import {safeJson, safeLine} from '../terminal/safe-text.js';
 import type {LoadedSession} from './load.js';
-import {advanceTo, applyLine, sessionController, sessionKernel, virtualAt, type Stamp} from './replay.js';
+import {checkExport} from './export-check.js';
+import {advanceTo, applyLine, divergence, sessionController, sessionKernel, virtualAt, type Stamp} from './replay.js';
 
 export {OutputError} from './cast.js';
 
@@ -39,16 +40,15 @@ export interface ExportResult {
 	readonly duration: number;
 	/** Seconds the cast plays for, after the idle limit. */
 	readonly castDuration: number;
+	/** Set when the replay's event-log hash at the end line differs from the recorded one (the outputs are written all the same). */
+	readonly diverged: string | undefined;
 }
-
-
 
 /** At most this much virtual time between two reads of the kernel log, so its ring never overruns unread. */
 const LOG_READ_NS = 250_000_000;
 
 export async function exportSession(session: LoadedSession, opts: ExportOptions): Promise<ExportResult> {
-	const cols = opts.cols ?? session.header.terminal.cols;
-	const rows = opts.rows ?? session.header.terminal.rows;
+	const {cols, rows} = checkExport(session, opts);
 	const fps = opts.fps ?? 10;
 	const pacing = opts.pacing ?? 'wall';
 	const idleLimit = opts.idleLimit ?? 2;
@@ -105,6 +105,7 @@ export async function exportSession(session: LoadedSession, opts: ExportOptions)
 	const step = 1000 / fps;
 	let tick = 0;
 	let prev: Stamp = {at: 0, wall: 0};
+	let diverged: string | undefined;
 	for (const line of session.lines) {
 		const next = stamp(line);
 		const between = (ns: number): number => wallAt(prev, next, ns);
@@ -116,7 +117,8 @@ export async function exportSession(session: LoadedSession, opts: ExportOptions)
 		}
 		position = next.wall;
 		advanceReading(line.at, between);
-		if (!isEnd(line) && line.command !== 'quit') {
+		if (isEnd(line)) diverged = divergence(kernel, line);
+		else if (line.command !== 'quit') {
 			// The recorded quit is where the person left; like a replay, the cast stays on that state.
 			const before = controller.getView().message;
 			applyLine(controller, line);
@@ -146,14 +148,15 @@ export async function exportSession(session: LoadedSession, opts: ExportOptions)
 	};
 	const body = cast.map(([ms, code, data]) => safeJson([Number((ms / 1e3).toFixed(6)), code, code === 'm' ? safeLine(data) : data]) + '\n').join('');
 	const outputs: Output[] = [];
-	if (opts.cast) outputs.push({flag: '--cast', file: opts.cast, text: safeJson(header) + '\n' + body});
-	if (opts.txt) outputs.push({flag: '--txt', file: opts.txt, text: screenText(shown ?? [])});
+	if (opts.cast !== undefined) outputs.push({flag: '--cast', file: opts.cast, text: safeJson(header) + '\n' + body});
+	if (opts.txt !== undefined) outputs.push({flag: '--txt', file: opts.txt, text: screenText(shown ?? [])});
 	writeAll(outputs);
 	return {
 		frames: cast.filter((e) => e[1] === 'o').length,
 		markers: cast.filter((e) => e[1] === 'm').length,
 		duration: (session.lines.at(-1)?.at ?? 0) / 1e9,
 		castDuration: (cast.at(-1)?.[0] ?? 0) / 1e3,
+		diverged,
 	};
 }
 

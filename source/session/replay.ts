@@ -36,6 +36,12 @@ export interface HeadlessReplay {
 	readonly diverged: string | undefined;
 }
 
+/** Why a replay that reached the session's end line is not the recorded run, or undefined when its event-log hash matches. */
+export function divergence(kernel: Kernel, end: EndLine): string | undefined {
+	if (kernel.eventHash === end.hash) return undefined;
+	return `replay diverged: event-log hash ${kernel.eventHash} after ${kernel.events} events, the session recorded ${end.hash} after ${end.events}`;
+}
+
 /** Replays every line (up to `until` virtual ns), headless. */
 export function replayHeadless(session: LoadedSession, until?: number): HeadlessReplay {
 	const kernel = sessionKernel(session);
@@ -51,7 +57,7 @@ export function replayHeadless(session: LoadedSession, until?: number): Headless
 		applyLine(controller, line);
 	}
 	if (until !== undefined) advanceTo(kernel, until);
-	const diverged = end && until === undefined && kernel.eventHash !== end.hash ? `replay diverged: event-log hash ${kernel.eventHash} after ${kernel.events} events, the session recorded ${end.hash} after ${end.events}` : undefined;
+	const diverged = end && until === undefined ? divergence(kernel, end) : undefined;
 	return {kernel, controller, end, diverged};
 }
 

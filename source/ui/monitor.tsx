@@ -113,6 +113,8 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		mouseOn = controller.mouse;
 		process.stdout.write(mouseOn ? MOUSE_ON : MOUSE_OFF);
 	};
+	// A recording that cannot be written stops; the monitor goes on, and says so now and after it quits.
+	if (recorder) recorder.onFailure = () => controller.notify(recorder.statusMessage()!);
 	const player = opts.replay?.(controller);
 	if (player) {
 		// The badge is there from the first frame.
@@ -120,14 +122,34 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		controller.refresh();
 	}
 	let restored = false;
+	/** The terminal first, whatever else fails; then the recording's end line, and what went wrong with it. */
 	const restore = (): void => {
 		if (restored) return;
 		restored = true;
-		recorder?.end(kernel);
-		if (process.stdin.isTTY) process.stdin.setRawMode(false);
-		// Cleared before leaving: after a resize some terminals (tmux) carry the alternate
-		// screen's lines over to the main screen.
-		process.stdout.write(MOUSE_OFF + CLEAR + SHOW_CURSOR + LEAVE_ALT);
+		try {
+			if (process.stdin.isTTY) process.stdin.setRawMode(false);
+		} catch {
+			// The terminal is gone (a hang-up): nothing to restore.
+		}
+		try {
+			// Cleared before leaving: after a resize some terminals (tmux) carry the alternate
+			// screen's lines over to the main screen.
+			process.stdout.write(MOUSE_OFF + CLEAR + SHOW_CURSOR + LEAVE_ALT);
+		} catch {
+			// As above.
+		}
+		if (!recorder) return;
+		try {
+			recorder.end(kernel);
+		} catch {
+			// The recorder reports its own failures (below) and never throws; nothing escapes restore.
+		}
+		const failed = recorder.failureMessage();
+		try {
+			if (failed !== undefined) reportError(failed);
+		} catch {
+			// No stderr to tell: the exit status still says it.
+		}
 	};
 	const onSignal = (code: number) => (): void => {
 		restore();
@@ -188,5 +210,5 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		process.off('uncaughtException', onError);
 		restore();
 	}
-	return 0;
+	return recorder?.failure ? 1 : 0;
 }
