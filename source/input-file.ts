@@ -3,7 +3,7 @@
 // bad JSON into a stack trace or a message the size of the file: every refusal is one line
 // that names the file, the place in it and what was expected.
 import {closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats} from 'node:fs';
-import {createScanner, parse, ParseErrorCode, SyntaxKind, type ParseError} from 'jsonc-parser';
+import {createScanner, parse, ParseErrorCode, ScanError, SyntaxKind, type ParseError} from 'jsonc-parser';
 import {quote} from './terminal/safe-text.js';
 
 /** A usage-level error about an input file or flag: the CLI prints its message and exits 2. */
@@ -30,6 +30,9 @@ function whatIs(st: Stats): string | undefined {
 const notRegular = (shown: string, what: string): InputError => new InputError(`${shown}: is ${what}; expected a regular file`);
 
 const mib = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1).replace(/\.0$/, '')} MiB`;
+
+/** A size above the limit, in MiB, or in bytes where MiB would round it down to the limit. */
+const sizeAbove = (bytes: number): string => (mib(bytes) === mib(MAX_INPUT_BYTES) ? `${bytes} bytes` : mib(bytes));
 
 const tooBig = (shown: string, size: string): InputError => new InputError(`${shown}: is ${size}; expected at most ${mib(MAX_INPUT_BYTES)}`);
 
@@ -63,7 +66,7 @@ export function readInputFile(file: string, shown: string): string {
 		const st = fstatSync(fd);
 		const what = whatIs(st);
 		if (what) throw notRegular(shown, what);
-		if (st.size > MAX_INPUT_BYTES) throw tooBig(shown, mib(st.size));
+		if (st.size > MAX_INPUT_BYTES) throw tooBig(shown, sizeAbove(st.size));
 		let buffer = Buffer.allocUnsafe(Math.max(4096, st.size + 1));
 		let total = 0;
 		for (;;) {
@@ -156,18 +159,40 @@ function firstInvalid(bytes: Uint8Array, lenient: string): {offset: number; what
 /** The result of parsing JSON text: the value, or where and why it is not JSON. */
 export type JsonResult = {readonly ok: true; readonly value: unknown} | {readonly ok: false; readonly offset: number; readonly reason: string};
 
-/** The offset of the first bracket nested deeper than MAX_JSON_DEPTH, if any. */
-function tooDeep(text: string): number | undefined {
+/** Not one of jsonc-parser's codes: nested deeper than MAX_JSON_DEPTH. */
+const DEEP = -1 as ParseErrorCode;
+
+/** What jsonc-parser's own parser makes of each scanner error. */
+const SCAN_ERROR: Readonly<Record<number, ParseErrorCode>> = {
+	[ScanError.UnexpectedEndOfComment]: ParseErrorCode.UnexpectedEndOfComment,
+	[ScanError.UnexpectedEndOfString]: ParseErrorCode.UnexpectedEndOfString,
+	[ScanError.UnexpectedEndOfNumber]: ParseErrorCode.UnexpectedEndOfNumber,
+	[ScanError.InvalidUnicode]: ParseErrorCode.InvalidUnicode,
+	[ScanError.InvalidEscapeCharacter]: ParseErrorCode.InvalidEscapeCharacter,
+	[ScanError.InvalidCharacter]: ParseErrorCode.InvalidCharacter,
+};
+
+/**
+ * The first bracket nested deeper than MAX_JSON_DEPTH, as a parse error, or a bad token
+ * before it (the parser, which recurses, must not see such text, so the scanner, which does
+ * not, finds what it can); undefined when the text nests no deeper than the limit.
+ */
+function tooDeep(text: string): ParseError | undefined {
 	// Cheap first: fewer brackets than the limit cannot nest past it.
 	let brackets = 0;
 	for (let i = text.indexOf('['); i >= 0 && brackets <= MAX_JSON_DEPTH; i = text.indexOf('[', i + 1)) brackets++;
 	for (let i = text.indexOf('{'); i >= 0 && brackets <= MAX_JSON_DEPTH; i = text.indexOf('{', i + 1)) brackets++;
 	if (brackets <= MAX_JSON_DEPTH) return undefined;
-	const scanner = createScanner(text, true);
+	const scanner = createScanner(text, false);
 	let depth = 0;
 	for (let kind = scanner.scan(); kind !== SyntaxKind.EOF; kind = scanner.scan()) {
+		const at = {offset: scanner.getTokenOffset(), length: scanner.getTokenLength()};
+		const scanError = SCAN_ERROR[scanner.getTokenError()];
+		if (scanError !== undefined) return {error: scanError, ...at};
+		if (kind === SyntaxKind.LineCommentTrivia || kind === SyntaxKind.BlockCommentTrivia) return {error: ParseErrorCode.InvalidCommentToken, ...at};
+		if (kind === SyntaxKind.Unknown) return {error: ParseErrorCode.InvalidSymbol, ...at};
 		if (kind === SyntaxKind.OpenBraceToken || kind === SyntaxKind.OpenBracketToken) {
-			if (++depth > MAX_JSON_DEPTH) return scanner.getTokenOffset();
+			if (++depth > MAX_JSON_DEPTH) return {error: DEEP, ...at};
 		} else if (kind === SyntaxKind.CloseBraceToken || kind === SyntaxKind.CloseBracketToken) depth--;
 	}
 	return undefined;
@@ -178,7 +203,10 @@ function tokenAt(text: string, offset: number, end: string): string {
 	if (offset >= text.length) return end;
 	const word = /"(?:[^"\\\n]|\\.)*"?|[\w.+-]+|[\s\S]/y;
 	word.lastIndex = offset;
-	return `'${quote(word.exec(text)![0], 30)}'`;
+	const token = word.exec(text)![0];
+	// A space that is not JSON's (no-break, line separator...) would look like nothing at all.
+	if (token.length === 1 && token > '\u007f' && /[\s\p{Cf}]/u.test(token)) return `U+${token.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+	return `'${quote(token, 30)}'`;
 }
 
 /** The first index in [from, to) whose character passes `test`, else `from`. */
@@ -195,6 +223,8 @@ function explain(text: string, error: ParseError, end: string): {offset: number;
 	const before = /[ \t\r\n]*$/.exec(text.slice(Math.max(0, offset - 200), offset))!;
 	const comma = offset - before[0].length - 1;
 	switch (error.error) {
+		case DEEP:
+			return {offset, reason: `nested deeper than ${MAX_JSON_DEPTH} arrays and objects`};
 		case ParseErrorCode.PropertyNameExpected:
 		case ParseErrorCode.ValueExpected:
 			if (closing && text[comma] === ',') return {offset: comma, reason: `trailing comma before '${text[offset]}' (JSON allows none)`};
@@ -202,7 +232,7 @@ function explain(text: string, error: ParseError, end: string): {offset: number;
 		case ParseErrorCode.InvalidSymbol: {
 			const token = got();
 			if (/^'[+-]?(NaN|Infinity)'$/.test(token)) return {offset, reason: `got ${token}; JSON has no NaN or Infinity`};
-			if (text[offset] === "'") return {offset, reason: `got ${token}; JSON strings take double quotes`};
+			if (text[offset] === "'") return {offset, reason: `got ${quote(/^'[^'\n]*'?/.exec(text.slice(offset, offset + 40))![0], 30)}; JSON strings take double quotes`};
 			return {offset, reason: `unexpected ${token}`};
 		}
 		case ParseErrorCode.InvalidNumberFormat:
@@ -211,6 +241,7 @@ function explain(text: string, error: ParseError, end: string): {offset: number;
 		case ParseErrorCode.ColonExpected:
 			return {offset, reason: `expected ':' after the property name, got ${got()}`};
 		case ParseErrorCode.CommaExpected:
+			if (/\d/.test(text[offset] ?? '') && /(^|[^\d.eE+-])-?0$/.test(text.slice(Math.max(0, offset - 3), offset))) return {offset: offset - 1, reason: `invalid number ${got(offset - 1)}; JSON numbers have no leading zeros`};
 			return {offset, reason: `expected ',', got ${got()}`};
 		case ParseErrorCode.CloseBraceExpected:
 			return {offset, reason: `expected ',' or '}', got ${got()}`};
@@ -253,7 +284,7 @@ function explain(text: string, error: ParseError, end: string): {offset: number;
  */
 export function parseJson(text: string, end = 'the end of the file'): JsonResult {
 	const deep = tooDeep(text);
-	if (deep !== undefined) return {ok: false, offset: deep, reason: `nested deeper than ${MAX_JSON_DEPTH} arrays and objects`};
+	if (deep !== undefined) return {ok: false, ...explain(text, deep, end)};
 	try {
 		return {ok: true, value: JSON.parse(text) as unknown};
 	} catch (error) {

@@ -6,6 +6,7 @@ import {PANES} from '../ui/ui-state.js';
 import {MAX_VIRTUAL_NS} from '../kernel/time.js';
 import {InputError, parseScenario, displayPath, explainIssue, jsonPath, shown, shownPath, type LoadedScenario} from '../scenario/load.js';
 import {argProblem, type ArgKind} from '../scenario/inputs.js';
+import {buildKernel} from '../scenario/machine.js';
 import {lineColumn, parseJson, readInputFile} from '../input-file.js';
 import {quote} from '../terminal/safe-text.js';
 import {SESSION_FORMAT, type SessionHeader, type SessionLine} from './format.js';
@@ -153,6 +154,13 @@ export function parseSession(text: string, source: string): LoadedSession {
 		throw new InputError(`${where}: line 1: the recorded scenario no longer validates: ${(error as Error).message}`);
 	}
 	if (header.options.mitigated && !scenario.scenario.mitigation) throw new InputError(`${where}: line 1: $.options.mitigated: true, but the recorded scenario declares no mitigation`);
+	try {
+		// The timeline's actions and their arguments are checked against the kernel they build.
+		buildKernel(scenario, {seed: header.seed, mitigated: header.options.mitigated});
+	} catch (error) {
+		if (error instanceof InputError) throw new InputError(`${where}: line 1: the recorded scenario no longer validates: ${error.message}`);
+		throw error;
+	}
 	const cpus = scenario.scenario.cpus;
 	const lines: SessionLine[] = [];
 	let last = 0;

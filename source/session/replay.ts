@@ -5,20 +5,12 @@
 // stepped part of that instant's events.
 import type {Kernel} from '../kernel/kernel.js';
 import {buildKernel} from '../scenario/machine.js';
-import {InputError} from '../scenario/load.js';
-import {quote} from '../terminal/safe-text.js';
 import {Controller} from '../ui/controller.js';
 import {isEnd, type CommandLine, type EndLine, type SessionLine} from './format.js';
 import type {LoadedSession} from './load.js';
 
 export function sessionKernel(session: LoadedSession): Kernel {
-	try {
-		return buildKernel(session.scenario, {seed: session.header.seed, mitigated: session.header.options.mitigated});
-	} catch (error) {
-		// The scenario's timeline is checked against the kernel it builds (its actions and their arguments).
-		if (error instanceof InputError) throw new InputError(`${quote(session.file, 200)}: line 1: the recorded scenario no longer validates: ${error.message}`);
-		throw error;
-	}
+	return buildKernel(session.scenario, {seed: session.header.seed, mitigated: session.header.options.mitigated});
 }
 
 export function sessionController(session: LoadedSession, kernel: Kernel, clock: () => number = () => 0): Controller {
