@@ -236,7 +236,7 @@ function checkInputsInTime(specs: readonly string[], inputs: readonly Input[], u
 	const i = inputs.findIndex((input) => input.at > end);
 	if (i < 0) return;
 	if (until !== undefined) usage(`--input ${quote(specs[i]!, 60)} is later than --until ${quote(cli.flags.until!, 60)}; it would never apply`);
-	usage(`--input ${quote(specs[i]!, 60)} is later than ${loaded.scenario.name}'s own end at ${end / NS_PER_SEC}s; it would never apply (pass a later --until)`);
+	usage(`--input ${quote(specs[i]!, 60)} is later than ${quote(loaded.scenario.name)}'s own end at ${end / NS_PER_SEC}s; it would never apply (pass a later --until)`);
 }
 
 function printHelp(topic: Topic): number {

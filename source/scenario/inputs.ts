@@ -12,8 +12,8 @@ export interface FlagInput extends Input {
 export function parseInputSpec(spec: string): FlagInput {
 	const [at, action, ...rest] = spec.split(':');
 	const flag = `--input "${quote(spec, 60)}"`;
-	const time = parseVirtualDuration(at ?? '');
 	if (!action || parseDuration(at ?? '') === undefined) throw new InputError(`${flag}: expected AT:ACTION[:ARG] with AT ${DURATION_HINT}, e.g. 5s:ctrl-c`);
+	const time = parseVirtualDuration(at ?? '');
 	if ('expected' in time) throw new InputError(`${flag}: AT ${time.expected}`);
 	return {at: time.ns, action, arg: rest.length > 0 ? rest.join(':') : undefined, typed: spec};
 }
