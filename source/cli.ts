@@ -6,14 +6,14 @@ import type {Story} from './ui/view-model.js';
 import {runHeadless, SHOW_ITEMS, type ShowItem} from './headless/run.js';
 import {InputError, listScenarioNames, loadScenario, type LoadedScenario} from './scenario/load.js';
 import {parseInputSpec} from './scenario/inputs.js';
-import {DURATION_HINT, parseDuration} from './scenario/duration.js';
+import {parseVirtualDuration} from './scenario/duration.js';
 import {buildKernel} from './scenario/machine.js';
 import {colorWanted} from './ui/theme.js';
 import {SPEEDS} from './ui/speeds.js';
 import {MIN_COLS, MIN_ROWS} from './ui/layout.js';
 import {ClockStoppedError, type Input} from './kernel/kernel.js';
 import {NS_PER_SEC} from './kernel/time.js';
-import {safeText} from './terminal/safe-text.js';
+import {quote, safeText} from './terminal/safe-text.js';
 import {reportError, warn} from './terminal/report.js';
 
 // Which flags each form of a command accepts: anything else is refused, never ignored.
@@ -228,9 +228,9 @@ function parseSeed(text: string | undefined): number | undefined {
 
 function parseUntil(text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
-	const ns = parseDuration(text);
-	if (ns === undefined || ns <= 0) usage(`--until "${text}": expected ${DURATION_HINT}`);
-	return ns;
+	const parsed = parseVirtualDuration(text);
+	if ('expected' in parsed || parsed.ns <= 0) usage(`--until "${quote(text, 60)}": ${'expected' in parsed ? parsed.expected : 'expected a duration above 0'}`);
+	return parsed.ns;
 }
 
 function parseExpect(text: string | undefined): 'lockup' | 'no-lockup' | undefined {
@@ -270,8 +270,8 @@ function checkInputsInTime(specs: readonly string[], inputs: readonly Input[], u
 	const end = until ?? loaded.scenario.until;
 	const i = inputs.findIndex((input) => input.at > end);
 	if (i < 0) return;
-	if (until !== undefined) usage(`--input ${specs[i]} is later than --until ${cli.flags.until}; it would never apply`);
-	usage(`--input ${specs[i]} is later than ${loaded.scenario.name}'s own end at ${end / NS_PER_SEC}s; it would never apply (pass a later --until)`);
+	if (until !== undefined) usage(`--input ${quote(specs[i]!, 60)} is later than --until ${quote(cli.flags.until!, 60)}; it would never apply`);
+	usage(`--input ${quote(specs[i]!, 60)} is later than ${quote(loaded.scenario.name)}'s own end at ${end / NS_PER_SEC}s; it would never apply (pass a later --until)`);
 }
 
 function printTopHelp(): number {

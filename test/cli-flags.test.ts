@@ -71,5 +71,5 @@ test("export --cols/--rows below the monitor's minimum size are refused", () => 
 	refused(['export', SESSION, '--txt', out, '--rows', String(MIN_ROWS - 1)], `--rows "${MIN_ROWS - 1}": expected a whole number from ${MIN_ROWS} to 500`);
 	refused(['export', SESSION, '--txt', out, '--cols', '501'], `--cols "501": expected a whole number from ${MIN_COLS} to 500`);
 	// The minimum itself passes the size check and reaches the session file.
-	refused(['export', 'no/such.jsonl', '--txt', out, '--cols', String(MIN_COLS), '--rows', String(MIN_ROWS)], 'no/such.jsonl: cannot read: ENOENT');
+	refused(['export', 'no/such.jsonl', '--txt', out, '--cols', String(MIN_COLS), '--rows', String(MIN_ROWS)], 'no/such.jsonl: no such file');
 });

@@ -76,5 +76,6 @@ test('references are checked: CPUs in range, locks declared and of the right kin
 });
 
 test('invalid JSON names the line and column', () => {
-	assert.match(errorFor('{\n  "description": "x",\n  "cpus": 2,\n}'), /^scenarios\/bad\.json: line 4, column 1: invalid JSON: /);
+	// A trailing comma is pointed at where it stands, not at the bracket after it.
+	assert.equal(errorFor('{\n  "description": "x",\n  "cpus": 2,\n}'), "scenarios/bad.json: line 3, column 12: invalid JSON: trailing comma before '}' (JSON allows none)");
 });

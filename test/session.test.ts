@@ -148,8 +148,8 @@ function sessionError(text: string): string {
 test('bad session files: one line naming the line, exit 2', () => {
 	const good = readFileSync(path.join(ROOT, 'scenarios/sessions/safe-xcall.jsonl'), 'utf8').split('\n');
 	assert.equal(sessionError(good[0]!.replace('"xcalltop-session":1', '"xcalltop-session":9') + '\n'), 'bad.jsonl: line 1: expected session format 1, got 9');
-	assert.match(sessionError([good[0], '{"at": 5, "wall": 1, "command": "ctrl-c"', ''].join('\n')), /^bad\.jsonl: line 2: invalid JSON: /);
-	assert.match(sessionError([good[0], '{"at": 5, "wall": 1, "command": "launch"}', ''].join('\n')), /^bad\.jsonl: line 2: expected a command line/);
+	assert.match(sessionError([good[0], '{"at": 5, "wall": 1, "command": "ctrl-c"', ''].join('\n')), /^bad\.jsonl: line 2, column 41: invalid JSON: expected ',' or '}', got the end of the line$/);
+	assert.match(sessionError([good[0], '{"at": 5, "wall": 1, "command": "launch"}', ''].join('\n')), /^bad\.jsonl: line 2: \$\.command: expected a command of the monitor, such as "ctrl-c" or "cpu-select", got "launch"$/);
 	const header = JSON.parse(good[0]!);
 	header.scenario.content = header.scenario.content.replace('"cpus": 4', '"cpus": "four"');
 	assert.match(sessionError(JSON.stringify(header) + '\n'), /^bad\.jsonl: line 1: the recorded scenario no longer validates: .*\$\.cpus: expected a number, got "four"$/);
@@ -157,7 +157,7 @@ test('bad session files: one line naming the line, exit 2', () => {
 	writeFileSync(bad, 'not json\n');
 	const r = runCli(['run', '--session', bad]);
 	assert.equal(r.status, 2);
-	assert.match(r.stderr, /^xcalltop: .*bad\.jsonl: line 1: invalid JSON: .*\n$/);
+	assert.match(r.stderr, /^xcalltop: .*bad\.jsonl: line 1, column 1: invalid JSON: unexpected 'not'\n$/);
 });
 
 test('the shipped sessions replay to the hashes they recorded (golden files)', () => {

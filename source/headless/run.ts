@@ -1,6 +1,7 @@
 // `xcalltop run`: the kernel as fast as the machine allows, printing the kernel log as it
 // happens, then /proc/interrupts and a summary (or the summary as one JSON object).
-import type {Input, Kernel} from '../kernel/kernel.js';
+import type {Kernel} from '../kernel/kernel.js';
+import type {FlagInput} from '../scenario/inputs.js';
 import {formatRecord} from '../kernel/klog.js';
 import {renderProcInterrupts} from '../kernel/procfs.js';
 import {formatSummary, summarize, type RunSummary} from '../kernel/summary.js';
@@ -13,7 +14,7 @@ import type {DtracePort} from '../kernel/dtrace/port.js';
 export interface RunOptions {
 	readonly seed?: number | undefined;
 	readonly until?: number | undefined;
-	readonly inputs?: readonly Input[];
+	readonly inputs?: readonly FlagInput[];
 	readonly json?: boolean;
 	readonly quiet?: boolean;
 	readonly expect?: 'lockup' | 'no-lockup' | undefined;

@@ -55,6 +55,21 @@ export interface Input {
  */
 export type InputHandler = (kernel: Kernel, input: Input) => string | void;
 
+/**
+ * What an input takes after its colon: `none`, or `cpu`, a CPU number below the machine's
+ * count that may be left out (`timer` alone picks the pending timer's CPU). Scenario
+ * timelines and --input flags are checked against it before the kernel boots.
+ */
+export type InputArg = 'none' | 'cpu';
+
+/** An input action an extension (or the kernel) understands. */
+export interface InputDefinition {
+	/** One line, for help. */
+	readonly describe: string;
+	readonly arg: InputArg;
+	readonly handle: InputHandler;
+}
+
 export type {AppliedInput, InputSource} from './input-feed.js';
 export type {CallbackDescriber, StepReport, EventName} from './step-report.js';
 
@@ -62,7 +77,7 @@ export type {CallbackDescriber, StepReport, EventName} from './step-report.js';
 export interface KernelExtension {
 	readonly name: string;
 	/** Input actions this extension understands, with a one-line description each. */
-	readonly inputs: Readonly<Record<string, {readonly describe: string; readonly handle: InputHandler}>>;
+	readonly inputs: Readonly<Record<string, InputDefinition>>;
 	/** Called once at boot after the CPUs exist. */
 	boot?(kernel: Kernel): void;
 	/** Extra wait-for edges and stuck nodes for lockup explanations. */
@@ -146,7 +161,7 @@ export class Kernel {
 	private tickIndex = 0;
 	private readonly warnedSites = new Set<string>();
 	private readonly extensions: KernelExtension[] = [];
-	private readonly inputs = new Map<string, {describe: string; handle: InputHandler}>();
+	private readonly inputs = new Map<string, InputDefinition>();
 	private nextCallId = 1;
 	/** The context the handler now running interrupted. */
 	private handlerFrom: Context = 'task';
@@ -198,7 +213,7 @@ export class Kernel {
 	}
 
 	/** Input actions this kernel understands, for validation and help. */
-	actions(): ReadonlyMap<string, {describe: string}> {
+	actions(): ReadonlyMap<string, {readonly describe: string; readonly arg: InputArg}> {
 		return this.inputs;
 	}
 
@@ -209,6 +224,7 @@ export class Kernel {
 		if (m) {
 			this.inputs.set('mitigation', {
 				describe: `flip the scenario's mitigation: ${m.describe}`,
+				arg: 'none',
 				handle: () => {
 					this.toggleMitigation();
 					return `mitigation ${this.mitigated ? 'on' : 'off'}: ${m.describe}`;

@@ -5,6 +5,12 @@ export const NS_PER_US = 1_000;
 export const NS_PER_MS = 1_000_000;
 export const NS_PER_SEC = 1_000_000_000;
 
+/**
+ * The longest virtual time anything from outside may name (a scenario's durations, a
+ * session's times, --until, --input): 30 days, well inside the 2^53 ns a number holds exactly.
+ */
+export const MAX_VIRTUAL_NS = 30 * 24 * 3600 * NS_PER_SEC;
+
 /** dmesg's `[%5lu.%06lu] ` prefix. */
 export function dmesgStamp(ns: number): string {
 	const sec = Math.floor(ns / NS_PER_SEC);

@@ -1,11 +1,34 @@
 // `--input 5s:ctrl-c` and `--input 12.5s:timer:2`: an input stamped with its virtual time.
 import type {Input} from '../kernel/kernel.js';
-import {DURATION_HINT, parseDuration} from './duration.js';
+import {quote} from '../terminal/safe-text.js';
+import {DURATION_HINT, parseDuration, parseVirtualDuration} from './duration.js';
 import {InputError} from './load.js';
 
-export function parseInputSpec(spec: string): Input {
+/** An input from a --input flag, with the flag's value as typed (errors quote it). */
+export interface FlagInput extends Input {
+	readonly typed?: string;
+}
+
+export function parseInputSpec(spec: string): FlagInput {
 	const [at, action, ...rest] = spec.split(':');
-	const ns = parseDuration(at ?? '');
-	if (ns === undefined || !action) throw new InputError(`--input "${spec}": expected AT:ACTION[:ARG] with AT ${DURATION_HINT}, e.g. 5s:ctrl-c`);
-	return {at: ns, action, arg: rest.length > 0 ? rest.join(':') : undefined};
+	const flag = `--input "${quote(spec, 60)}"`;
+	if (!action || parseDuration(at ?? '') === undefined) throw new InputError(`${flag}: expected AT:ACTION[:ARG] with AT ${DURATION_HINT}, e.g. 5s:ctrl-c`);
+	const time = parseVirtualDuration(at ?? '');
+	if ('expected' in time) throw new InputError(`${flag}: AT ${time.expected}`);
+	return {at: time.ns, action, arg: rest.length > 0 ? rest.join(':') : undefined, typed: spec};
+}
+
+/** What an argument may be: nothing, a CPU number that may be left out, or a CPU number. */
+export type ArgKind = 'none' | 'optional-cpu' | 'cpu';
+
+/**
+ * Why `arg` is not what `name` (an input or a command) takes, or undefined when it is: a
+ * CPU is a whole number below the machine's `cpus`, written plainly ("2", not "+2" or "2.0").
+ */
+export function argProblem(name: string, kind: ArgKind, arg: string | undefined, cpus: number): string | undefined {
+	const got = arg === undefined ? 'nothing' : `"${quote(arg, 30)}"`;
+	if (kind === 'none') return arg === undefined ? undefined : `${name} takes no argument, got ${got}`;
+	if (arg === undefined && kind === 'optional-cpu') return undefined;
+	if (arg !== undefined && /^\d{1,9}$/.test(arg) && Number(arg) < cpus) return undefined;
+	return `${name} takes a CPU below ${cpus}, got ${got}`;
 }

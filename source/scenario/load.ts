@@ -1,15 +1,16 @@
 // Finding, reading and validating scenario files, with one-line errors that name the file,
 // the place in it and what was expected.
-import {readFileSync, readdirSync, existsSync} from 'node:fs';
+import {readdirSync, existsSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type {z} from 'zod';
 import {DEFAULT_RELEASE, type KernelConfig, type Step} from '../kernel/config.js';
 import {LOGBUF_LOCK} from '../kernel/kernel.js';
+import {InputError, lineColumn, parseJson, readInputFile} from '../input-file.js';
+import {quote, safeJson} from '../terminal/safe-text.js';
 import {scenarioSchema, type Scenario} from './schema.js';
 
-/** A usage-level error about an input file: the CLI prints its message and exits 2. */
-export class InputError extends Error {}
+export {InputError};
 
 export const SCENARIO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../scenarios');
 
@@ -23,13 +24,13 @@ export interface LoadedScenario {
 export function resolveScenario(nameOrPath: string): string {
 	const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
 	if (looksLikePath) {
-		if (!existsSync(nameOrPath)) throw new InputError(`${nameOrPath}: no such file`);
+		if (!existsSync(nameOrPath)) throw new InputError(`${quote(nameOrPath, 200)}: no such file`);
 		return nameOrPath;
 	}
 	const file = path.join(SCENARIO_DIR, `${nameOrPath}.json`);
 	if (!existsSync(file)) {
 		const known = listScenarioNames();
-		throw new InputError(`unknown scenario "${nameOrPath}"; expected one of: ${known.join(', ')} (or a path to a .json file)`);
+		throw new InputError(`unknown scenario "${quote(nameOrPath)}"; expected one of: ${known.join(', ')} (or a path to a .json file)`);
 	}
 	return file;
 }
@@ -43,29 +44,25 @@ export function listScenarioNames(): string[] {
 
 export function loadScenario(nameOrPath: string): LoadedScenario {
 	const file = resolveScenario(nameOrPath);
-	let text: string;
-	try {
-		text = readFileSync(file, 'utf8');
-	} catch (error) {
-		throw new InputError(`${displayPath(file)}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-	}
+	const text = readInputFile(file, shownPath(file));
 	return {file, text, scenario: parseScenario(text, displayPath(file))};
 }
 
-/** Parses scenario JSON text; `where` names the source in errors. */
-export function parseScenario(text: string, where: string): Scenario {
-	let data: unknown;
-	try {
-		data = JSON.parse(text);
-	} catch (error) {
-		throw new InputError(`${where}: ${describeJsonError(text, (error as Error).message)}`);
+/** Parses scenario JSON text; `source` names it (its name is the file name's) and errors show it escaped. */
+export function parseScenario(text: string, source: string): Scenario {
+	const where = quote(source, 200);
+	const parsed = parseJson(text);
+	if (!parsed.ok) {
+		const {line, column} = lineColumn(text, parsed.offset);
+		throw new InputError(`${where}: line ${line}, column ${column}: invalid JSON: ${parsed.reason}`);
 	}
+	const data = parsed.value;
 	const result = scenarioSchema.safeParse(data);
 	if (!result.success) {
 		const {path: at, text} = explainIssue(result.error.issues[0]!, data);
 		throw new InputError(`${where}: ${jsonPath(at)}: ${text}`);
 	}
-	const name = path.basename(where).replace(/\.json$/, '');
+	const name = path.basename(source).replace(/\.json$/, '');
 	return {...result.data, name};
 }
 
@@ -116,20 +113,14 @@ export function displayPath(file: string): string {
 	return rel.startsWith('..') ? file : rel;
 }
 
-function describeJsonError(text: string, message: string): string {
-	const pos = /at position (\d+)/.exec(message);
-	const clean = message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-	if (!pos) return `invalid JSON: ${clean}`;
-	const offset = Number(pos[1]);
-	const before = text.slice(0, offset);
-	const line = before.split('\n').length;
-	const column = offset - before.lastIndexOf('\n');
-	return `line ${line}, column ${column}: invalid JSON: ${clean}`;
+/** A file as messages name it: displayPath, escaped and cut (a file's name is input too). */
+export function shownPath(file: string): string {
+	return quote(displayPath(file), 200);
 }
 
 export function jsonPath(parts: readonly PropertyKey[]): string {
 	let out = '$';
-	for (const p of parts) out += typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${String(p)}` : `[${JSON.stringify(String(p))}]`;
+	for (const p of parts) out += typeof p === 'number' ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(String(p)) ? `.${quote(String(p))}` : `[${quote(safeJson(String(p)))}]`;
 	return out;
 }
 
@@ -142,13 +133,15 @@ function valueAt(data: unknown, parts: readonly PropertyKey[]): unknown {
 	return v;
 }
 
-function shown(value: unknown): string {
+/** A value from the file as a message quotes it: JSON, escaped, cut to 40 characters. */
+export function shown(value: unknown): string {
 	if (value === undefined) return 'nothing';
-	const text = JSON.stringify(value);
-	return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+	// Nesting is bounded (MAX_JSON_DEPTH), so stringifying cannot run out of stack.
+	return quote(safeJson(value), 40);
 }
 
-function explainIssue(issue: z.core.$ZodIssue, data: unknown): {path: readonly PropertyKey[]; text: string} {
+/** The path and words of a zod issue, for a one-line error. */
+export function explainIssue(issue: z.core.$ZodIssue, data: unknown): {path: readonly PropertyKey[]; text: string} {
 	if (issue.code === 'invalid_union' && !(issue as {options?: unknown}).options) {
 		// Explain the alternative that got furthest: the one whose first complaint is not
 		// about the value's type as a whole.
@@ -169,7 +162,7 @@ function describeIssue(issue: z.core.$ZodIssue, data: unknown): string {
 			if (got === undefined) return `missing; expected ${article(issue.expected)}`;
 			return `expected ${article(issue.expected)}, got ${shown(got)}`;
 		case 'unrecognized_keys':
-			return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+			return `unknown key${issue.keys.length > 1 ? 's' : ''} ${quote(issue.keys.map((k) => `"${quote(k)}"`).join(', '), 100)}`;
 		case 'invalid_value':
 			return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${shown(got)}`;
 		case 'invalid_union': {

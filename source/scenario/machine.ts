@@ -5,12 +5,14 @@ import {DtracePort} from '../kernel/dtrace/port.js';
 import {Rendezvous} from '../kernel/freebsd/rendezvous.js';
 import type {DtraceConfig} from '../kernel/dtrace/config.js';
 import type {Scenario} from './schema.js';
-import {jsonPath, InputError, toKernelConfig, displayPath, type LoadedScenario} from './load.js';
+import {jsonPath, InputError, toKernelConfig, shownPath, type LoadedScenario} from './load.js';
+import {argProblem, type FlagInput} from './inputs.js';
+import {quote} from '../terminal/safe-text.js';
 
 export interface MachineOptions {
 	readonly seed?: number | undefined;
 	/** `--input AT:ACTION` flags: announced as `(--input)`, not as the scenario's timeline. */
-	readonly inputs?: readonly Input[];
+	readonly inputs?: readonly FlagInput[];
 	/** Leave the scenario's own timeline out (a replayed session carries its own inputs). */
 	readonly withoutTimeline?: boolean;
 	/** Start with the scenario's mitigation in force (an input `mitigation` at 0 s). */
@@ -51,24 +53,30 @@ export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): 
 	if (s.rendezvous) kernel.use(new Rendezvous(s.rendezvous));
 	kernel.boot();
 	if (opts.mitigated) {
-		if (!kernel.actions().has('mitigation')) throw new InputError(`--mitigated: ${displayPath(loaded.file)} declares no mitigation`);
+		if (!kernel.actions().has('mitigation')) throw new InputError(`--mitigated: ${shownPath(loaded.file)} declares no mitigation`);
 		kernel.schedule({at: 0, action: 'mitigation'}, 'mitigated');
 	}
 	const known = [...kernel.actions().keys()];
+	/** The action must be one this kernel has, and its argument what the action takes. */
 	const check = (input: Input, where: string): void => {
-		if (kernel.actions().has(input.action)) return;
+		const def = kernel.actions().get(input.action);
+		if (def) {
+			const problem = argProblem(input.action, def.arg === 'cpu' ? 'optional-cpu' : 'none', input.arg, s.cpus);
+			if (problem) throw new InputError(`${where}: ${problem}`);
+			return;
+		}
 		const expected = known.length > 0 ? `expected one of ${known.map((a) => `"${a}"`).join(', ')}` : 'this scenario takes no inputs';
-		throw new InputError(`${where}: unknown action "${input.action}"; ${expected}`);
+		throw new InputError(`${where}: unknown action "${quote(input.action)}"; ${expected}`);
 	};
 	if (!opts.withoutTimeline) {
 		s.timeline.forEach((entry, i) => {
 			const input: Input = {at: entry.at, action: entry.action.split(':')[0]!, arg: entry.action.split(':').slice(1).join(':') || undefined};
-			check(input, `${displayPath(loaded.file)}: ${jsonPath(['timeline', i, 'action'])}`);
+			check(input, `${shownPath(loaded.file)}: ${jsonPath(['timeline', i, 'action'])}`);
 			kernel.schedule(input);
 		});
 	}
 	for (const input of opts.inputs ?? []) {
-		check(input, `--input "${input.at}ns:${input.action}"`);
+		check(input, `--input "${quote(input.typed ?? `${input.at}ns:${input.action}${input.arg === undefined ? '' : `:${input.arg}`}`, 60)}"`);
 		kernel.schedule(input, 'cli');
 	}
 	return kernel;

@@ -1,16 +1,18 @@
 // The scenario file format. Unknown keys are errors; every error names its JSON path.
 import {z} from 'zod';
 import {DEFAULT_THRESHOLDS, DEFAULT_TIMING} from '../kernel/config.js';
-import {DURATION_HINT, parseDuration} from './duration.js';
+import {parseVirtualDuration} from './duration.js';
 import {DEFAULT_DTRACE_OPTIONS} from '../kernel/dtrace/config.js';
+import {quote, safeJson} from '../terminal/safe-text.js';
 
+/** Every duration in a scenario is at most MAX_VIRTUAL_NS (30 days of virtual time). */
 const duration = z.string().transform((text, ctx) => {
-	const ns = parseDuration(text);
-	if (ns === undefined) {
-		ctx.addIssue({code: 'custom', message: `expected ${DURATION_HINT}`});
+	const parsed = parseVirtualDuration(text);
+	if ('expected' in parsed) {
+		ctx.addIssue({code: 'custom', message: parsed.expected});
 		return z.NEVER;
 	}
-	return ns;
+	return parsed.ns;
 });
 
 /** A fixed duration, or {min, max} drawn uniformly by the CPU's own PRNG stream. */
@@ -202,7 +204,7 @@ export const scenarioSchema = z
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
 		s.locks.forEach((l, i) => {
-			if (locks.has(l.name)) ctx.addIssue({code: 'custom', path: ['locks', i, 'name'], message: `lock "${l.name}" is declared twice`});
+			if (locks.has(l.name)) ctx.addIssue({code: 'custom', path: ['locks', i, 'name'], message: `lock "${quote(l.name)}" is declared twice`});
 			locks.set(l.name, l.kind);
 		});
 		const pids = new Set<number>();
@@ -219,8 +221,8 @@ export const scenarioSchema = z
 				}
 				const want = st.op.startsWith('spin') ? 'spinlock' : 'mutex';
 				const have = locks.get(st.lock);
-				if (have === undefined) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `lock "${st.lock}" is not declared in $.locks`});
-				else if (have !== want) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `"${st.lock}" is a ${have}, but ${st.op} needs a ${want}`});
+				if (have === undefined) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `lock "${quote(st.lock)}" is not declared in $.locks`});
+				else if (have !== want) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `"${quote(st.lock)}" is a ${have}, but ${st.op} needs a ${want}`});
 			});
 		});
 		if (s.dtrace?.consumer && s.dtrace.consumer.cpu >= s.cpus) {
@@ -228,7 +230,7 @@ export const scenarioSchema = z
 		}
 		if (s.mitigation && !MITIGATION_OPTIONS[s.mitigation.option]!.includes(s.mitigation.value)) {
 			const allowed = MITIGATION_OPTIONS[s.mitigation.option]!.map((v) => JSON.stringify(v)).join(', ');
-			ctx.addIssue({code: 'custom', path: ['mitigation', 'value'], message: `expected one of ${allowed} for ${s.mitigation.option}, got ${JSON.stringify(s.mitigation.value)}`});
+			ctx.addIssue({code: 'custom', path: ['mitigation', 'value'], message: `expected one of ${allowed} for ${s.mitigation.option}, got ${quote(safeJson(s.mitigation.value))}`});
 		}
 		if (s.rendezvous && s.rendezvous.initiator >= s.cpus) {
 			ctx.addIssue({code: 'custom', path: ['rendezvous', 'initiator'], message: `expected a CPU below ${s.cpus}, got ${s.rendezvous.initiator}`});

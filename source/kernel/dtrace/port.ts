@@ -3,7 +3,7 @@
 // kill -9, the driver's spinning mutex, and timeout() as an hrtimer or a workqueue item.
 import {V_DTRACE} from '../apic.js';
 import type {Cpu, CrossCall, Task} from '../cpu.js';
-import {LOGBUF_LOCK, type Input, type Kernel, type KernelExtension} from '../kernel.js';
+import {LOGBUF_LOCK, type Input, type InputDefinition, type Kernel, type KernelExtension} from '../kernel.js';
 import * as msg from '../messages.js';
 import {queuedFrom} from '../step-report.js';
 import {secNsec} from '../time.js';
@@ -123,12 +123,12 @@ export class DtracePort implements KernelExtension {
 	private labels: PortLabels = {start: 0, spinTick: 0, work: 0, handover: new Map()};
 
 	readonly inputs = {
-		'safe-mode': {describe: 'toggle DTrace safe mode (probes at IRQs-off sites do not fire)', handle: (_k: Kernel, _i: Input) => this.toggleSafeMode()},
-		'ctrl-c': {describe: '^C the dtrace consumer: it stops and tears its probes down', handle: () => this.ctrlC()},
-		'kill-9': {describe: 'kill -9 the dtrace consumer: close path with the driver mutexes held', handle: () => this.kill9()},
-		timer: {describe: 'fire a pending timeout()/cyclic now (timer:CPU picks the CPU)', handle: (_k: Kernel, i: Input) => this.injectTimer(i.arg)},
-		'start-consumer': {describe: 'start a dtrace consumer when none runs', handle: () => this.startConsumerInput()},
-	};
+		'safe-mode': {describe: 'toggle DTrace safe mode (probes at IRQs-off sites do not fire)', arg: 'none', handle: (_k: Kernel, _i: Input) => this.toggleSafeMode()},
+		'ctrl-c': {describe: '^C the dtrace consumer: it stops and tears its probes down', arg: 'none', handle: () => this.ctrlC()},
+		'kill-9': {describe: 'kill -9 the dtrace consumer: close path with the driver mutexes held', arg: 'none', handle: () => this.kill9()},
+		timer: {describe: 'fire a pending timeout()/cyclic now (timer:CPU picks the CPU)', arg: 'cpu', handle: (_k: Kernel, i: Input) => this.injectTimer(i.arg)},
+		'start-consumer': {describe: 'start a dtrace consumer when none runs', arg: 'none', handle: () => this.startConsumerInput()},
+	} satisfies Record<string, InputDefinition>;
 
 	constructor(readonly config: DtraceConfig) {
 		this.options = {...config.options};
