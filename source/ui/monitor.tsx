@@ -5,6 +5,7 @@ import React from 'react';
 import {render} from 'ink';
 import {performance} from 'node:perf_hooks';
 import {App} from './App.js';
+import {PACE_MS, Pacer} from './pacer.js';
 import {Controller, type CommandRecord} from './controller.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
 import {ClockStoppedError, type Kernel} from '../kernel/kernel.js';
@@ -17,8 +18,6 @@ import {KERNEL_KEYS} from './kernel-keys.js';
 import type {Recorder} from '../session/recorder.js';
 import type {Player} from '../session/replay.js';
 
-const PACE_MS = 50;
-export const DEFAULT_FPS = 5;
 const ENTER_ALT = '\u001B[?1049h';
 const LEAVE_ALT = '\u001B[?1049l';
 const SHOW_CURSOR = '\u001B[?25h';
@@ -182,10 +181,7 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 		incrementalRendering: false,
 		maxFps: 20,
 	});
-	// The kernel is paced every 50 ms; a frame is drawn every `every` ticks (Ink lays the
-	// whole screen out on each one, which is where the CPU goes).
-	const every = Math.max(1, Math.round(20 / (opts.fps ?? DEFAULT_FPS)));
-	let ticks = 0;
+	const pacer = new Pacer(opts.fps);
 	let lastWall = performance.now();
 	const timer = setInterval(() => {
 		try {
@@ -195,7 +191,7 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 				controller.replay = bannerOf(player);
 			}
 			lastWall = wall;
-			controller.tick(ticks++ % every === 0);
+			controller.tick(pacer.draws());
 			syncMouse();
 			if (controller.quitRequested) instance.unmount();
 		} catch (error) {
