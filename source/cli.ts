@@ -13,7 +13,7 @@ import {SPEEDS} from './ui/speeds.js';
 import {MIN_COLS, MIN_ROWS} from './ui/layout.js';
 import {ClockStoppedError, type Input} from './kernel/kernel.js';
 import {NS_PER_SEC} from './kernel/time.js';
-import {quote, safeText} from './terminal/safe-text.js';
+import {quote, safeLine, safeText} from './terminal/safe-text.js';
 import {reportError, warn} from './terminal/report.js';
 
 // Which flags each form of a command accepts: anything else is refused, never ignored.
@@ -139,16 +139,51 @@ const TOPIC_HELP: Record<Topic, string> = {
 	export: [usageOf(['export']), 'At least one of --cast and --txt is needed.', options('Options', OPTIONS.export)].join('\n\n'),
 };
 
-/** Flags that take a value: `--until -1s` is the value "-1s", not the short flags -1 and -s. */
-const VALUE_FLAGS = new Set(['--until', '--seed', '--input', '--expect', '--show', '--speed', '--fps', '--record', '--session', '--cast', '--txt', '--cols', '--rows', '--pace', '--idle-limit']);
+/** Every flag and its type, as meow takes them. */
+const FLAG_TYPES = {
+	until: {type: 'string'},
+	seed: {type: 'string'},
+	input: {type: 'string', isMultiple: true},
+	json: {type: 'boolean'},
+	quiet: {type: 'boolean'},
+	expect: {type: 'string'},
+	mitigated: {type: 'boolean'},
+	show: {type: 'string'},
+	speed: {type: 'string'},
+	paused: {type: 'boolean'},
+	fps: {type: 'string'},
+	record: {type: 'string'},
+	force: {type: 'boolean'},
+	session: {type: 'string'},
+	cast: {type: 'string'},
+	txt: {type: 'string'},
+	cols: {type: 'string'},
+	rows: {type: 'string'},
+	color: {type: 'boolean'},
+	mouse: {type: 'boolean'},
+	pace: {type: 'string'},
+	idleLimit: {type: 'string'},
+	help: {type: 'boolean', shortFlag: 'h'},
+	version: {type: 'boolean', shortFlag: 'v'},
+} as const;
 
-/** argv with a value that looks like a negative number joined to its flag (`--until=-1s`), so it is checked, not misread. */
+/** Flags that take a value, as typed (`--idle-limit`). */
+const VALUE_FLAGS = new Set(
+	Object.entries(FLAG_TYPES)
+		.filter(([, f]) => f.type === 'string')
+		.map(([name]) => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`),
+);
+
+/**
+ * argv with a value that starts with one dash joined to its flag (`--until=-1s`,
+ * `--txt=-a.txt`), so it is checked as the value it is, not misread as short flags.
+ */
 function joinNegativeValues(argv: readonly string[]): string[] {
 	const out: string[] = [];
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i]!;
 		const next = argv[i + 1];
-		if (VALUE_FLAGS.has(arg) && next !== undefined && /^-[\d.]/.test(next)) {
+		if (VALUE_FLAGS.has(arg) && next !== undefined && /^-[^-]/.test(next) && next !== '-h' && next !== '-v') {
 			out.push(`${arg}=${next}`);
 			i++;
 		} else out.push(arg);
@@ -177,32 +212,7 @@ const parseFlags = () => meow(TOP_HELP, {
 	allowUnknownFlags: true,
 	// A flag left out stays undefined, so that a flag given to the wrong command can be told apart.
 	booleanDefault: undefined,
-	flags: {
-		until: {type: 'string'},
-		seed: {type: 'string'},
-		input: {type: 'string', isMultiple: true},
-		json: {type: 'boolean'},
-		quiet: {type: 'boolean'},
-		expect: {type: 'string'},
-		mitigated: {type: 'boolean'},
-		show: {type: 'string'},
-		speed: {type: 'string'},
-		paused: {type: 'boolean'},
-		fps: {type: 'string'},
-		record: {type: 'string'},
-		force: {type: 'boolean'},
-		session: {type: 'string'},
-		cast: {type: 'string'},
-		txt: {type: 'string'},
-		cols: {type: 'string'},
-		rows: {type: 'string'},
-		color: {type: 'boolean'},
-		mouse: {type: 'boolean'},
-		pace: {type: 'string'},
-		idleLimit: {type: 'string'},
-		help: {type: 'boolean', shortFlag: 'h'},
-		version: {type: 'boolean', shortFlag: 'v'},
-	},
+	flags: FLAG_TYPES,
 });
 const cli = parseCommandLine();
 
@@ -222,7 +232,7 @@ function usage(message: string): never {
 
 function parseSeed(text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
-	if (!/^\d+$/.test(text) || Number(text) > 0x7fffffff) usage(`--seed "${text}": expected a whole number from 0 to 2147483647`);
+	if (!/^\d+$/.test(text) || Number(text) > 0x7fffffff) usage(`--seed "${quote(text)}": expected a whole number from 0 to 2147483647`);
 	return Number(text);
 }
 
@@ -235,7 +245,7 @@ function parseUntil(text: string | undefined): number | undefined {
 
 function parseExpect(text: string | undefined): 'lockup' | 'no-lockup' | undefined {
 	if (text === undefined) return undefined;
-	if (text !== 'lockup' && text !== 'no-lockup') usage(`--expect "${text}": expected lockup or no-lockup`);
+	if (text !== 'lockup' && text !== 'no-lockup') usage(`--expect "${quote(text)}": expected lockup or no-lockup`);
 	return text;
 }
 
@@ -289,14 +299,14 @@ function printHelp(topic: Topic): number {
 function parseShow(text: string | undefined): ShowItem[] | undefined {
 	if (text === undefined) return undefined;
 	const items = text.split(',').map((s) => s.trim());
-	for (const item of items) if (!(SHOW_ITEMS as readonly string[]).includes(item)) usage(`--show "${text}": expected a comma-separated list of ${SHOW_ITEMS.join(', ')}`);
+	for (const item of items) if (!(SHOW_ITEMS as readonly string[]).includes(item)) usage(`--show "${quote(text)}": expected a comma-separated list of ${SHOW_ITEMS.join(', ')}`);
 	return items as ShowItem[];
 }
 
 function parseSpeed(text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
 	const index = SPEEDS.findIndex((s) => (text === 'max' ? s === Number.POSITIVE_INFINITY : s === Number(text.replace(/^x/, ''))));
-	if (index < 0) usage(`--speed "${text}": expected one of ${SPEEDS.map((s) => (s === Number.POSITIVE_INFINITY ? 'max' : String(s))).join(', ')}`);
+	if (index < 0) usage(`--speed "${quote(text)}": expected one of ${SPEEDS.map((s) => (s === Number.POSITIVE_INFINITY ? 'max' : String(s))).join(', ')}`);
 	return index;
 }
 
@@ -304,13 +314,13 @@ function parseSize(name: 'cols' | 'rows', text: string | undefined): number | un
 	if (text === undefined) return undefined;
 	// Below the monitor's minimum the export would hold nothing but the "too small" message.
 	const min = name === 'cols' ? MIN_COLS : MIN_ROWS;
-	if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 500) usage(`--${name} "${text}": expected a whole number from ${min} to 500`);
+	if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > 500) usage(`--${name} "${quote(text)}": expected a whole number from ${min} to 500`);
 	return Number(text);
 }
 
 function parseFps(text: string | undefined): number | undefined {
 	if (text === undefined) return undefined;
-	if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 20) usage(`--fps "${text}": expected a whole number from 1 to 20`);
+	if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 20) usage(`--fps "${quote(text)}": expected a whole number from 1 to 20`);
 	return Number(text);
 }
 
@@ -333,11 +343,11 @@ async function main(): Promise<number> {
 		if (rest.length === 0) return printTopHelp();
 		if (rest.length > 1) usage(`help takes one COMMAND, got ${rest.length}`);
 		const topic = rest[0]!;
-		if (!(TOPICS as readonly string[]).includes(topic)) usage(`help: unknown command "${topic}"; expected one of: ${TOPICS.join(', ')}`);
+		if (!(TOPICS as readonly string[]).includes(topic)) usage(`help: unknown command "${quote(topic)}"; expected one of: ${TOPICS.join(', ')}`);
 		return printHelp(topic as Topic);
 	}
 	if (form === 'list') {
-		if (rest.length > 0) usage(`list takes no arguments, got "${rest[0]}"`);
+		if (rest.length > 0) usage(`list takes no arguments, got "${quote(rest[0]!)}"`);
 		// A broken scenario does not hide the good ones: each is reported on its own line.
 		let broken = 0;
 		for (const name of listScenarioNames()) {
@@ -350,12 +360,12 @@ async function main(): Promise<number> {
 				broken++;
 				continue;
 			}
-			write(`${name.padEnd(18)} ${scenario.cpus} CPUs  ${scenario.description.split('\n')[0]}\n`);
+			write(`${safeLine(name).padEnd(18)} ${scenario.cpus} CPUs  ${scenario.description.split('\n')[0]}\n`);
 		}
 		return broken > 0 ? 1 : 0;
 	}
 	if (form === 'session') {
-		if (rest.length > 0) usage(`run --session takes no SCENARIO (the session names its own), got "${rest[0]}"`);
+		if (rest.length > 0) usage(`run --session takes no SCENARIO (the session names its own), got "${quote(rest[0]!)}"`);
 		const {runSession} = await import('./session/commands.js');
 		return runSession(cli.flags.session!, {json: cli.flags.json ?? false, quiet: cli.flags.quiet ?? false, show: parseShow(cli.flags.show), until: parseUntil(cli.flags.until), expect: parseExpect(cli.flags.expect)}, write);
 	}
@@ -375,6 +385,7 @@ async function main(): Promise<number> {
 			noMouse: cli.flags.mouse === false,
 			story: storyOf(session.scenario),
 			replay: (controller) => new Player(session.lines, controller, until),
+			headless: `xcalltop run --session ${quote(rest[0]!, 60)}`,
 		});
 	}
 	if (form === 'export') {
@@ -385,9 +396,9 @@ async function main(): Promise<number> {
 		process.env['FORCE_COLOR'] = '1';
 		const {exportCommand} = await import('./session/commands.js');
 		const pace = cli.flags.pace;
-		if (pace !== undefined && pace !== 'wall' && pace !== 'virtual') usage(`--pace "${pace}": expected wall or virtual`);
+		if (pace !== undefined && pace !== 'wall' && pace !== 'virtual') usage(`--pace "${quote(pace)}": expected wall or virtual`);
 		const idle = cli.flags.idleLimit;
-		if (idle !== undefined && !/^\d+(\.\d+)?$/.test(idle)) usage(`--idle-limit "${idle}": expected a number of seconds, 0 or more`);
+		if (idle !== undefined && (!/^\d+(\.\d+)?$/.test(idle) || !Number.isFinite(Number(idle)))) usage(`--idle-limit "${quote(idle)}": expected a number of seconds, 0 or more`);
 		return exportCommand(rest[0]!, {cast: cli.flags.cast, txt: cli.flags.txt, ...size, fps: parseFps(cli.flags.fps), pacing: pace, idleLimit: idle === undefined ? undefined : Number(idle)}, write);
 	}
 	if (form === 'run') {
@@ -414,7 +425,7 @@ async function main(): Promise<number> {
 		if (mismatch !== undefined) reportError(mismatch);
 		return exitCode;
 	}
-	if (rest.length > 0) usage(`unexpected argument "${rest[0]}"; see xcalltop help monitor`);
+	if (rest.length > 0) usage(`unexpected argument "${quote(rest[0]!)}"; see xcalltop help monitor`);
 	// Loading Ink is most of the start-up time: begin now, build the kernel meanwhile.
 	const monitor = import('./ui/monitor.js');
 	const loaded = loadScenario(command ?? 'demo');
@@ -433,7 +444,7 @@ async function main(): Promise<number> {
 			recorder = () => startRecording(file, loaded, {seed: kernel.seed, mitigated, speedIndex, paused, fps, force});
 		}
 		const {runMonitor} = await monitor;
-		return await runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color ?? true)}, paused, speedIndex, fps, recorder, noMouse: cli.flags.mouse === false, story: storyOf(loaded)});
+		return await runMonitor(kernel, {theme: {color: colorWanted(process.env, cli.flags.color ?? true)}, paused, speedIndex, fps, recorder, noMouse: cli.flags.mouse === false, story: storyOf(loaded), headless: `xcalltop run ${quote(command ?? 'demo', 60)}`});
 	} catch (error) {
 		// --record's directory cannot take the file, or the file or its header could not be
 		// written (before the screen changed): a runtime error, one line.

@@ -8,7 +8,7 @@ import {formatSummary, summarize, type RunSummary} from '../kernel/summary.js';
 import {formatSeconds, NS_PER_MS} from '../kernel/time.js';
 import type {LoadedScenario} from '../scenario/load.js';
 import {buildKernel} from '../scenario/machine.js';
-import {safeJson} from '../terminal/safe-text.js';
+import {safeJson, safeRecord} from '../terminal/safe-text.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 
 export interface RunOptions {
@@ -34,7 +34,7 @@ export function renderShow(kernel: Kernel, show: readonly ShowItem[] = ['interru
 		if (item === 'interrupts') out += `--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus)}`;
 		else if (!port) out += `--- /proc/dtrace/${item}: no DTrace driver in this scenario\n`;
 		else if (item === 'stats') out += `--- /proc/dtrace/stats\n${port.stats.render()}`;
-		else out += `--- /proc/dtrace/trace\n${kernel.trace.read().map((l) => l + '\n').join('')}`;
+		else out += `--- /proc/dtrace/trace\n${kernel.trace.read().map((l) => safeRecord(l) + '\n').join('')}`;
 	}
 	return out;
 }

@@ -14,6 +14,7 @@ import {makeStreams, type Random, type StreamName} from './random.js';
 import {RcuState, RCU_STALL_RAT_DELAY} from './rcu.js';
 import {CallbackLabels, describeStep, takeBefore, type CallbackDescriber, type StepReport} from './step-report.js';
 import {formatSeconds, NS_PER_SEC} from './time.js';
+import {quote} from '../terminal/safe-text.js';
 import {TraceRing} from './trace-ring.js';
 import {cpuNode, findLockup, type Lockup, type StuckNode, type WaitEdge} from './waitfor.js';
 
@@ -288,14 +289,15 @@ export class Kernel {
 		return describeStep(this, before);
 	}
 
-	private clockStopped(cpuId: number): never {
-		const cpu = this.cpus[cpuId];
-		const task = cpu?.current;
-		const step = task?.steps[task.pc];
-		const what = step ? ` (step ${task!.pc + 1} of ${task!.steps.length}: ${step.op}${'fn' in step ? ` ${step.fn}` : 'lock' in step ? ` ${step.lock}` : ''})` : '';
-		const where = cpu ? ` on CPU${cpu.id}${task ? `, task ${task.comm}/${task.pid}${what}` : ''}` : '';
-		throw new ClockStoppedError(`virtual time stopped at ${formatSeconds(this.now)}: ${CLOCK_STOPPED_EVENTS} events in a row without time passing, the last${where}; a task whose steps all take no time never lets the clock move`);
+	/** Says which event keeps repeating at this instant, in the words of a step report, and stops. */
+	private clockStopped(): never {
+		// The describing step below must not trip the check again.
+		this.stillEvents = Number.NEGATIVE_INFINITY;
+		const at = formatSeconds(this.now);
+		const ran = this.step();
+		throw new ClockStoppedError(`virtual time stopped at ${at}: ${CLOCK_STOPPED_EVENTS} events in a row without time passing; the last: ${quote(ran?.text ?? 'none', 120)}. Some step, period or handler in the scenario takes no time in a loop`);
 	}
+
 
 	private toggleMitigation(): void {
 		const m = this.config.mitigation!;
@@ -363,10 +365,11 @@ export class Kernel {
 
 	private dispatch(): void {
 		const q = this.queue;
+		// Checked before the pop, so that the event named is the one that keeps coming back.
+		if (q.peekTime() !== this.now) this.stillEvents = 0;
+		else if (++this.stillEvents >= CLOCK_STOPPED_EVENTS) this.clockStopped();
 		q.pop();
 		const now = q.time;
-		if (now !== this.now) this.stillEvents = 0;
-		else if (++this.stillEvents >= CLOCK_STOPPED_EVENTS) this.clockStopped(q.cpu);
 		this.now = now;
 		this.events++;
 		const kind = q.kind;

@@ -1,6 +1,7 @@
 // The printk ring: records with a dmesg timestamp and level, bounded like log_buf
 // (1 << CONFIG_LOG_BUF_SHIFT = 128 KiB): the oldest records are dropped first.
 import {dmesgStamp} from './time.js';
+import {safeRecord} from '../terminal/safe-text.js';
 
 export type LogLevel = 'emerg' | 'alert' | 'crit' | 'err' | 'warn' | 'notice' | 'info' | 'debug';
 
@@ -65,6 +66,7 @@ export class KernelLog {
 	}
 }
 
+/** A record as dmesg prints it: one line, whatever a name from the scenario holds. */
 export function formatRecord(record: LogRecord): string {
-	return dmesgStamp(record.ns) + record.text;
+	return dmesgStamp(record.ns) + safeRecord(record.text);
 }

@@ -2,6 +2,7 @@
 import type {DtracePort} from './dtrace/port.js';
 import type {Kernel, Warnings} from './kernel.js';
 import {formatSeconds} from './time.js';
+import {safeRecord} from '../terminal/safe-text.js';
 
 export interface RunSummary {
 	readonly scenario: string;
@@ -64,12 +65,13 @@ export function summarize(k: Kernel): RunSummary {
 export function formatSummary(s: RunSummary): string {
 	const lines: string[] = [];
 	const w = s.warnings;
-	lines.push(`scenario       ${s.scenario} (seed ${s.seed})`);
+	// Names from the scenario file are escaped: a newline in one would forge a line of the summary.
+	lines.push(`scenario       ${safeRecord(s.scenario)} (seed ${s.seed})`);
 	if (s.outcome === 'lockup' && s.lockup) {
 		lines.push(`outcome        LOCKUP (${s.lockup.kind}) on ${s.lockup.cpus.map((c) => `CPU${c}`).join(', ')} at ${s.lockup.atText}`);
-		lines.push(`explanation    ${s.lockup.explanation}`);
+		lines.push(`explanation    ${safeRecord(s.lockup.explanation)}`);
 	} else if (s.outcome === 'panic') {
-		lines.push(`outcome        PANIC: ${s.panic}`);
+		lines.push(`outcome        PANIC: ${safeRecord(s.panic ?? '')}`);
 	} else {
 		lines.push('outcome        no lockup');
 	}

@@ -9,13 +9,24 @@ export interface FlagInput extends Input {
 	readonly typed?: string;
 }
 
+/**
+ * ACTION[:ARG], as a timeline entry and a --input flag both write it: `timer:` has an empty
+ * argument (refused where none or a CPU is expected), `timer` has none.
+ */
+export function splitAction(text: string): {action: string; arg: string | undefined} {
+	const colon = text.indexOf(':');
+	return colon < 0 ? {action: text, arg: undefined} : {action: text.slice(0, colon), arg: text.slice(colon + 1)};
+}
+
 export function parseInputSpec(spec: string): FlagInput {
-	const [at, action, ...rest] = spec.split(':');
+	const colon = spec.indexOf(':');
+	const at = colon < 0 ? spec : spec.slice(0, colon);
+	const {action, arg} = splitAction(colon < 0 ? '' : spec.slice(colon + 1));
 	const flag = `--input "${quote(spec, 60)}"`;
-	if (!action || parseDuration(at ?? '') === undefined) throw new InputError(`${flag}: expected AT:ACTION[:ARG] with AT ${DURATION_HINT}, e.g. 5s:ctrl-c`);
-	const time = parseVirtualDuration(at ?? '');
+	if (!action || parseDuration(at) === undefined) throw new InputError(`${flag}: expected AT:ACTION[:ARG] with AT ${DURATION_HINT}, e.g. 5s:ctrl-c`);
+	const time = parseVirtualDuration(at);
 	if ('expected' in time) throw new InputError(`${flag}: AT ${time.expected}`);
-	return {at: time.ns, action, arg: rest.length > 0 ? rest.join(':') : undefined, typed: spec};
+	return {at: time.ns, action, arg, typed: spec};
 }
 
 /** What an argument may be: nothing, a CPU number that may be left out, or a CPU number. */

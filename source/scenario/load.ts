@@ -110,7 +110,7 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 
 export function displayPath(file: string): string {
 	const rel = path.relative(process.cwd(), file);
-	return rel.startsWith('..') ? file : rel;
+	return rel.startsWith('..') ? file : rel || '.';
 }
 
 /** A file as messages name it: displayPath, escaped and cut (a file's name is input too). */

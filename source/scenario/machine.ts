@@ -6,7 +6,7 @@ import {Rendezvous} from '../kernel/freebsd/rendezvous.js';
 import type {DtraceConfig} from '../kernel/dtrace/config.js';
 import type {Scenario} from './schema.js';
 import {jsonPath, InputError, toKernelConfig, shownPath, type LoadedScenario} from './load.js';
-import {argProblem, type FlagInput} from './inputs.js';
+import {argProblem, splitAction, type FlagInput} from './inputs.js';
 import {quote} from '../terminal/safe-text.js';
 
 export interface MachineOptions {
@@ -70,7 +70,7 @@ export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): 
 	};
 	if (!opts.withoutTimeline) {
 		s.timeline.forEach((entry, i) => {
-			const input: Input = {at: entry.at, action: entry.action.split(':')[0]!, arg: entry.action.split(':').slice(1).join(':') || undefined};
+			const input: Input = {at: entry.at, ...splitAction(entry.action)};
 			check(input, `${shownPath(loaded.file)}: ${jsonPath(['timeline', i, 'action'])}`);
 			kernel.schedule(input);
 		});

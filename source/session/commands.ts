@@ -70,7 +70,7 @@ export function runSession(file: string, opts: {json: boolean; quiet: boolean; s
 	if (opts.json) write(safeJson({...summary, session: session.file}) + '\n');
 	else {
 		if (!opts.quiet) write(kernel.log.since(0).records.map((r) => formatRecord(r) + '\n').join(''));
-		write(`${renderShow(kernel, opts.show)}--- summary (replay of ${session.file})\n${formatSummary(summary)}\n`);
+		write(`${renderShow(kernel, opts.show)}--- summary (replay of ${safeLine(session.file)})\n${formatSummary(summary)}\n`);
 	}
 	const mismatch = opts.expect === undefined ? undefined : expectMismatch(opts.expect, summary);
 	if (diverged) reportError(`${session.file}: ${diverged}`);

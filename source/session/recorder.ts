@@ -125,19 +125,19 @@ export class Recorder {
 	}
 
 	/** The failure in one line (without the `xcalltop: ` prefix), or undefined. */
+	/** What went wrong and what the file holds, for stderr once the terminal is back. */
 	failureMessage(): string | undefined {
+		const what = this.statusMessage();
+		return what === undefined ? undefined : `--record ${safeLine(this.file)}: ${what}`;
+	}
+
+	/** The same, for the status line while the monitor goes on. */
+	statusMessage(): string | undefined {
 		const f = this.stopped;
 		if (!f) return undefined;
 		const kept = f.line - 1;
 		const what = `${kept} complete line${kept === 1 ? '' : 's'} before it`;
 		const cut = f.truncateCode === undefined ? `the file keeps the ${what}` : `the file keeps the ${what}, then part of line ${f.line} (cutting it off failed: ${f.truncateCode})`;
-		return `--record ${safeLine(this.file)}: recording stopped: line ${f.line} could not be written (${f.code}); ${cut}`;
-	}
-
-	/** The short form for the status line. */
-	statusMessage(): string | undefined {
-		const f = this.stopped;
-		if (!f) return undefined;
-		return `recording stopped: line ${f.line} could not be written (${f.code}); the file keeps the ${f.line - 1} lines before it`;
+		return `recording stopped: line ${f.line} could not be written (${f.code}); ${cut}`;
 	}
 }

@@ -5,7 +5,8 @@
 // stepped part of that instant's events.
 import type {Kernel} from '../kernel/kernel.js';
 import {buildKernel} from '../scenario/machine.js';
-import {Controller} from '../ui/controller.js';
+import {Controller, EVENTS_PER_CALL, TICK_BUDGET_MS} from '../ui/controller.js';
+import {performance} from 'node:perf_hooks';
 import {isEnd, type CommandLine, type EndLine, type SessionLine} from './format.js';
 import type {LoadedSession} from './load.js';
 
@@ -89,11 +90,15 @@ export class Player {
 	paused = false;
 	speed = 1;
 	private next = 0;
+	/** A virtual time the kernel is on its way to; reached before anything else happens. */
+	private pendingAt: number | undefined;
 
 	constructor(
 		readonly lines: readonly SessionLine[],
 		readonly controller: Controller,
 		readonly until: number | undefined,
+		/** Wall ms: the playback gives the event loop its turn within a bounded time, as the live monitor does. */
+		private readonly clock: () => number = () => performance.now(),
 	) {}
 
 	get done(): boolean {
@@ -121,26 +126,47 @@ export class Player {
 		this.catchUp();
 	}
 
-	private catchUp(): void {
+	/**
+	 * Runs the kernel towards the pending time within the tick's wall budget. Remembered rather
+	 * than recomputed from the clock: a partial advance can leave the clock at the pending time
+	 * with events of that instant still to run.
+	 */
+	private reach(deadline: number): boolean {
 		const k = this.controller.kernel;
+		while (this.pendingAt !== undefined) {
+			if (k.advance(this.pendingAt, EVENTS_PER_CALL)) this.pendingAt = undefined;
+			else if (this.clock() >= deadline) return false;
+		}
+		return true;
+	}
+
+	/** The exactness rule of advanceTo, in bounded steps: false when the tick's time is up. */
+	private advanceWithin(at: number, deadline: number): boolean {
+		if (this.pendingAt === undefined && at > this.controller.kernel.now) this.pendingAt = at;
+		return this.reach(deadline);
+	}
+
+	private catchUp(): void {
+		const deadline = this.clock() + TICK_BUDGET_MS;
+		if (!this.reach(deadline)) return;
 		while (this.next < this.lines.length) {
 			const line = this.lines[this.next]!;
 			if (line.wall > this.position) break;
 			if (this.until !== undefined && line.at > this.until) {
-				advanceTo(k, this.until);
+				if (!this.advanceWithin(this.until, deadline)) return;
 				this.next = this.lines.length;
 				return;
 			}
+			if (!this.advanceWithin(line.at, deadline)) return;
 			this.next++;
 			// The recorded quit is where the person left; the replay stays open on that state.
-			if (isEnd(line) || line.command === 'quit') advanceTo(k, line.at);
-			else applyLine(this.controller, line);
+			if (!isEnd(line) && line.command !== 'quit') this.controller.dispatch(line.command, line.arg);
 		}
 		const upcoming = this.lines[this.next];
 		if (!upcoming) return;
 		const prev = this.lines[this.next - 1] ?? {at: 0, wall: 0};
 		let target = virtualAt(prev, upcoming, this.position);
 		if (this.until !== undefined) target = Math.min(target, this.until);
-		advanceTo(k, target);
+		this.advanceWithin(target, deadline);
 	}
 }

@@ -7,7 +7,9 @@
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 // eslint-disable-next-line no-control-regex
-const UNSAFE_KEEP_NEWLINE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_KEEP_TAB = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+// eslint-disable-next-line no-control-regex
+const UNSAFE_KEEP_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const NAMED: Readonly<Record<string, string>> = {'\t': '\\t', '\n': '\\n', '\r': '\\r'};
 
@@ -23,9 +25,25 @@ export function safeLine(text: string): string {
 	return text.replace(UNSAFE, escapeOne);
 }
 
-/** Text that may span lines: newlines stay, every other control character is escaped. */
+/**
+ * One line of output, such as a kernel log record: a newline from a file is escaped (it would
+ * forge a line of its own), tabs stay (the kernel's own modern RCU reports indent with them).
+ */
+export function safeRecord(text: string): string {
+	return text.replace(UNSAFE_KEEP_TAB, escapeOne);
+}
+
+/** Text the program laid out in lines: newlines and tabs stay, every other control character is escaped. */
 export function safeText(text: string): string {
 	return text.replace(UNSAFE_KEEP_NEWLINE, escapeOne);
+}
+
+/** Tabs as spaces to the next stop of 8, as a terminal shows them (a screen cell cannot hold a tab). */
+export function expandTabs(text: string): string {
+	if (!text.includes('\t')) return text;
+	let out = '';
+	for (const c of text) out += c === '\t' ? ' '.repeat(8 - (out.length % 8)) : c;
+	return out;
 }
 
 /** safeLine, cut to at most `max` characters (with "..."), for quoting input in a message. */

@@ -38,9 +38,9 @@ export interface ControllerOptions {
 export type Viewport = Readonly<Record<PaneId, {readonly page: number; readonly max: number}>>;
 
 /** Wall-clock work per tick; past it the kernel falls behind and the header says so. */
-const TICK_BUDGET_MS = 30;
+export const TICK_BUDGET_MS = 30;
 /** Events per kernel call between two looks at the wall clock: a few ms of work at most, so keys and signals get through whatever the scenario. */
-const EVENTS_PER_CALL = 20_000;
+export const EVENTS_PER_CALL = 20_000;
 const HISTORY = 64;
 /** Digits typed within this many wall ms make one CPU number. */
 const DIGIT_MS = 700;

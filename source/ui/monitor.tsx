@@ -39,6 +39,8 @@ export interface MonitorOptions {
 	readonly noMouse?: boolean;
 	/** The scenario's description and tour, for the story overlay (i). */
 	readonly story?: Story | undefined;
+	/** The headless command that does what this monitor would, for the no-terminal message. */
+	readonly headless?: string | undefined;
 	/** Plays a recorded session instead of pacing the kernel by the speed keys. */
 	readonly replay?: ((controller: Controller) => Player) | undefined;
 }
@@ -91,7 +93,7 @@ function Root({controller, theme, intercept}: {controller: Controller; theme: Th
 /** Runs the monitor until the person quits. Resolves with the exit code. */
 export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<number> {
 	if (!process.stdin.isTTY || !process.stdout.isTTY) {
-		throw new InputError(`the monitor needs a terminal; for scripts and pipes use: xcalltop run ${kernel.config.name}`);
+		throw new InputError(`the monitor needs a terminal; for scripts and pipes use: ${opts.headless ?? `xcalltop run ${kernel.config.name}`}`);
 	}
 	const recorder = opts.recorder?.();
 	const controller = new Controller(kernel, {

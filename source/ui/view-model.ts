@@ -12,7 +12,7 @@ import {shortDuration} from './format.js';
 import type {Command} from './keymap.js';
 import type {LogView} from './log-pane-view.js';
 import {speedLabel, type UiState} from './ui-state.js';
-import {safeData, safeLine, safeText} from '../terminal/safe-text.js';
+import {expandTabs, safeData, safeLine, safeText} from '../terminal/safe-text.js';
 
 export interface CpuRow {
 	readonly id: number;
@@ -272,7 +272,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 /** No pane shows more of one string than this (Linux's own printk records stop at 1 KB). */
 const VIEW_TEXT_MAX = 4096;
 const capped = (text: string): string => (text.length > VIEW_TEXT_MAX ? `${text.slice(0, VIEW_TEXT_MAX)}…` : text);
-const safeShort = (text: string): string => safeLine(capped(text));
+const safeShort = (text: string): string => safeLine(expandTabs(capped(text)));
 
 const storyCache = new WeakMap<Story, Story>();
 /** The story is the same object every frame: escaped once. */

@@ -2,7 +2,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {closeSync, mkdtempSync, openSync, rmSync, writeFileSync} from 'node:fs';
+import {closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {CLI, ROOT, runCli} from '../helpers.js';
@@ -71,4 +71,22 @@ test('list shows every good scenario and reports each broken one on its own line
 	assert.match(errors[1]!, /^xcalltop: .*zz-broken\.json: line 1, column 2: /);
 	const listed = r.stdout.trimEnd().split('\n').map((l) => l.split(' ')[0]);
 	assert.deepEqual(listed, ['demo', 'ipi-irqs-off', 'kill9-timeout', 'printk-recursion', 'rcu-idle-probe', 'rendezvous-race', 'safe-xcall', 'teardown-storm']);
+});
+
+test('a timeline action and a --input flag are read by one rule: "timer:" has an empty argument, refused alike', () => {
+	const demo = JSON.parse(readFileSync(path.join(ROOT, 'scenarios/demo.json'), 'utf8')) as object;
+	const file = path.join(dir, 'timeline.json');
+	writeFileSync(file, JSON.stringify({...demo, timeline: [{at: '1s', action: 'safe-mode:'}]}));
+	const timeline = runCli(['run', file]);
+	assert.equal(timeline.status, 2);
+	oneLine(timeline, /^xcalltop: \S+timeline\.json: \$\.timeline\[0\]\.action: safe-mode takes no argument, got ""$/m);
+	const flag = runCli(['run', 'demo', '--input', '1s:timer:']);
+	assert.equal(flag.status, 2);
+	oneLine(flag, /^xcalltop: --input "1s:timer:": timer takes a CPU below 4, got ""$/m);
+});
+
+test('the current directory as a scenario is named "." (not an empty name)', () => {
+	const r = runCli(['run', './']);
+	assert.equal(r.status, 2);
+	oneLine(r, /^xcalltop: \.: is a directory; expected a regular file$/m);
 });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {runCli} from '../helpers.js';
+import {ROOT, runCli} from '../helpers.js';
 import {startPty} from '../pty.js';
 import {copyInstall, EVIL, EVIL_SHORT, firstControl, foreignSequence, hostileScenario} from './fixtures.js';
 
@@ -31,6 +31,7 @@ const ESCAPED = '\\x1b]52;c;SGFjaw==\\x07';
 
 function clean(what: string, text: string): void {
 	assert.equal(firstControl(text), undefined, `${what}: a control character reached the output`);
+	assert.doesNotMatch(text, /^FAKE/m, `${what}: a newline from a file forged a line of output`);
 }
 
 test('run prints every hostile name and message escaped, never raw', () => {
@@ -41,6 +42,17 @@ test('run prints every hostile name and message escaped, never raw', () => {
 	clean('run stderr', r.stderr);
 	assert.ok(r.stdout.includes(ESCAPED), 'the lockup names a hostile lock, escaped');
 	assert.match(r.stdout, /hello \\x1b\]52;/, 'the printk text, escaped');
+	assert.match(r.stdout, /\\nFAKE LINE/, 'a newline in a name, escaped');
+});
+
+test("the kernel's own tabs (modern RCU stall reports) stay tabs; a tab from a file is no different", () => {
+	const file = path.join(dir, 'modern.json');
+	const ipi = JSON.parse(readFileSync(path.join(ROOT, 'scenarios/ipi-irqs-off.json'), 'utf8')) as object;
+	writeFileSync(file, JSON.stringify({...ipi, formats: 'modern'}));
+	const r = runCli(['run', file, '--until', '22s']);
+	assert.equal(r.status, 0, r.stderr);
+	assert.match(r.stdout, /\] rcu: \t1-\.\.\.\.: \(0 ticks this GP\)/);
+	assert.ok(!r.stdout.includes('\\t'), 'no tab printed as \\t');
 });
 
 test('run --json stays valid JSON with no raw control byte, and keeps the names exact', () => {
@@ -56,7 +68,7 @@ test('run --session and its warning print the hostile names escaped', () => {
 	assert.equal(r.timedOut, false);
 	clean('session stdout', r.stdout);
 	clean('session stderr', r.stderr);
-	assert.match(r.stderr, /^xcalltop: warning: .*evilx\\x1b\]0;T\\x07\\x9bm\.jsonl.*\n$/);
+	assert.match(r.stderr, /^xcalltop: warning: .*evilx\\x1b\]0;T\\x07\\x9bm\\nFAKE\.jsonl.*\n$/);
 });
 
 test('list shows a hostile scenario in the scenario directory escaped', () => {
@@ -90,7 +102,7 @@ const ERROR_CASES: readonly (readonly [string, string[]])[] = [
 	['an unknown session command', ['run', '--session', badSession]],
 	['an unknown scenario key', ['run', badKey]],
 	['invalid JSON', ['run', badJson]],
-	['a bad export target', ['export', badSession, '--cast', `${dir}/no/such/dir${EVIL}.cast`]],
+	['a bad export target', ['export', 'scenarios/sessions/demo.jsonl', '--cast', `${dir}/no/such/dir${EVIL}.cast`]],
 ];
 for (const [what, args] of ERROR_CASES) {
 	test(`error for ${what}: one line, the hostile text escaped`, () => {
@@ -99,6 +111,7 @@ for (const [what, args] of ERROR_CASES) {
 		assert.ok(r.status === 1 || r.status === 2, `exit ${r.status}`);
 		assert.match(r.stderr, /^xcalltop: [^\n]*\n$/, r.stderr);
 		clean('stderr', r.stderr);
+		assert.match(r.stderr, /\\x1b|\\u001b/, 'the hostile text is quoted, escaped');
 		assert.equal(r.stdout, '');
 	});
 }
@@ -141,7 +154,7 @@ async function monitorOutput(args: string[], keys: readonly string[], settle: Re
 
 test('the monitor shows a hostile scenario escaped and writes only its own sequences', async () => {
 	// Speed x10 reaches the 1 s safe-mode input and the lockup naming the locks.
-	const {raw, screen, code} = await monitorOutput([scenarioFile, '--speed', '10'], ['i', '\u001B', 'z', 'z', 'l', 'l'], /LOCKUP/);
+	const {raw, screen, code} = await monitorOutput([scenarioFile, '--speed', '10'], ['i', '\u001B', 'z', 'z', 'l', 'l', 'f', '.', 'f', '\t', '\t', '/', 'x', '\r'], /LOCKUP/);
 	assert.equal(code, 0);
 	assert.equal(foreignSequence(raw), undefined);
 	assert.match(screen, /\\x1b\]52;|\\x1b\]0;T/, 'names are on screen, escaped');

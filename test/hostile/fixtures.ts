@@ -3,10 +3,13 @@ import {cpSync, mkdirSync, readFileSync, symlinkSync} from 'node:fs';
 import path from 'node:path';
 import {ROOT} from '../helpers.js';
 
-/** OSC 52 (a clipboard write), OSC 0 (the window title), a C1 CSI, a bell, a carriage return, a bidi override. */
-export const EVIL = '\u001B]52;c;SGFjaw==\u0007\u001B]0;pwned\u0007\u009B2J\u0007\r\u202E\u001B[31m';
+/**
+ * OSC 52 (a clipboard write), OSC 0 (the window title), a C1 CSI, a bell, a carriage return,
+ * a bidi override, and a newline that would forge a line of output of its own.
+ */
+export const EVIL = '\u001B]52;c;SGFjaw==\u0007\u001B]0;pwned\u0007\u009B2J\u0007\r\u202E\u001B[31m\nFAKE LINE';
 /** Fits a task's 15-character comm. */
-export const EVIL_SHORT = 'x\u001B]0;T\u0007\u009Bm';
+export const EVIL_SHORT = 'x\u001B]0;T\u0007\u009Bm\nFAKE';
 
 /**
  * The demo scenario with every string a file can carry made hostile: names (comm, locks,

@@ -32,7 +32,7 @@ writeFileSync(
 		.join(''),
 );
 
-const STOPPED = /^xcalltop: virtual time stopped at 0\.000000s: 1000000 events in a row without time passing, the last on CPU0, task spin\/100 \(step 1 of 1: call nothing\)/;
+const STOPPED = /^xcalltop: virtual time stopped at 0\.000000s: 1000000 events in a row without time passing; the last: CPU0: spin\/100 done with kernel nothing, now kernel nothing\. /;
 
 for (const [what, args] of [
 	['run', ['run', stopped]],
@@ -49,6 +49,15 @@ for (const [what, args] of [
 	});
 }
 
+test('the event that repeats is named, whatever it is: a host preemption of no time', () => {
+	const file = path.join(dir, 'preempt.json');
+	writeFileSync(file, JSON.stringify({description: 'preemptions of no time', cpus: 2, until: '2s', watchdogs: false, rendezvous: {initiator: 0, every: '1ms', preemptEvery: '0s', preemptFor: '0s'}, tasks: [{cpu: 0, comm: 'sh', pid: 812, steps: [{op: 'run', for: '2ms'}]}]}));
+	const r = runCli(['run', file]);
+	assert.equal(r.timedOut, false);
+	assert.equal(r.status, 1);
+	assert.match(r.stderr, /^xcalltop: virtual time stopped at 0\.000000s: .*; the last: CPU0: vCPU0 runs again after host preemption/);
+});
+
 const ended = (s: PtySession, ms: number): Promise<number> => Promise.race([s.exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`still running after ${ms} ms:\n${s.screen()}`)), ms))]);
 
 function restored(s: PtySession): void {
@@ -60,7 +69,7 @@ function restored(s: PtySession): void {
 test('the monitor on a clock that never moves: the terminal comes back and the line says why, exit 1', async () => {
 	const s = startPty([stopped], 80, 24);
 	try {
-		assert.equal(await ended(s, 10_000), 1);
+		assert.equal(await ended(s, 20_000), 1);
 		restored(s);
 		await s.waitFor(/virtual time stopped at 0\.000000s/);
 	} finally {
@@ -80,6 +89,46 @@ test('a monitor kept busy by its kernel still quits on q at once', async () => {
 		} finally {
 			s.kill();
 		}
+	}
+});
+
+// A session whose next command lies an hour of busy virtual time ahead: the playback works
+// towards it in bounded slices, so q and signals still get through.
+const farSession = path.join(dir, 'far.jsonl');
+writeFileSync(
+	farSession,
+	[
+		{'xcalltop-session': 1, version: '0.1.0', scenario: {name: 'busy', content: scenario({op: 'call', fn: 'tiny', for: '1ns'})}, seed: 1, options: {mitigated: false, speedIndex: 4, paused: false, fps: 5}, terminal: {cols: 80, rows: 24}},
+		{at: 0, wall: 0, command: 'focus-next'},
+		{at: 3_600_000_000_000, wall: 1, command: 'focus-next'},
+	]
+		.map((l) => JSON.stringify(l) + '\n')
+		.join(''),
+);
+
+test('replaying a session that lies far ahead still quits on q at once', async () => {
+	const s = startPty(['replay', farSession], 80, 24);
+	try {
+		await s.waitFor(/REPLAY/, 15_000);
+		await new Promise((r) => setTimeout(r, 1000));
+		await s.press('q');
+		assert.equal(await ended(s, 3000), 0);
+		restored(s);
+	} finally {
+		s.kill();
+	}
+});
+
+test('replaying a session that lies far ahead stops on SIGTERM and restores the terminal', async () => {
+	const s = startPty(['replay', farSession], 80, 24);
+	try {
+		await s.waitFor(/REPLAY/, 15_000);
+		await new Promise((r) => setTimeout(r, 1000));
+		process.kill(s.pid, 'SIGTERM');
+		assert.equal(await ended(s, 3000), 143);
+		restored(s);
+	} finally {
+		s.kill();
 	}
 });
 
