@@ -42,7 +42,7 @@ export function startPty(args: string[], cols: number, initialRows: number, env:
 			p.write(keys);
 			await flush();
 		},
-		waitFor: async (pattern, ms = 8000) => {
+		waitFor: async (pattern, ms = 15_000) => {
 			const end = Date.now() + ms;
 			for (;;) {
 				await flush();

@@ -145,7 +145,7 @@ async function monitorOutput(args: string[], keys: readonly string[], settle: Re
 		}
 		const screen = s.screen();
 		await s.press('q');
-		const code = await Promise.race([s.exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('did not exit')), 5000))]);
+		const code = await Promise.race([s.exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('did not exit')), 10_000))]);
 		return {raw: s.raw(), screen, code};
 	} finally {
 		s.kill();
