@@ -9,6 +9,8 @@ export interface PtySession {
 	/** Every byte the program wrote to the terminal, as text. */
 	raw(): string;
 	press(keys: string): Promise<void>;
+	/** Waits until the headless terminal has taken in all output so far. */
+	flush(): Promise<void>;
 	waitFor(pattern: RegExp, ms?: number): Promise<string>;
 	exited: Promise<number>;
 	term: InstanceType<typeof xterm.Terminal>;
@@ -17,11 +19,20 @@ export interface PtySession {
 	kill(): void;
 }
 
-export function startPty(args: string[], cols: number, initialRows: number, env: NodeJS.ProcessEnv = {}): PtySession {
+export interface PtyOptions {
+	/**
+	 * Runs the CLI through `sh -c SHELL node cli.js ARGS...`, for limits and redirections:
+	 * `ulimit -f 8; exec "$0" "$@"` or `exec "$0" "$@" 2>err.txt`.
+	 */
+	readonly shell?: string;
+}
+
+export function startPty(args: string[], cols: number, initialRows: number, env: NodeJS.ProcessEnv = {}, opts: PtyOptions = {}): PtySession {
 	let rows = initialRows;
 	const term = new xterm.Terminal({cols, rows: initialRows, allowProposedApi: true});
 	let raw = '';
-	const p = pty.spawn(process.execPath, [CLI, ...args], {cols, rows: initialRows, cwd: ROOT, env: {...process.env, CI: 'false', NO_COLOR: '1', TERM: 'xterm-256color', ...env}});
+	const [file, argv] = opts.shell === undefined ? [process.execPath, [CLI, ...args]] : ['sh', ['-c', opts.shell, process.execPath, CLI, ...args]];
+	const p = pty.spawn(file, argv, {cols, rows: initialRows, cwd: ROOT, env: {...process.env, CI: 'false', NO_COLOR: '1', TERM: 'xterm-256color', ...env}});
 	p.onData((d) => {
 		raw += d;
 		term.write(d);
@@ -42,6 +53,7 @@ export function startPty(args: string[], cols: number, initialRows: number, env:
 			p.write(keys);
 			await flush();
 		},
+		flush,
 		waitFor: async (pattern, ms = 15_000) => {
 			const end = Date.now() + ms;
 			for (;;) {

@@ -4,10 +4,9 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
-import pty from '@lydell/node-pty';
 import os from 'node:os';
 import path from 'node:path';
-import {CLI, ROOT, runCli} from '../helpers.js';
+import {runCli} from '../helpers.js';
 import {startPty, type PtySession} from '../pty.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'xcalltop-hangs-'));
@@ -153,17 +152,14 @@ for (const [signal, code] of [
 
 test('stderr that is not the terminal gets no terminal control from the monitor (Ink shows the cursor on the terminal)', async () => {
 	const err = path.join(dir, 'stderr.txt');
-	const p = pty.spawn('/bin/sh', ['-c', `exec "${process.execPath}" "${CLI}" demo 2>"${err}"`], {cols: 80, rows: 24, cwd: ROOT, env: {...process.env, TERM: 'xterm-256color'}});
-	let raw = '';
-	p.onData((d) => (raw += d));
-	const exited = new Promise<number>((resolve) => p.onExit(({exitCode}) => resolve(exitCode)));
+	const s = startPty(['demo'], 80, 24, {}, {shell: `exec "$0" "$@" 2>"${err}"`});
 	try {
-		for (const end = Date.now() + 15_000; !raw.includes('Kernel log') && Date.now() < end; ) await new Promise((r) => setTimeout(r, 100));
-		p.write('q');
-		assert.equal(await Promise.race([exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('did not exit')), 10_000))]), 0);
+		await s.waitFor(/Kernel log/, 15_000);
+		await s.press('q');
+		assert.equal(await ended(s, 10_000), 0);
 		assert.equal(readFileSync(err, 'utf8'), '', 'stderr is empty');
-		assert.ok(raw.lastIndexOf('\u001B[?25h') > raw.lastIndexOf('\u001B[?25l'), 'the cursor is shown again on the terminal');
+		assert.ok(s.raw().lastIndexOf('\u001B[?25h') > s.raw().lastIndexOf('\u001B[?25l'), 'the cursor is shown again on the terminal');
 	} finally {
-		p.kill();
+		s.kill();
 	}
 });

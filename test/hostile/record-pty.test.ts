@@ -9,9 +9,8 @@ import assert from 'node:assert/strict';
 import {mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
-import pty from '@lydell/node-pty';
-import xterm from '@xterm/headless';
-import {CLI, ROOT, runCli} from '../helpers.js';
+import {runCli} from '../helpers.js';
+import {startPty} from '../pty.js';
 import {startRecording} from '../../source/session/commands.js';
 import {loadScenario} from '../../source/scenario/load.js';
 import {buildKernel} from '../../source/scenario/machine.js';
@@ -26,57 +25,10 @@ const SHOW_CURSOR = '\u001B[?25h';
 
 /** The CLI in a pty, through a shell that sets a file-size limit of `blocks` 512-byte blocks. */
 function start(blocks: number, args: string[]) {
-	const term = new xterm.Terminal({cols: COLS, rows: ROWS, allowProposedApi: true});
-	let raw = '';
-	const p = pty.spawn('sh', ['-c', `trap "" XFSZ; ulimit -f ${blocks}; exec "$0" "$@"`, process.execPath, CLI, ...args], {cols: COLS, rows: ROWS, cwd: ROOT, env: {...process.env, CI: 'false', NO_COLOR: '1', TERM: 'xterm-256color'}});
-	p.onData((d) => {
-		raw += d;
-		term.write(d);
-	});
+	const s = startPty(args, COLS, ROWS, {}, {shell: `trap "" XFSZ; ulimit -f ${blocks}; exec "$0" "$@"`});
 	// Bounded: a hang fails the test instead of stalling the run.
-	const exited = new Promise<number>((resolve, reject) => {
-		const timer = setTimeout(() => reject(new Error(`no exit within 30 s; output:\n${raw}`)), 30_000);
-		p.onExit(({exitCode}) => {
-			clearTimeout(timer);
-			resolve(exitCode);
-		});
-	});
-	const flush = () => new Promise<void>((r) => term.write('', () => r()));
-	const screen = (): string => {
-		const b = term.buffer.active;
-		const out: string[] = [];
-		for (let i = 0; i < ROWS; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
-		return out.join('\n');
-	};
-	return {
-		term,
-		raw: () => raw,
-		screen,
-		exited,
-		flush,
-		press: async (keys: string) => {
-			p.write(keys);
-			await flush();
-		},
-		waitFor: async (pattern: RegExp, ms = 10_000): Promise<string> => {
-			const end = Date.now() + ms;
-			for (;;) {
-				await flush();
-				const s = screen();
-				if (pattern.test(s)) return s;
-				if (Date.now() > end) throw new Error(`timed out waiting for ${pattern}; screen:\n${s}`);
-				await new Promise((r) => setTimeout(r, 50));
-			}
-		},
-		pid: p.pid,
-		kill: () => {
-			try {
-				p.kill();
-			} catch {
-				// already gone
-			}
-		},
-	};
+	const exited = Promise.race([s.exited, new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`no exit within 30 s; output:\n${s.raw()}`)), 30_000).unref())]);
+	return {...s, exited};
 }
 
 /** The header `xcalltop demo --record` writes in an 80x24 terminal, in bytes (the same fields startRecording fills in). */
