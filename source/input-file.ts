@@ -17,8 +17,10 @@ export const MAX_JSON_DEPTH = 64;
 
 const CANNOT: Readonly<Record<string, string>> = {ENOENT: 'no such file', EACCES: 'cannot read: permission denied', EPERM: 'cannot read: permission denied', ELOOP: 'cannot read: too many symbolic links'};
 
-function whatIs(st: Stats): string | undefined {
+/** What a file that is not a regular one is, in words (`a FIFO`); undefined for a regular file. */
+export function whatIs(st: Stats): string | undefined {
 	if (st.isFile()) return undefined;
+	if (st.isSymbolicLink()) return 'a symbolic link';
 	if (st.isFIFO()) return 'a FIFO';
 	if (st.isDirectory()) return 'a directory';
 	if (st.isCharacterDevice()) return 'a character device';

@@ -9,6 +9,7 @@ import {accessSync, closeSync, constants, copyFileSync, fsyncSync, linkSync, lst
 import {randomBytes} from 'node:crypto';
 import path from 'node:path';
 import {InputError} from '../scenario/load.js';
+import {whatIs} from '../input-file.js';
 import {safeLine} from '../terminal/safe-text.js';
 
 /** An output file that could not be written; the message names the flag and the file as given. */
@@ -26,16 +27,6 @@ export class OutputError extends Error {
 
 export const codeOf = (error: unknown): string => (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
 
-/** What an existing non-regular file is, in words. */
-function kindOf(stats: Stats): string {
-	if (stats.isSymbolicLink()) return 'is a symbolic link';
-	if (stats.isFIFO()) return 'is a FIFO';
-	if (stats.isCharacterDevice()) return 'is a character device';
-	if (stats.isBlockDevice()) return 'is a block device';
-	if (stats.isSocket()) return 'is a socket';
-	if (stats.isDirectory()) return 'is a directory';
-	return 'is not a regular file';
-}
 
 /**
  * A write past a file-size limit (ulimit -f) raises SIGXFSZ, which kills the process before
@@ -73,7 +64,7 @@ export function checkTargetKind(flag: string, file: string, writer: string): voi
 		// A name too long, a directory on the way that may not be searched: nothing can be written there.
 		throw new OutputError(flag, file, codeOf(error));
 	}
-	if (stats && !stats.isFile()) throw new InputError(`${flag} ${safeLine(file)}: ${kindOf(stats)}; ${writer} writes only regular files`);
+	if (stats && !stats.isFile()) throw new InputError(`${flag} ${safeLine(file)}: is ${whatIs(stats)}; ${writer} writes only regular files`);
 }
 
 /** Checks that files can be created in the target's directory, before any work is done. */
