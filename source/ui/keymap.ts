@@ -127,7 +127,43 @@ const SEQUENCES: Readonly<Record<string, string>> = {
 };
 
 /** Decodes one input event as Ink's parser delivers it: a sequence, or typed characters. */
+/**
+ * Splits a chunk of terminal input into key sequences: CSI (ESC [ ... final byte), SS3
+ * (ESC O x), a lone ESC, and everything else. Keys pressed in quick succession, or while the
+ * program was busy, arrive as one chunk: ESC then q must stay two keys, and two arrows two.
+ */
+export function splitInput(data: string): string[] {
+	const out: string[] = [];
+	let plain = '';
+	const flush = (): void => {
+		if (plain) out.push(plain);
+		plain = '';
+	};
+	for (let i = 0; i < data.length; ) {
+		if (data[i] !== '\u001B') {
+			plain += data[i++];
+			continue;
+		}
+		flush();
+		let end = i + 1;
+		if (data[end] === '[') {
+			end++;
+			while (end < data.length && !/[@-~]/.test(data[end]!)) end++;
+			end = Math.min(data.length, end + 1);
+		} else if (data[end] === 'O' && end + 1 < data.length) end += 2;
+		out.push(data.slice(i, end));
+		i = end;
+	}
+	flush();
+	return out;
+}
+
 export function decode(data: string): KeyEvent[] {
+	const parts = splitInput(data);
+	return parts.length === 1 ? decodeOne(data) : parts.flatMap(decodeOne);
+}
+
+function decodeOne(data: string): KeyEvent[] {
 	const named = SEQUENCES[data];
 	if (named) return [{kind: 'key', name: named, ctrl: false, shift: named === 'shift-tab'}];
 	// SGR mouse report: ESC [ < button ; column ; row (M press, m release), 1-based.
