@@ -202,6 +202,28 @@ test('Output.get() gives what unpatched Ink 6.8.0 gives, for 2000 random frames'
 	}
 });
 
+test('Output.get() gives what unpatched Ink 6.8.0 gives for clipped text with SGR styles, mostly ASCII and one-column characters', () => {
+	const g = generator(0x5eed);
+	const codes = ['0', '1', '2', '22', '31', '39', '7', '27', '38;5;12', '48;2;1;2;3', '1;4', '', '49', '3'];
+	for (let frame = 0; frame < 1500; frame++) {
+		const width = g.int(1, 30);
+		const text = Array.from({length: g.int(1, 8)}, () => (g.next() < 0.4 ? `\u001B[${g.pick(codes)}m` : g.pick(['abc 12: ,.%', '…│─é×ｶ°', 'ab…', '漢e\u0301👍']).slice(0, g.int(0, 11)))).join('');
+		const x1 = g.int(-2, 12);
+		const operations: Operation[] = [
+			{type: 'clip', clip: {x1, x2: x1 + g.int(0, 20), y1: undefined, y2: undefined}},
+			{type: 'write', x: g.int(-5, 15), y: 0, text, transformers: g.next() < 0.5 ? [] : [g.pick(TRANSFORMERS.slice(0, 8))]},
+			{type: 'unclip'},
+		];
+		const output = new Output({width, height: 1});
+		for (const op of operations) {
+			if (op.type === 'write') output.write(op.x, op.y, op.text, {transformers: op.transformers});
+			else if (op.type === 'clip') output.clip(op.clip);
+			else output.unclip();
+		}
+		assert.deepEqual(output.get(), referenceGet(width, 1, operations), `frame ${frame}: ${JSON.stringify(operations)}`);
+	}
+});
+
 test('a monitor-like frame: the same rows twice, then with one cell changed', () => {
 	const rows = Array.from({length: 40}, (_, i) => `   ${String(i).padStart(2)}  idle     on   swapper/${i}/0   idle${' '.repeat(40)}0ns    0%`);
 	const draw = (changed: number): string => {
@@ -220,11 +242,14 @@ test('a monitor-like frame: the same rows twice, then with one cell changed', ()
 	assert.deepEqual(third.split('\n').filter((l, i) => l !== first.split('\n')[i]).length, 1);
 });
 
-test('printable ASCII: string-width is the length and slice-ansi is String#slice (what the fast path assumes)', () => {
+test('printable ASCII and the one-column characters the monitor draws: string-width is the length (SGR sequences apart) and slice-ansi is String#slice (what the fast path assumes)', () => {
 	const g = generator(7);
+	const others = [...'…—×↑↓▏│─┼°é£§·ｶ'];
 	for (let i = 0; i < 2000; i++) {
-		const line = Array.from({length: g.int(0, 30)}, () => String.fromCharCode(g.int(0x20, 0x7e))).join('');
+		const line = Array.from({length: g.int(0, 30)}, () => (g.next() < 0.2 ? g.pick(others) : String.fromCharCode(g.int(0x20, 0x7e)))).join('');
 		assert.equal(stringWidth(line), line.length);
+		const styled = line.replace(/ /g, () => g.pick([' ', '\u001B[31m ', ' \u001B[1;7m', '\u001B[m ', '\u001B[38;5;3m ']));
+		assert.equal(stringWidth(styled), line.length, JSON.stringify(styled));
 		const from = g.int(0, 35);
 		const to = g.int(0, 35);
 		assert.equal(sliceAnsi(line, from, to), line.slice(from, to), JSON.stringify({line, from, to}));
