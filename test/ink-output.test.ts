@@ -255,3 +255,20 @@ test('printable ASCII and the one-column characters the monitor draws: string-wi
 		assert.equal(sliceAnsi(line, from, to), line.slice(from, to), JSON.stringify({line, from, to}));
 	}
 });
+
+test("the patch's caches stay bounded and keep what is in use (Ink's measure-text and wrap-text caches grew without end)", async () => {
+	const {BoundedCache} = (await import(new URL('./bounded-cache.js', import.meta.resolve('ink')).href)) as {
+		BoundedCache: new (budget?: number) => {get(key: string): unknown; set(key: string, value: unknown): void; current: Map<string, unknown>; previous: Map<string, unknown>};
+	};
+	const cache = new BoundedCache(1000);
+	cache.set('kept', 1);
+	for (let i = 0; i < 10_000; i++) {
+		cache.set(`line ${i}`, i);
+		assert.equal(cache.get('kept'), 1, `the entry in use is still there after ${i} others`);
+		assert.ok(cache.current.size + cache.previous.size <= 2 * (1000 / 16), 'at most two generations');
+	}
+	assert.equal(cache.get('line 9999'), 9999);
+	assert.equal(cache.get('line 0'), undefined);
+	cache.set('x'.repeat(2000), 1);
+	assert.equal(cache.get('x'.repeat(2000)), undefined, 'a key longer than the budget is not kept');
+});
