@@ -6,6 +6,7 @@ import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import sliceAnsi from 'slice-ansi';
 import stringWidth from 'string-width';
+import widestLine from 'widest-line';
 import {styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar} from '@alcalzone/ansi-tokenize';
 
 type Transformer = (line: string, index: number) => string;
@@ -271,4 +272,16 @@ test("the patch's caches stay bounded and keep what is in use (Ink's measure-tex
 	assert.equal(cache.get('line 0'), undefined);
 	cache.set('x'.repeat(2000), 1);
 	assert.equal(cache.get('x'.repeat(2000)), undefined, 'a key longer than the budget is not kept');
+});
+
+test("measureText's width is widest-line's, for plain, styled, wide and clipped-looking text", async () => {
+	const {default: measureText} = (await import(new URL('./measure-text.js', import.meta.resolve('ink')).href)) as {default: (text: string) => {width: number; height: number}};
+	const g = generator(0xfeed);
+	for (let i = 0; i < 3000; i++) {
+		let text = randomText(g);
+		if (g.next() < 0.5) text = g.pick(TRANSFORMERS)(text, 0);
+		const want = text.length === 0 ? {width: 0, height: 0} : {width: widestLine(text), height: text.split('\n').length};
+		assert.deepEqual(measureText(text), want, JSON.stringify(text));
+		assert.deepEqual(measureText(text), want, 'cached');
+	}
 });
