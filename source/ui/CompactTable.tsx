@@ -39,6 +39,27 @@ function cellText(value: string, column: Column, padding: number): string {
 	return ' '.repeat(Math.max(0, left)) + value + ' '.repeat(Math.max(0, spaces - left));
 }
 
+/** Text in one colour (or none). */
+interface Run {
+	text: string;
+	readonly color: string | undefined;
+}
+
+/**
+ * Neighbouring cells of one colour as one span: the same characters in the same styles (Ink
+ * draws cells, not spans), with fewer nodes for React and Ink; a row of changed counts is
+ * one span, not one per cell.
+ */
+function runs(cells: readonly Run[]): Run[] {
+	const out: Run[] = [];
+	for (const cell of cells) {
+		const last = out.at(-1);
+		if (last && last.color === cell.color) last.text += cell.text;
+		else out.push({...cell});
+	}
+	return out;
+}
+
 export class CompactTable extends Table<Row> {
 	declare props: Readonly<CompactTableProps & {padding?: number}>;
 
@@ -63,19 +84,22 @@ export class CompactTable extends Table<Row> {
 				)}
 				{this.props.data.map((row, index) => (
 					<Text key={index} inverse={index === selected}>
-						{columns.map((c, i) => {
-							const value = row[c.key] ?? '';
-							const color = tone(theme, toneOf?.(value.trim(), i));
-							// Ink's cost grows with every character laid out: no padding after the last cell.
-							const text = i === columns.length - 1 && index !== selected ? cellText(value, c, padding).trimEnd() : cellText(value, c, padding);
-							return color ? (
-								<Text key={i} color={color}>
-									{text}
+						{runs(
+							columns.map((c, i) => {
+								const value = row[c.key] ?? '';
+								// Ink's cost grows with every character laid out: no padding after the last cell.
+								const text = i === columns.length - 1 && index !== selected ? cellText(value, c, padding).trimEnd() : cellText(value, c, padding);
+								return {text, color: tone(theme, toneOf?.(value.trim(), i))};
+							}),
+						).map((run, i) =>
+							run.color ? (
+								<Text key={i} color={run.color}>
+									{run.text}
 								</Text>
 							) : (
-								text
-							);
-						})}
+								run.text
+							),
+						)}
 					</Text>
 				))}
 			</Box>

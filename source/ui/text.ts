@@ -2,8 +2,16 @@
 // wrapping, and sharing a width out among columns.
 import stringWidth from 'string-width';
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
 	if (width <= 0) return '';
+	// Printable ASCII (most of what the panes show) is a column a character: nothing to measure.
+	if (PRINTABLE_ASCII.test(text)) {
+		const out = text.length > width ? `${text.slice(0, width - 1)}…` : text;
+		const pad = ' '.repeat(width - Math.min(text.length, width));
+		return align === 'left' ? out + pad : pad + out;
+	}
 	// A character is at most two columns wide (or none, rarely): measure no more than can show.
 	let out = text.length > width * 4 + 16 ? text.slice(0, width * 4 + 16) : text;
 	if (stringWidth(out) > width) {

@@ -1,7 +1,6 @@
 // The view model: everything the panes show, derived from a kernel snapshot and the UI
-// state. Built with immer from the previous one, so a pane whose data did not change keeps
-// its identity and React skips it.
-import {produce} from 'immer';
+// state. Built from the previous one (structural sharing, frozen, as immer would), so a pane
+// whose data did not change keeps its identity and React skips it.
 import type {Kernel} from '../kernel/kernel.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 import {archRows} from '../kernel/procfs.js';
@@ -262,11 +261,24 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	}, safeShort);
 	(next as {story: Story | undefined}).story = extra.story && safeStory(extra.story);
 	if (!previous) return next;
-	return produce(previous, (draft) => {
-		for (const key of Object.keys(next) as (keyof ViewModel)[]) {
-			if (!equal(previous[key], next[key])) (draft as Record<string, unknown>)[key] = next[key];
-		}
-	});
+	// What immer's produce did here, without drafts: the parts that did not change keep their
+	// identity (React skips their panes), the new ones are frozen, and an unchanged view is
+	// the previous object itself.
+	let merged: Record<string, unknown> | undefined;
+	for (const key of Object.keys(next) as (keyof ViewModel)[]) {
+		if (!equal(previous[key], next[key])) (merged ??= {...previous})[key] = next[key];
+	}
+	return merged ? deepFreeze(merged as unknown as ViewModel) : previous;
+}
+
+/** Freezes plain data all the way down; what is frozen already is taken as frozen inside (as immer does). */
+function deepFreeze<T>(value: T): T {
+	if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return value;
+	const proto = Object.getPrototypeOf(value) as unknown;
+	if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+	Object.freeze(value);
+	for (const v of Array.isArray(value) ? value : Object.values(value)) if (typeof v === 'object' && v !== null) deepFreeze(v);
+	return value;
 }
 
 /** No pane shows more of one string than this (Linux's own printk records stop at 1 KB). */

@@ -38,7 +38,8 @@ export function statusLines(message: string | undefined, width: number): number 
 	return message !== undefined && stringWidth(message) > width - 1 ? 2 : 1;
 }
 
-export function StatusLine({message, prompt, available, replay, width, theme}: {message: string | undefined; prompt: string | undefined; available: readonly Command[]; replay: boolean; width: number; theme: Theme}): React.JSX.Element {
+/** Memoized: its props change when a key is pressed or a message comes, not with each frame. */
+export const StatusLine = React.memo(function StatusLine({message, prompt, available, replay, width, theme}: {message: string | undefined; prompt: string | undefined; available: readonly Command[]; replay: boolean; width: number; theme: Theme}): React.JSX.Element {
 	if (prompt !== undefined) return <Text>{fit(prompt, width - 1)}</Text>;
 	if (message === undefined) return <Text color={tone(theme, 'dim')}>{fit(fitSegments(hints(available, replay).split('  '), width - 1), width - 1)}</Text>;
 	const lines = wrap(message, width - 1).slice(0, statusLines(message, width));
@@ -51,4 +52,4 @@ export function StatusLine({message, prompt, available, replay, width, theme}: {
 			))}
 		</Box>
 	);
-}
+});
