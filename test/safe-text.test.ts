@@ -2,9 +2,9 @@
 // the identity of what needs no escaping.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {safeData, safeLine, safeText} from '../source/terminal/safe-text.js';
+import {safeData, safeLine, safeRecord, safeText} from '../source/terminal/safe-text.js';
 
-test('safeLine and safeText escape every control and bidi character, and return safe text as it is', () => {
+test('safeLine, safeRecord and safeText escape every control and bidi character, and return safe text as it is', () => {
 	const alphabet = ['a', ' ', '…', '\u001b', '\n', '\t', '\r', '\u007f', '\u009b', '\u202e', '\u2066', '\u061c', '\u200f', '\u2028', 'é', '漢'];
 	let seed = 99;
 	const next = (n: number): number => {
@@ -18,8 +18,10 @@ test('safeLine and safeText escape every control and bidi character, and return 
 		// eslint-disable-next-line no-control-regex
 		assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/, JSON.stringify(text));
 		// eslint-disable-next-line no-control-regex
-		assert.doesNotMatch(multi, /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/, JSON.stringify(text));
-		assert.equal(multi.replace(/\n/g, '\\n'), line, JSON.stringify(text));
+		assert.doesNotMatch(multi, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/, JSON.stringify(text));
+		assert.equal(multi.replace(/\n/g, '\\n').replace(/\t/g, '\\t'), line, JSON.stringify(text));
+		// A record keeps tabs only: a newline would forge a line.
+		assert.equal(safeRecord(text).replace(/\t/g, '\\t'), line, JSON.stringify(text));
 		// Twice is the same as once (the test before the replace is stateless).
 		assert.equal(safeLine(text), line);
 	}

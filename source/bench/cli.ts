@@ -7,10 +7,7 @@ import {heavy, rcuStall, teardown} from './workloads.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 import path from 'node:path';
 
-// The monitor runs React's production build (the CLI sets it); measure the same.
-process.env['NODE_ENV'] ??= 'production';
 import {fileURLToPath} from 'node:url';
-import {frame64, inkFloor, tables} from './frames.js';
 import {commandMs, measureLive, which} from './live.js';
 import {readFileSync} from 'node:fs';
 import type {Figure} from './figure.js';
@@ -98,6 +95,11 @@ function format(value: number, unit: string): string {
 	return `${value.toFixed(3)} ${unit}`;
 }
 
+// The monitor runs React's production build (the CLI sets it) and draws in colour; measure
+// the same. Static imports run before this line, so React and chalk come in after it.
+process.env['NODE_ENV'] ??= 'production';
+process.env['FORCE_COLOR'] ??= '1';
+const {frame64, inkFloor, tables} = await import('./frames.js');
 const json = process.argv.includes('--json');
 // Warm the JIT on a short run so the figures describe steady state.
 engine(0.2);
