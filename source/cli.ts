@@ -3,15 +3,14 @@
 // --expect mismatch, 2 usage error). Errors are one line on stderr, never a stack trace.
 import meow from 'meow';
 import type {Story} from './ui/view-model.js';
-import {runHeadless, SHOW_ITEMS, type ShowItem} from './headless/run.js';
-import {InputError, listScenarioNames, loadScenario, type LoadedScenario} from './scenario/load.js';
-import {parseInputSpec} from './scenario/inputs.js';
+import type {ShowItem} from './headless/run.js';
+import {InputError} from './input-file.js';
+import type {LoadedScenario} from './scenario/load.js';
 import {parseVirtualDuration} from './scenario/duration.js';
-import {buildKernel} from './scenario/machine.js';
 import {colorWanted} from './ui/theme.js';
 import {SPEEDS} from './ui/speeds.js';
 import {MIN_COLS, MIN_ROWS} from './ui/layout.js';
-import {ClockStoppedError, type Input} from './kernel/kernel.js';
+import type {Input} from './kernel/kernel.js';
 import {NS_PER_SEC} from './kernel/time.js';
 import {quote, safeText} from './terminal/safe-text.js';
 import {reportError, warn} from './terminal/report.js';
@@ -207,8 +206,11 @@ const parseFlags = () => meow(TOP_HELP, {
 const cli = parseCommandLine();
 
 // React's development build renders several times slower; the monitor (loaded lazily,
-// after this line runs) gets the production one unless someone asked otherwise.
-process.env['NODE_ENV'] ??= 'production';
+// after this line runs) gets the production one unless someone asked otherwise. The bundle
+// (dist/bundle, what ships) fixes process.env.NODE_ENV at build time instead, so this is
+// written through another name, which the build's define leaves alone.
+const env = process.env;
+env['NODE_ENV'] ??= 'production';
 
 /** What the monitor's story overlay (i) shows of a scenario. */
 function storyOf(loaded: LoadedScenario): Story {
@@ -286,10 +288,10 @@ function printHelp(topic: Topic): number {
 	return 0;
 }
 
-function parseShow(text: string | undefined): ShowItem[] | undefined {
+function parseShow(text: string | undefined, known: readonly ShowItem[]): ShowItem[] | undefined {
 	if (text === undefined) return undefined;
 	const items = text.split(',').map((s) => s.trim());
-	for (const item of items) if (!(SHOW_ITEMS as readonly string[]).includes(item)) usage(`--show "${text}": expected a comma-separated list of ${SHOW_ITEMS.join(', ')}`);
+	for (const item of items) if (!(known as readonly string[]).includes(item)) usage(`--show "${text}": expected a comma-separated list of ${known.join(', ')}`);
 	return items as ShowItem[];
 }
 
@@ -313,6 +315,11 @@ function parseFps(text: string | undefined): number | undefined {
 	if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 20) usage(`--fps "${text}": expected a whole number from 1 to 20`);
 	return Number(text);
 }
+
+// Each command loads what it needs when it runs (all but the monitor are done before Ink
+// could load): --version and --help load neither the scenario schema (zod) nor the kernel.
+const headless = () => import('./headless/run.js');
+const scenarios = () => import('./scenario/load.js');
 
 async function main(): Promise<number> {
 	const [command, ...rest] = cli.input;
@@ -340,6 +347,7 @@ async function main(): Promise<number> {
 		if (rest.length > 0) usage(`list takes no arguments, got "${rest[0]}"`);
 		// A broken scenario does not hide the good ones: each is reported on its own line.
 		let broken = 0;
+		const {listScenarioNames, loadScenario} = await scenarios();
 		for (const name of listScenarioNames()) {
 			let scenario;
 			try {
@@ -357,7 +365,8 @@ async function main(): Promise<number> {
 	if (form === 'session') {
 		if (rest.length > 0) usage(`run --session takes no SCENARIO (the session names its own), got "${rest[0]}"`);
 		const {runSession} = await import('./session/commands.js');
-		return runSession(cli.flags.session!, {json: cli.flags.json ?? false, quiet: cli.flags.quiet ?? false, show: parseShow(cli.flags.show), until: parseUntil(cli.flags.until), expect: parseExpect(cli.flags.expect)}, write);
+		const {SHOW_ITEMS} = await headless();
+		return runSession(cli.flags.session!, {json: cli.flags.json ?? false, quiet: cli.flags.quiet ?? false, show: parseShow(cli.flags.show, SHOW_ITEMS), until: parseUntil(cli.flags.until), expect: parseExpect(cli.flags.expect)}, write);
 	}
 	if (form === 'replay') {
 		if (rest.length !== 1) usage('replay needs one session FILE');
@@ -392,6 +401,7 @@ async function main(): Promise<number> {
 	}
 	if (form === 'run') {
 		if (rest.length !== 1) usage(rest.length === 0 ? 'run needs a SCENARIO (see xcalltop list)' : `run takes one SCENARIO, got ${rest.length}`);
+		const [{loadScenario}, {parseInputSpec}, {runHeadless, SHOW_ITEMS}] = await Promise.all([scenarios(), import('./scenario/inputs.js'), headless()]);
 		const loaded = loadScenario(rest[0]!);
 		const specs = cli.flags.input ?? [];
 		const inputs = specs.map(parseInputSpec);
@@ -407,7 +417,7 @@ async function main(): Promise<number> {
 				quiet: cli.flags.quiet ?? false,
 				expect: parseExpect(cli.flags.expect),
 				mitigated: cli.flags.mitigated ?? false,
-				show: parseShow(cli.flags.show),
+				show: parseShow(cli.flags.show, SHOW_ITEMS),
 			},
 			write,
 		);
@@ -417,6 +427,7 @@ async function main(): Promise<number> {
 	if (rest.length > 0) usage(`unexpected argument "${rest[0]}"; see xcalltop help monitor`);
 	// Loading Ink is most of the start-up time: begin now, build the kernel meanwhile.
 	const monitor = import('./ui/monitor.js');
+	const [{loadScenario}, {buildKernel}] = await Promise.all([scenarios(), import('./scenario/machine.js')]);
 	const loaded = loadScenario(command ?? 'demo');
 	const speedIndex = parseSpeed(cli.flags.speed);
 	const mitigated = cli.flags.mitigated ?? false;
@@ -458,7 +469,7 @@ try {
 	if (error instanceof InputError) {
 		reportError(error.message);
 		process.exitCode = 2;
-	} else if (error instanceof ClockStoppedError) {
+	} else if (error instanceof (await import('./kernel/kernel.js')).ClockStoppedError) {
 		reportError(error.message);
 		process.exitCode = 1;
 	} else {
