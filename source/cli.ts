@@ -331,6 +331,13 @@ async function holdYoungGeneration(): Promise<void> {
 	v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
 
+/**
+ * package.json's version, written into the bundle when it is built (source/build/bundle.ts):
+ * meow's `cli.pkg` normalizes the whole package.json first (normalize-package-data and the
+ * SPDX tables), a seventh of --version's time. Not defined in the tsc build, which asks meow.
+ */
+declare const XCALLTOP_VERSION: string | undefined;
+
 // Each command loads what it needs when it runs (all but the monitor are done before Ink
 // could load): --version and --help load neither the scenario schema (zod) nor the kernel.
 const headless = () => import('./headless/run.js');
@@ -341,7 +348,7 @@ async function main(): Promise<number> {
 	// Help and version go through stdout like everything else (meow's own exit at once, so a
 	// write error would go unreported).
 	if (cli.flags.version) {
-		process.stdout.write(`${cli.pkg.version}\n`);
+		process.stdout.write(`${typeof XCALLTOP_VERSION === 'string' ? XCALLTOP_VERSION : cli.pkg.version}\n`);
 		return 0;
 	}
 	const form: Form = command === 'run' ? (cli.flags.session === undefined ? 'run' : 'session') : command === 'list' || command === 'replay' || command === 'export' || command === 'help' ? command : 'monitor';

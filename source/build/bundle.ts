@@ -80,6 +80,9 @@ const editDependencies: Plugin = {
 	},
 };
 
+// For --version (see source/cli.ts).
+const {version} = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {version: string};
+
 rmSync(OUT_DIR, {recursive: true, force: true});
 const result = await build({
 	absWorkingDir: ROOT,
@@ -95,9 +98,9 @@ const result = await build({
 	// The ECMAScript-module build of a dependency where it has one (jsonc-parser's CommonJS
 	// one is UMD, with requires esbuild cannot follow).
 	mainFields: ['module', 'main'],
-	// React and its reconciler choose their production build by this at load time; fixing it
-	// here leaves the development builds out of the bundle altogether.
-	define: {'process.env.NODE_ENV': '"production"'},
+	// React and its reconciler choose their production build by NODE_ENV at load time; fixing
+	// it here leaves the development builds out of the bundle altogether.
+	define: {'process.env.NODE_ENV': '"production"', XCALLTOP_VERSION: JSON.stringify(version)},
 	// CommonJS dependencies (React, signal-exit) `require` Node's own modules.
 	banner: {js: "import {createRequire as __xcalltopRequire} from 'node:module'; const require = __xcalltopRequire(import.meta.url);"},
 	// Ink loads its devtools only with DEV=true, and they are not installed.
