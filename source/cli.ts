@@ -318,12 +318,13 @@ function parseFps(text: string | undefined): number | undefined {
 
 /**
  * The monitor's memory. V8 doubles its young generation whenever much of it survives a
- * scavenge, as it does while React mounts and the kernel runs, up to 32 MB here, and keeps
- * it: most of the monitor's RSS above its live heap (15-20 MB). Held at the 2 MB it has when
- * the monitor starts, the monitor's RSS at x1 is about 75 MB instead of 85-90 (110 instead of
- * 140 at max speed), at no CPU cost measurable at the default 5 fps (5-10% more at 20 fps).
- * Measured with Node 20's V8 only, so applied there only. `run` and `export` keep V8's
- * default: there throughput counts, not memory.
+ * scavenge, up to 32 MB here, and keeps it: at x1 the monitor then settles at 108-110 MB of
+ * RSS for a live heap of 12-20 MB. Held at the 2 MB it has when the monitor starts, it
+ * settles at 75-85 MB (more short-lived objects reach the old generation, which a full
+ * collection empties about once a minute: up to ~100 MB before the first one), and at max
+ * speed near 115 MB instead of 140-150. No CPU cost measurable at the default 5 fps (5-10%
+ * more at 20 fps). Measured with Node 20's V8 only, so applied there only. `run` and
+ * `export` keep V8's default: there throughput counts, not memory.
  */
 async function holdYoungGeneration(): Promise<void> {
 	if (process.versions.node.split('.')[0] !== '20') return;
@@ -338,8 +339,8 @@ async function holdYoungGeneration(): Promise<void> {
  */
 declare const XCALLTOP_VERSION: string | undefined;
 
-// Each command loads what it needs when it runs (all but the monitor are done before Ink
-// could load): --version and --help load neither the scenario schema (zod) nor the kernel.
+// Each command imports what it needs when it runs: only the monitor and replay load Ink and
+// React, and --version and --help not even the scenario schema (zod) or the kernel.
 const headless = () => import('./headless/run.js');
 const scenarios = () => import('./scenario/load.js');
 
