@@ -7,7 +7,8 @@ import {parseScenario, type LoadedScenario} from '../source/scenario/load.js';
 import {buildKernel, type MachineOptions} from '../source/scenario/machine.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const CLI = path.join(ROOT, 'dist/source/cli.js');
+/** The CLI as it ships: the bundle that `npm run build` makes (see source/build/bundle.ts). */
+export const CLI = path.join(ROOT, 'dist/bundle/xcalltop.js');
 
 export function inline(scenario: object, name = 'inline'): LoadedScenario {
 	const text = JSON.stringify(scenario);

@@ -12,7 +12,17 @@ import {scenarioSchema, type Scenario} from './schema.js';
 
 export {InputError};
 
-export const SCENARIO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../scenarios');
+/**
+ * The package's own directory (package.json, scenarios/): the nearest one above this module
+ * that holds a package.json. This module runs from dist/source/scenario/ as tsc built it, and
+ * from dist/bundle/ inside the bundle, which is what ships.
+ */
+export const PACKAGE_ROOT = ((): string => {
+	const here = path.dirname(fileURLToPath(import.meta.url));
+	for (let dir = here; path.dirname(dir) !== dir; dir = path.dirname(dir)) if (existsSync(path.join(dir, 'package.json'))) return dir;
+	return path.resolve(here, '../../..');
+})();
+export const SCENARIO_DIR = path.join(PACKAGE_ROOT, 'scenarios');
 
 export interface LoadedScenario {
 	readonly file: string;

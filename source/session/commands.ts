@@ -1,11 +1,10 @@
 // The session sub-commands behind the CLI: start a recording, replay headless, export.
 import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import {formatRecord} from '../kernel/klog.js';
 import {formatSummary, summarize} from '../kernel/summary.js';
 import {expectMismatch, renderShow, type ShowItem} from '../headless/run.js';
-import {InputError, type LoadedScenario} from '../scenario/load.js';
+import {InputError, PACKAGE_ROOT, type LoadedScenario} from '../scenario/load.js';
 import {SPEED_ONE} from '../ui/speeds.js';
 import {safeJson, safeLine} from '../terminal/safe-text.js';
 import {checkExport} from './export-check.js';
@@ -17,7 +16,7 @@ import {replayHeadless} from './replay.js';
 import {reportError, warn} from '../terminal/report.js';
 
 function programVersion(): string {
-	const pkg = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../package.json');
+	const pkg = path.join(PACKAGE_ROOT, 'package.json');
 	return (JSON.parse(readFileSync(pkg, 'utf8')) as {version: string}).version;
 }
 
