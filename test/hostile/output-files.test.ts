@@ -10,7 +10,7 @@
 import {after, test} from 'node:test';
 import assert from 'node:assert/strict';
 import {spawnSync} from 'node:child_process';
-import {chmodSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, type Stats} from 'node:fs';
+import {chmodSync, cpSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, type Stats} from 'node:fs';
 import {tmpdir} from 'node:os';
 import path from 'node:path';
 import {CLI, ROOT, runCli} from '../helpers.js';
@@ -90,9 +90,20 @@ function runLimited(blocks: number, args: string[], cwd = ROOT): Run {
 	return {status: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT'};
 }
 
+/**
+ * The program as nobody can run it: the checkout may sit in a directory only root can enter
+ * (mktemp -d makes them 0700), so the bundle, which needs nothing else, is copied beside the cases.
+ */
+const PROGRAM = path.join(root, 'program');
+if (IS_ROOT) {
+	cpSync(path.join(ROOT, 'dist/bundle'), path.join(PROGRAM, 'dist/bundle'), {recursive: true});
+	cpSync(path.join(ROOT, 'scenarios'), path.join(PROGRAM, 'scenarios'), {recursive: true});
+	cpSync(path.join(ROOT, 'package.json'), path.join(PROGRAM, 'package.json'));
+}
+
 /** The CLI as a user who cannot write to a 0555 directory: nobody when we are root, else ourselves. */
 function runUnprivileged(args: string[]): Run {
-	const r = spawnSync(process.execPath, [CLI, ...args], {cwd: ROOT, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL', ...(IS_ROOT ? {uid: NOBODY, gid: NOBODY} : {})});
+	const r = spawnSync(process.execPath, [IS_ROOT ? path.join(PROGRAM, path.relative(ROOT, CLI)) : CLI, ...args], {cwd: IS_ROOT ? PROGRAM : ROOT, encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL', ...(IS_ROOT ? {uid: NOBODY, gid: NOBODY} : {})});
 	return {status: r.status, stdout: r.stdout, stderr: r.stderr, timedOut: (r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT'};
 }
 
