@@ -6,6 +6,7 @@ import {loadScenario} from '../source/scenario/load.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {Controller, type CommandRecord} from '../source/ui/controller.js';
 import {SPEED_ONE} from '../source/ui/ui-state.js';
+import {SPEEDS} from '../source/ui/speeds.js';
 import {MS} from './helpers.js';
 
 function setup(name = 'demo', opts: {paused?: boolean; speedIndex?: number} = {}) {
@@ -72,7 +73,8 @@ test('every command is recorded with the virtual time it was applied at', () => 
 });
 
 test('^C goes to the consumer; with none alive it warns, and a second ^C within a second quits', () => {
-	const {c, kernel, advanceWall, setWall} = setup();
+	// Paused at 0 s, before demo's consumer starts: the keys do not move the kernel on.
+	const {c, kernel, advanceWall, setWall} = setup('demo', {paused: true});
 	advanceWall(0);
 	c.dispatch('ctrl-c');
 	assert.match(c.getView().message!, /no dtrace consumer alive: press \^C again within 1 s to quit/);
@@ -100,7 +102,41 @@ test('a machine that cannot keep up is shown lagging', () => {
 	const c = new Controller(kernel, {clock: () => (wall += 10), speedIndex: SPEED_ONE + 3});
 	c.tick();
 	c.tick();
+	assert.equal(c.getView().header.lagging, undefined, 'the pace is known once a tick has had its time');
+	c.tick();
 	assert.match(c.getView().header.lagging ?? '', /^lagging x\d/);
+});
+
+test('a machine that keeps up is not shown lagging, however unevenly the ticks come', () => {
+	const {c, advanceWall} = setup('demo', {speedIndex: SPEED_ONE + 1});
+	advanceWall(0);
+	for (const ms of [45, 55, 40, 60, 50, 35, 65]) {
+		advanceWall(ms);
+		assert.equal(c.getView().header.lagging, undefined, `after a ${ms} ms tick`);
+	}
+});
+
+test('at max speed a tick stops at its wall budget and catchUp() goes on from there (the shell handles keys in between)', () => {
+	let wall = 0;
+	const kernel = buildKernel(loadScenario('demo'));
+	// Each clock read is 1 ms of wall time.
+	const c = new Controller(kernel, {clock: () => (wall += 1), speedIndex: SPEEDS.length - 1});
+	c.tick(false);
+	assert.equal(c.tick(false, 6), true, 'still behind after a 6 ms slice');
+	const first = kernel.now;
+	assert.ok(first > 0);
+	assert.equal(c.catchUp(6), true);
+	assert.ok(kernel.now > first, 'the next slice advanced virtual time');
+	c.dispatch('pause');
+	assert.equal(c.catchUp(6), false, 'paused: nothing to catch up');
+});
+
+test('at x1 a tick reaches its target within one slice', () => {
+	const {c, kernel, setWall} = setup();
+	c.tick(false, 6);
+	setWall(1050);
+	assert.equal(c.tick(false, 6), false);
+	assert.equal(kernel.now, 50 * MS);
 });
 
 test('scrolled back, the log holds still and counts the messages that arrive below', () => {
@@ -130,4 +166,17 @@ test('an unchanged pane keeps its identity from one view to the next', () => {
 	assert.notEqual(before.ui, after.ui);
 	assert.equal(before.locks, after.locks);
 	assert.equal(before.cpus, after.cpus);
+});
+
+test('a kernel key lands at the virtual time of the wall clock, not of the last frame (at --fps 1 that is up to a second back)', () => {
+	const {c, kernel, records, setWall} = setup();
+	c.tick(false);
+	setWall(1700);
+	c.dispatch('safe-mode');
+	assert.equal(records.at(-1)?.at, 700 * MS);
+	assert.equal(kernel.now, 700 * MS);
+	// View keys do not move the kernel.
+	setWall(1900);
+	c.dispatch('rates');
+	assert.equal(kernel.now, 700 * MS);
 });

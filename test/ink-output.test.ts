@@ -285,3 +285,22 @@ test("measureText's width is widest-line's, for plain, styled, wide and clipped-
 		assert.deepEqual(measureText(text), want, 'cached');
 	}
 });
+
+test("Ink's incremental renderer overwrites a frame shorter than the terminal in place, frame after frame (6.8.0 drew each one a line lower)", async () => {
+	const {default: xterm} = await import('@xterm/headless');
+	const {default: logUpdate} = (await import(new URL('./log-update.js', import.meta.resolve('ink')).href)) as {default: {create(stream: NodeJS.WritableStream, options: {incremental: boolean}): (text: string) => boolean}};
+	const rows = 8;
+	// convertEol: a pty's output processing (onlcr) turns each \n into \r\n.
+	const term = new xterm.Terminal({cols: 30, rows, allowProposedApi: true, convertEol: true});
+	const stream = {write: (data: string) => void term.write(data)} as unknown as NodeJS.WritableStream;
+	const log = logUpdate.create(stream, {incremental: true});
+	const screen = (): string[] => Array.from({length: rows}, (_, y) => term.buffer.active.getLine(y)!.translateToString(true));
+	// rows - 1 lines and a trailing newline, as the monitor draws: only some lines change, and
+	// frames grow and shrink.
+	const frames = [7, 7, 7, 5, 7, 6, 7].map((height, n) => Array.from({length: height}, (_, i) => (i % 3 === 0 ? `line ${i} frame ${n}` : `line ${i}`)));
+	for (const lines of frames) {
+		log(lines.join('\n') + '\n');
+		await new Promise<void>((resolve) => term.write('', resolve));
+		assert.deepEqual(screen(), [...lines, ...Array.from({length: rows - lines.length}, () => '')]);
+	}
+});

@@ -8,23 +8,30 @@ import {loadScenario} from '../source/scenario/load.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {Controller} from '../source/ui/controller.js';
 import {App} from '../source/ui/App.js';
-import {PACE_MS, Pacer} from '../source/ui/pacer.js';
+import {DEFAULT_FPS, frameMs} from '../source/ui/pacer.js';
+import {NS_PER_MS, NS_PER_SEC} from '../source/kernel/time.js';
 
-/** The monitor's loop with a fake wall clock: `seconds` of 50 ms ticks. */
+/** The monitor's loop with a fake wall clock, as monitor.tsx runs it: a tick, then a frame. */
+function frame(c: Controller): void {
+	c.tick(false);
+	c.frame();
+}
+
+/** `seconds` of the monitor's loop at --fps N with a fake wall clock. */
 function run(opts: {fps?: number; paused?: boolean; seconds: number; speedIndex?: number}) {
 	let wall = 0;
 	const c = new Controller(buildKernel(loadScenario('demo')), {clock: () => wall, paused: opts.paused, speedIndex: opts.speedIndex});
-	const pacer = new Pacer(opts.fps);
 	const r = render(React.createElement(App, {controller: c, cols: 100, rows: 30, theme: {color: false}}));
+	const fps = opts.fps ?? DEFAULT_FPS;
 	const tick = (): void => {
-		wall += PACE_MS;
-		c.tick(pacer.draws());
+		wall += frameMs(fps);
+		frame(c);
 	};
 	// Start-up: the first view and a second of running.
-	for (let i = 0; i < 20; i++) tick();
+	for (let i = 0; i < fps; i++) tick();
 	const views = c.renders;
 	const frames = r.frames.length;
-	for (let i = 0; i < (opts.seconds * 1000) / PACE_MS; i++) tick();
+	for (let i = 0; i < opts.seconds * fps; i++) tick();
 	const out = {views: c.renders - views, frames: r.frames.length - frames, controller: c};
 	r.unmount();
 	return out;
@@ -32,7 +39,9 @@ function run(opts: {fps?: number; paused?: boolean; seconds: number; speedIndex?
 
 for (const fps of [1, 5, 20]) {
 	test(`at --fps ${fps}, running at x1: ${fps} views a second, no more`, () => {
-		const {views} = run({fps, seconds: 10});
+		const {views, controller} = run({fps, seconds: 10});
+		// 11 s of frames; the first frame only starts the clock.
+		assert.equal(controller.kernel.now, 11 * NS_PER_SEC - frameMs(fps) * NS_PER_MS, 'virtual time kept pace with the wall clock');
 		assert.ok(views <= fps * 10, `${views} views in 10 s`);
 		assert.ok(views >= fps * 10 - 1, `${views} views in 10 s: every frame shows time moving`);
 	});
@@ -51,12 +60,11 @@ for (const [key, message] of [
 	test(`paused, ${key} redraws at once, ${message ? 'once more when its status message goes, ' : ''}then the screen is still`, () => {
 		let wall = 0;
 		const c = new Controller(buildKernel(loadScenario('demo')), {clock: () => wall, paused: true});
-		const pacer = new Pacer(5);
 		const r = render(React.createElement(App, {controller: c, cols: 100, rows: 30, theme: {color: false}}));
 		const ticks = (n: number): void => {
 			for (let i = 0; i < n; i++) {
-				wall += PACE_MS;
-				c.tick(pacer.draws());
+				wall += frameMs();
+				frame(c);
 			}
 		};
 		ticks(10);
@@ -64,7 +72,7 @@ for (const [key, message] of [
 		c.dispatch(key);
 		assert.equal(c.renders, before + 1, 'the key built one view, without waiting for a frame tick');
 		assert.equal(c.getView().message !== undefined, message);
-		ticks(200);
+		ticks(50);
 		assert.equal(c.renders, before + (message ? 2 : 1));
 		assert.equal(c.getView().message, undefined);
 		r.unmount();

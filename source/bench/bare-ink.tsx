@@ -28,5 +28,5 @@ function Numbers(): React.JSX.Element {
 	);
 }
 
-const instance = render(<Numbers />, {exitOnCtrlC: true, patchConsole: false, incrementalRendering: false, maxFps: 20});
+const instance = render(<Numbers />, {exitOnCtrlC: true, patchConsole: false, incrementalRendering: true, maxFps: 20});
 await instance.waitUntilExit();

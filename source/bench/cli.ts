@@ -8,7 +8,7 @@ import type {DtracePort} from '../kernel/dtrace/port.js';
 import path from 'node:path';
 
 import {fileURLToPath} from 'node:url';
-import {commandMs, measureLive, which} from './live.js';
+import {childEnv, commandMs, measureLive, which} from './live.js';
 import {readFileSync} from 'node:fs';
 import type {Figure} from './figure.js';
 
@@ -125,30 +125,34 @@ for (const [cols, rows, target] of [
 
 // Live, in a pseudo-terminal at 100x30, as the issue measured them.
 const size = {cols: 100, rows: 30, seconds: 5};
+// The CPU a person pays for hours is the steady state: V8 goes on compiling for the first
+// 15-20 s of a run (the settling figure shows that part), so the x1 window starts after it.
+const steady = {...size, settleMs: 15_000, seconds: 10};
 const rates = {press: 'r', shows: ['Interrupts, totals', 'Interrupts/s']};
-const monitor = await measureLive(node, [cli, 'demo'], {...size, ready: 'xcalltop demo', key: rates, quit: 'q'});
+const monitor = await measureLive(node, [cli, 'demo'], {...steady, ready: 'xcalltop demo', key: rates, quit: 'q'});
 const fast = await measureLive(node, [cli, 'demo', '--speed', 'max'], {...size, ready: 'xcalltop demo', key: rates, quit: 'q'});
 const fps20 = await measureLive(node, [cli, 'demo', '--fps', '20'], {...size, ready: 'xcalltop demo', quit: 'q'});
 const paused = await measureLive(node, [cli, 'demo', '--paused'], {...size, ready: 'xcalltop demo', quit: 'q'});
-const bare = await measureLive(node, [path.join(ROOT, 'dist/source/bench/bare-ink.js'), '5'], {...size, ready: 'bare ink', quit: 'q'});
+const bare = await measureLive(node, [path.join(ROOT, 'dist/source/bench/bare-ink.js'), '5'], {...steady, ready: 'bare ink', quit: 'q'});
 const htop = which('htop');
 const btop = which('btop');
 const others = {
-	htop1: htop ? await measureLive(htop, ['-d', '10'], {...size, ready: '', quit: 'q'}) : undefined,
-	htop01: htop ? await measureLive(htop, ['-d', '1'], {...size, ready: '', quit: 'q'}) : undefined,
-	btop: btop ? await measureLive(btop, [], {...size, ready: '', quit: 'q'}) : undefined,
+	htop1: htop ? await measureLive(htop, ['-d', '10'], {...steady, ready: '', quit: 'q'}) : undefined,
+	htop01: htop ? await measureLive(htop, ['-d', '1'], {...steady, ready: '', quit: 'q'}) : undefined,
+	btop: btop ? await measureLive(btop, [], {...steady, ready: '', quit: 'q'}) : undefined,
 };
 const cpuTarget = 15;
 const cpuOk = monitor.cpuMsPerSec <= cpuTarget && (others.btop === undefined || monitor.cpuMsPerSec <= 3 * others.btop.cpuMsPerSec);
 const live: Figure[] = [
-	{name: 'monitor, demo x1 100x30 default (5 fps): CPU', value: monitor.cpuMsPerSec, unit: 'ms CPU per s', target: `<= ${cpuTarget} ms, <= 3x btop`, ok: cpuOk, note: `${ratio(monitor.cpuMsPerSec, bare.cpuMsPerSec)} a bare Ink app, ${ratio(monitor.cpuMsPerSec, others.btop?.cpuMsPerSec)} btop, ${ratio(monitor.cpuMsPerSec, others.htop1?.cpuMsPerSec)} htop -d 10`},
+	{name: 'monitor, demo x1 100x30 default (5 fps): CPU', value: monitor.cpuMsPerSec, unit: 'ms CPU per s', target: `<= ${cpuTarget} ms, <= 3x btop`, ok: cpuOk, note: `15-25 s after start; ${ratio(monitor.cpuMsPerSec, bare.cpuMsPerSec)} a bare Ink app, ${ratio(monitor.cpuMsPerSec, others.btop?.cpuMsPerSec)} btop, ${ratio(monitor.cpuMsPerSec, others.htop1?.cpuMsPerSec)} htop -d 10`},
+	{name: 'monitor, demo x1: CPU while settling', value: monitor.settlingCpuMsPerSec, unit: 'ms CPU per s', note: `first frame to 15 s; bare Ink app ${bare.settlingCpuMsPerSec.toFixed(0)}`},
 	{name: 'monitor, demo x1 100x30 default: RSS', value: monitor.rssMb, unit: 'MB', target: '<= 90 MB', ok: monitor.rssMb <= 90, note: `${ratio(monitor.rssMb, bare.rssMb)} a bare Ink app`},
 	{name: 'monitor, demo: first frame after start', value: monitor.firstFrameMs, unit: 'ms', target: '<= 250 ms', ok: monitor.firstFrameMs <= 250, note: `bare Ink app: ${bare.firstFrameMs.toFixed(0)} ms`},
 	{name: 'monitor, demo x1: key to redrawn screen', value: monitor.keyMs!, unit: 'ms', target: '<= 30 ms', ok: monitor.keyMs! <= 30, note: 'median of 6 presses of r'},
 	{name: 'monitor, demo at max speed: key to redrawn screen', value: fast.keyMs!, unit: 'ms', target: '<= 30 ms', ok: fast.keyMs! <= 30, note: `median of 6 presses of r; CPU ${fast.cpuMsPerSec.toFixed(0)} ms per s`},
 	{name: 'monitor, demo x1 100x30 --fps 20: CPU', value: fps20.cpuMsPerSec, unit: 'ms CPU per s'},
 	{name: 'monitor, demo paused: CPU', value: paused.cpuMsPerSec, unit: 'ms CPU per s', note: 'a paused, still screen builds no frame'},
-	{name: 'bare Ink 6 app, 29 lines of numbers at 5 fps: CPU', value: bare.cpuMsPerSec, unit: 'ms CPU per s', note: `RSS ${bare.rssMb.toFixed(0)} MB`},
+	{name: 'bare Ink 6 app, 29 lines of numbers at 5 fps: CPU', value: bare.cpuMsPerSec, unit: 'ms CPU per s', note: `15-25 s after start; RSS ${bare.rssMb.toFixed(0)} MB`},
 	...(others.htop1 ? [{name: 'htop -d 10 (1 s refresh): CPU', value: others.htop1.cpuMsPerSec, unit: 'ms CPU per s', note: `RSS ${others.htop1.rssMb.toFixed(0)} MB`}] : []),
 	...(others.htop01 ? [{name: 'htop -d 1 (0.1 s refresh): CPU', value: others.htop01.cpuMsPerSec, unit: 'ms CPU per s', note: `RSS ${others.htop01.rssMb.toFixed(0)} MB`}] : []),
 	...(others.btop ? [{name: 'btop, default: CPU', value: others.btop.cpuMsPerSec, unit: 'ms CPU per s', note: `RSS ${others.btop.rssMb.toFixed(0)} MB`}] : []),
@@ -156,11 +160,14 @@ const live: Figure[] = [
 ];
 
 const nodeMs = commandMs(node, ['-e', '0']);
+const certs = process.env['NODE_EXTRA_CA_CERTS'];
+const certsMs = certs ? commandMs(node, ['-e', '0'], 5, {...childEnv(), NODE_EXTRA_CA_CERTS: certs}) : undefined;
 const versionMs = commandMs(node, [cli, '--version']);
 const listMs = commandMs(node, [cli, 'list']);
 const startup: Figure[] = [
 	{name: 'xcalltop --version', value: versionMs, unit: 'ms', target: '<= 120 ms', ok: versionMs <= 120, note: `node -e 0 takes ${nodeMs.toFixed(0)} ms; best of 5`},
 	{name: 'xcalltop list', value: listMs, unit: 'ms', target: '<= 120 ms', ok: listMs <= 120, note: 'best of 5'},
+	...(certsMs === undefined ? [] : [{name: 'node -e 0 with this machine\'s NODE_EXTRA_CA_CERTS', value: certsMs, unit: 'ms', note: `${(certsMs - nodeMs).toFixed(0)} ms more for every Node program; left out of the figures above`}]),
 ];
 
 const figures: Figure[] = [...headless, ...frameFigures, ...(await tables()), ...live, ...startup];

@@ -3,7 +3,7 @@
 import {readdirSync, existsSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import type {z} from 'zod';
+import type * as z from 'zod';
 import {DEFAULT_RELEASE, type KernelConfig, type Step} from '../kernel/config.js';
 import {LOGBUF_LOCK} from '../kernel/kernel.js';
 import {InputError, lineColumn, parseJson, readInputFile} from '../input-file.js';

@@ -1,9 +1,13 @@
 // The scenario file format. Unknown keys are errors; every error names its JSON path.
-import {z} from 'zod';
+import * as z from 'zod';
 import {DEFAULT_THRESHOLDS, DEFAULT_TIMING} from '../kernel/config.js';
 import {parseVirtualDuration} from './duration.js';
 import {DEFAULT_DTRACE_OPTIONS} from '../kernel/dtrace/config.js';
 import {quote, safeJson} from '../terminal/safe-text.js';
+
+// A command parses a few small files once: zod's generated fast path (new Function per
+// object schema) costs more to compile than it saves.
+z.config({jitless: true});
 
 /** Every duration in a scenario is at most MAX_VIRTUAL_NS (30 days of virtual time). */
 const duration = z.string().transform((text, ctx) => {

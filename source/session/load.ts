@@ -1,6 +1,6 @@
 // Reading a session back: every line checked, errors name the file and the line. A last
 // line cut short (the recorder was killed mid-write) is dropped with a warning.
-import {z} from 'zod';
+import * as z from 'zod';
 import type {Command} from '../ui/keymap.js';
 import {PANES} from '../ui/ui-state.js';
 import {MAX_VIRTUAL_NS} from '../kernel/time.js';

@@ -111,11 +111,11 @@ export class Player {
 		return `${applied}/${commands}`;
 	}
 
-	/** Moves the playback on by `dtWall` ms of wall time at the playback speed. */
-	tick(dtWall: number): void {
+	/** Moves the playback on by `dtWall` ms of wall time at the playback speed, working for at most `budgetMs`. */
+	tick(dtWall: number, budgetMs = TICK_BUDGET_MS): void {
 		if (this.paused || this.done) return;
 		this.position += dtWall * this.speed;
-		this.catchUp();
+		this.catchUp(budgetMs);
 	}
 
 	/** Applies the next command now (the step key during a replay). */
@@ -146,8 +146,8 @@ export class Player {
 		return this.reach(deadline);
 	}
 
-	private catchUp(): void {
-		const deadline = this.clock() + TICK_BUDGET_MS;
+	private catchUp(budgetMs = TICK_BUDGET_MS): void {
+		const deadline = this.clock() + budgetMs;
 		if (!this.reach(deadline)) return;
 		while (this.next < this.lines.length) {
 			const line = this.lines[this.next]!;

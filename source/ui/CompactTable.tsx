@@ -1,6 +1,7 @@
-// ink-table, extended. As published it lays every cell out as its own Box and Text, draws a
-// border line between rows and hashes each row with SHA-1 on every render; in a 20 Hz
-// monitor that was most of the frame time. This subclass keeps its configuration, column
+// ink-table, extended. As published it lays every cell out as its own Box and Text and draws
+// a border line between rows (and keyed rows by a SHA-1 of their values, which remounted every
+// changed row: patched, see patches/); in a live monitor that was most of the frame time.
+// This subclass keeps its configuration, column
 // model and alignment rules, and renders each row as one Text line whose cells are nested
 // spans (nested text is not laid out on its own), with fixed column widths so nothing
 // reflows as numbers grow, no separator lines, and cells styled from their content so marks

@@ -1,13 +1,14 @@
 // Drives the kernel in real time for the monitor: paces virtual time against the wall
-// clock at the chosen speed, publishes a view model at most every tick (the shell ticks
-// at 20 Hz), and applies every command — kernel inputs stamped with the virtual time,
-// and view actions — in one place, so a recorder can see them all.
+// clock at the chosen speed, publishes a view model at most once a frame (the shell ticks
+// once per frame, see pacer.ts), and applies every command — kernel inputs stamped with the
+// virtual time, and view actions — in one place, so a recorder can see them all.
 import type {Kernel} from '../kernel/kernel.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 import {NS_PER_MS} from '../kernel/time.js';
 import {BINDINGS, type Command} from './keymap.js';
 import {applyKernelKey, KERNEL_KEYS, refusal} from './kernel-keys.js';
 import {LogPaneModel} from './log-pane-view.js';
+import {SLICE_MS} from './pacer.js';
 import {initialUi, LOG_FILTERS, PANES, speedLabel, SPEEDS, update, type PaneId, type UiState} from './ui-state.js';
 import {buildView, sample, type Sample, type Story, type ViewModel} from './view-model.js';
 
@@ -42,6 +43,11 @@ export const TICK_BUDGET_MS = 30;
 /** Events per kernel call between two looks at the wall clock: a few ms of work at most, so keys and signals get through whatever the scenario. */
 export const EVENTS_PER_CALL = 20_000;
 const HISTORY = 64;
+/**
+ * At most this much wall time counts for one tick: two frames at --fps 1. After the process
+ * was stopped (^Z) the kernel goes on from where it was rather than racing through the gap.
+ */
+const MAX_TICK_WALL_MS = 2000;
 /** Digits typed within this many wall ms make one CPU number. */
 const DIGIT_MS = 700;
 /** A status message stays this long (wall ms; in a replay or export, virtual ns count instead). */
@@ -73,7 +79,8 @@ export class Controller {
 	private view: ViewModel | undefined;
 	private readonly listeners = new Set<() => void>();
 	private lastWall: number | undefined;
-	private effective = 1;
+	/** How fast virtual time went over the last whole tick, and the speed it was asked to go. */
+	private pace: {readonly effective: number; readonly speed: number} | undefined;
 	private readonly history: Sample[] = [];
 	private message: {text: string; wall: number; at: number} | undefined;
 	private ctrlCWall = Number.NEGATIVE_INFINITY;
@@ -161,9 +168,9 @@ export class Controller {
 		const grew = this.log.growth(this.ui);
 		if (grew > 0 && this.ui.scroll.log > 0) this.setUi((d) => void (d.scroll.log += grew));
 		const live = this.opts.paced !== false && !this.opts.headless;
-		const target = SPEEDS[this.ui.speedIndex]!;
+		const pace = this.pace;
 		// Lag only means something when the wall clock drives virtual time.
-		const lagging = live && !this.ui.paused && target !== Number.POSITIVE_INFINITY && this.effective < 0.9 * target ? `lagging x${this.effective.toPrecision(2)}` : undefined;
+		const lagging = live && !this.ui.paused && pace && pace.speed !== Number.POSITIVE_INFINITY && pace.effective < 0.9 * pace.speed ? `lagging x${pace.effective.toPrecision(2)}` : undefined;
 		this.view = buildView(k, this.ui, this.history.slice(0, -1), this.view, {
 			lagging,
 			message,
@@ -182,27 +189,61 @@ export class Controller {
 	// --- time ----------------------------------------------------------------------------
 
 	/**
-	 * Advances virtual time by the wall time since the last tick times the speed, then
-	 * publishes a frame unless told not to (the shell paces the kernel faster than it draws).
+	 * Advances virtual time by the wall time since the last tick times the speed, for at most
+	 * `budgetMs` of wall time, then publishes a frame unless told not to (the shell paces the
+	 * kernel faster than it draws). Returns whether it is still behind (see catchUp).
 	 */
-	tick(publish = true): void {
+	tick(publish = true, budgetMs = TICK_BUDGET_MS): boolean {
 		const wall = this.opts.clock();
-		const dtWall = this.lastWall === undefined ? 0 : Math.min(wall - this.lastWall, 250);
+		const dtWall = this.lastWall === undefined ? 0 : Math.min(wall - this.lastWall, MAX_TICK_WALL_MS);
 		this.lastWall = wall;
 		const k = this.kernel;
+		// How fast virtual time went for the last tick's wall time, its slices included.
+		this.pace = this.target !== undefined ? {effective: (k.now - this.tickedAt) / (this.targetWallMs * NS_PER_MS), speed: this.targetSpeed} : undefined;
+		this.target = undefined;
+		this.tickedAt = k.now;
+		let behind = false;
 		if (this.opts.paced !== false && !this.ui.paused && dtWall > 0 && k.panicked === undefined) {
 			const speed = SPEEDS[this.ui.speedIndex]!;
-			const before = k.now;
-			const target = speed === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : before + Math.round(dtWall * speed * NS_PER_MS);
-			// Advance in small virtual slices so the wall budget is checked often.
-			const slice = speed >= 10 ? 10 * NS_PER_MS : NS_PER_MS;
-			const deadline = wall + TICK_BUDGET_MS;
-			while (k.now < target && this.opts.clock() < deadline && k.panicked === undefined) k.advance(Math.min(target, k.now + slice), EVENTS_PER_CALL);
-			this.effective = (k.now - before) / (dtWall * NS_PER_MS);
+			this.target = speed === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : k.now + Math.round(dtWall * speed * NS_PER_MS);
+			this.targetSpeed = speed;
+			this.targetWallMs = dtWall;
+			behind = this.catchUp(budgetMs);
 		}
 		this.announceTimeline();
 		if (publish) this.publish();
+		return behind;
 	}
+
+	/** Publishes a frame if anything on it changed (after a tick and its slices). */
+	frame(): void {
+		this.announceTimeline();
+		this.publish();
+	}
+
+	/**
+	 * Goes on toward the virtual time the last tick asked for, for at most `budgetMs` of wall
+	 * time; whether it is still behind. The shell runs the rest of a tick's budget in slices
+	 * like this with the event loop in between, so a key pressed at max speed is handled
+	 * within a slice, not after the whole budget.
+	 */
+	catchUp(budgetMs: number): boolean {
+		const k = this.kernel;
+		const target = this.target;
+		if (target === undefined || this.ui.paused || k.panicked !== undefined) return false;
+		// Advance in small virtual slices so the wall budget is checked often.
+		const slice = SPEEDS[this.ui.speedIndex]! >= 10 ? 10 * NS_PER_MS : NS_PER_MS;
+		const deadline = this.opts.clock() + budgetMs;
+		while (k.now < target && this.opts.clock() < deadline && k.panicked === undefined) k.advance(Math.min(target, k.now + slice), EVENTS_PER_CALL);
+		return k.now < target && k.panicked === undefined;
+	}
+
+	/** The virtual time the last tick asked for (undefined: nothing to do). */
+	private target: number | undefined;
+	private targetSpeed = 1;
+	/** The wall time the target stands for. */
+	private targetWallMs = 1;
+	private tickedAt = 0;
 
 	/** Inputs from the scenario's own timeline are announced like keys. */
 	private announceTimeline(): void {
@@ -235,6 +276,9 @@ export class Controller {
 
 	/** Applies a command (from a key, or from a recording being replayed). */
 	dispatch(command: Command, arg?: string): void {
+		// A key for the kernel lands at the virtual time of the wall clock now, not of the last
+		// frame (up to a second ago at --fps 1).
+		if (KERNEL_KEYS.has(command) && this.opts.paced !== false && !this.opts.headless && SPEEDS[this.ui.speedIndex] !== Number.POSITIVE_INFINITY) this.tick(false, SLICE_MS);
 		const at = this.kernel.now;
 		// The timer goes to the selected CPU: record which, so a replay fires the same one.
 		const resolved = command === 'timer' && arg === undefined ? String(this.ui.selectedCpu) : arg;

@@ -1,11 +1,11 @@
-// The full-screen shell around the App: alternate screen, the 20 Hz tick, and putting the
+// The full-screen shell around the App: alternate screen, the tick once per frame, and putting the
 // terminal back (main screen, cursor, cooked mode) on quit, on an uncaught error and on
 // SIGTERM/SIGHUP/SIGINT.
 import React from 'react';
 import {render} from 'ink';
 import {performance} from 'node:perf_hooks';
 import {App} from './App.js';
-import {PACE_MS, Pacer} from './pacer.js';
+import {SLICE_MS, frameMs, workMs} from './pacer.js';
 import {Controller, type CommandRecord} from './controller.js';
 import {useTerminalSize} from './hooks/useTerminalSize.js';
 import {ClockStoppedError, type Kernel} from '../kernel/kernel.js';
@@ -31,7 +31,7 @@ export interface MonitorOptions {
 	readonly paused?: boolean;
 	readonly speedIndex?: number;
 	readonly onCommand?: (record: CommandRecord) => void;
-	/** Frames per second (1-20, default 5). Ink lays the whole screen out on every frame, so this is the CPU knob. */
+	/** Frames per second (1-20, default 5): the kernel moves on and the screen is drawn once per frame. Ink lays the whole screen out on every frame, so this is the CPU knob. */
 	readonly fps?: number;
 	/** Opens the recording once the monitor owns the terminal (a refused start touches no file). */
 	readonly recorder?: (() => Recorder) | undefined;
@@ -177,33 +177,51 @@ export async function runMonitor(kernel: Kernel, opts: MonitorOptions): Promise<
 	const instance = render(<Root controller={controller} theme={opts.theme} intercept={player ? replayKeys(player, controller) : undefined} />, {
 		exitOnCtrlC: false,
 		patchConsole: false,
-		// Ink 6.8's incremental renderer draws each frame that ends in a newline (any frame
-		// shorter than the terminal, such as our rows - 1) one row lower than the last. The
-		// standard renderer at rows - 1 erases and rewrites lines and never clears the screen.
-		incrementalRendering: false,
+		// Only the lines that changed are written (a running clock changes a few). Ink 6.8 drew
+		// each frame shorter than the terminal one row lower than the last; patches/ fixes it.
+		incrementalRendering: true,
 		maxFps: 20,
 	});
-	const pacer = new Pacer(opts.fps);
 	let lastWall = performance.now();
+	// Virtual time starts with the first frame on screen, not a frame later.
+	controller.tick(false);
+	const budget = workMs(opts.fps);
+	// A frame's kernel work runs in slices with the event loop in between, so a key pressed at
+	// max speed is handled after one slice, not after the frame's whole budget.
+	let slices: NodeJS.Immediate | undefined;
 	const timer = setInterval(() => {
 		try {
+			clearImmediate(slices);
 			const wall = performance.now();
 			if (player) {
-				player.tick(wall - lastWall);
+				player.tick(wall - lastWall, budget);
 				controller.replay = bannerOf(player);
 			}
 			lastWall = wall;
-			controller.tick(pacer.draws());
-			syncMouse();
-			if (controller.quitRequested) instance.unmount();
+			const finish = (): void => {
+				controller.frame();
+				syncMouse();
+				if (controller.quitRequested) instance.unmount();
+			};
+			const more = (): void => {
+				try {
+					if (performance.now() - wall < budget - SLICE_MS && controller.catchUp(SLICE_MS)) slices = setImmediate(more);
+					else finish();
+				} catch (error) {
+					onError(error);
+				}
+			};
+			if (controller.tick(false, SLICE_MS)) slices = setImmediate(more);
+			else finish();
 		} catch (error) {
 			onError(error);
 		}
-	}, PACE_MS);
+	}, frameMs(opts.fps));
 	try {
 		await instance.waitUntilExit();
 	} finally {
 		clearInterval(timer);
+		clearImmediate(slices);
 		for (const [s, h] of handlers) process.off(s, h);
 		process.off('uncaughtException', onError);
 		restore();
