@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import {listScenarioNames, loadScenario, parseScenario, InputError} from '../source/scenario/load.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {parseDuration} from '../source/scenario/duration.js';
+import {runCli} from './helpers.js';
 
 test('every scenario in scenarios/ validates and boots', () => {
 	const names = listScenarioNames();
@@ -59,8 +60,24 @@ test('durations must be written with a unit', () => {
 	assert.equal(parseDuration('1.5s'), 1_500_000_000);
 	assert.equal(parseDuration('250us'), 250_000);
 	assert.equal(parseDuration('2m'), 120_000_000_000);
-	assert.equal(parseDuration('7'), 7_000_000_000);
 	assert.equal(parseDuration('fast'), undefined);
+});
+
+test('a bare number is no duration (seconds or milliseconds would be a guess): refused in files and flags', () => {
+	const says = 'expected a unit after the number, like "10s", "500ms", "2us" or "100ns"';
+	assert.equal(parseDuration('7'), undefined);
+	assert.equal(errorFor({...good, until: '10'}), `scenarios/bad.json: $.until: ${says}, got "10"`);
+	assert.equal(errorFor({...good, tasks: [{...good.tasks[0], steps: [{op: 'run', for: '2.5'}]}]}), `scenarios/bad.json: $.tasks[0].steps[0].for: ${says}, got "2.5"`);
+	assert.equal(errorFor({...good, tasks: [{...good.tasks[0], steps: [{op: 'idle', for: {min: '1ms', max: '3'}}]}]}), `scenarios/bad.json: $.tasks[0].steps[0].for.max: ${says}, got "3"`);
+	assert.equal(errorFor({...good, timing: {ipiLatency: '1000'}}), `scenarios/bad.json: $.timing.ipiLatency: ${says}, got "1000"`);
+	const until = runCli(['run', 'demo', '--until', '10']);
+	assert.equal(until.status, 2);
+	assert.equal(until.stderr, `xcalltop: --until "10": ${says}\n`);
+	const input = runCli(['run', 'demo', '--input', '10:ctrl-c']);
+	assert.equal(input.status, 2);
+	assert.equal(input.stderr, `xcalltop: --input "10:ctrl-c": AT ${says}\n`);
+	// With a unit, the same numbers are durations.
+	assert.equal(parseScenario(JSON.stringify({...good, until: '10s', tasks: [{...good.tasks[0], steps: [{op: 'run', for: '2.5s'}]}]}), 'ok.json').until, 10 * 1e9);
 });
 
 test('references are checked: CPUs in range, locks declared and of the right kind', () => {

@@ -1,20 +1,30 @@
-// Durations as people write them: "250us", "2ms", "1.5s", "100ns", "2m". A bare number is seconds.
+// Durations as people write them: "250us", "2ms", "1.5s", "100ns", "2m". Always with a unit:
+// a bare number ("10") is refused, not guessed at (seconds? milliseconds?).
 import {MAX_VIRTUAL_NS} from '../kernel/time.js';
 
 const UNITS: Record<string, number> = {ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9};
-const PATTERN = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m)?$/;
+const PATTERN = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m)$/;
+const BARE_NUMBER = /^\d+(?:\.\d+)?$/;
 
 export const DURATION_HINT = 'a duration like "250us", "2ms", "1.5s" or "2m"';
+
+/** What a number without a unit is told. */
+export const UNIT_HINT = 'a unit after the number, like "10s", "500ms", "2us" or "100ns"';
 
 /** What a duration beyond MAX_VIRTUAL_NS is told. */
 export const MAX_DURATION_HINT = `at most 30 days of virtual time (${MAX_VIRTUAL_NS / 60e9}m)`;
 
-/** Parses to integer nanoseconds, or undefined when the text is not a duration. */
+/** Parses to integer nanoseconds, or undefined when the text is not a duration (a bare number is not). */
 export function parseDuration(text: string): number | undefined {
 	const match = PATTERN.exec(text.trim());
 	if (!match) return undefined;
-	const value = Number(match[1]) * UNITS[match[2] ?? 's']!;
+	const value = Number(match[1]) * UNITS[match[2]!]!;
 	return Number.isFinite(value) ? Math.round(value) : undefined;
+}
+
+/** A number with no unit ("10", " 2.5 "): what parseDuration refuses most often by mistake. */
+export function isBareNumber(text: string): boolean {
+	return BARE_NUMBER.test(text.trim());
 }
 
 /**
@@ -23,7 +33,7 @@ export function parseDuration(text: string): number | undefined {
  */
 export function parseVirtualDuration(text: string): {readonly ns: number} | {readonly expected: string} {
 	const ns = parseDuration(text);
-	if (ns === undefined) return {expected: `expected ${DURATION_HINT}`};
+	if (ns === undefined) return {expected: `expected ${isBareNumber(text) ? UNIT_HINT : DURATION_HINT}`};
 	if (ns > MAX_VIRTUAL_NS) return {expected: `expected ${MAX_DURATION_HINT}`};
 	return {ns};
 }

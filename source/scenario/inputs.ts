@@ -1,7 +1,7 @@
 // `--input 5s:ctrl-c` and `--input 12.5s:timer:2`: an input stamped with its virtual time.
 import type {Input} from '../kernel/kernel.js';
 import {quote} from '../terminal/safe-text.js';
-import {DURATION_HINT, parseDuration, parseVirtualDuration} from './duration.js';
+import {DURATION_HINT, isBareNumber, parseDuration, parseVirtualDuration} from './duration.js';
 import {InputError} from './load.js';
 
 /** An input from a --input flag, with the flag's value as typed (errors quote it). */
@@ -23,7 +23,8 @@ export function parseInputSpec(spec: string): FlagInput {
 	const at = colon < 0 ? spec : spec.slice(0, colon);
 	const {action, arg} = splitAction(colon < 0 ? '' : spec.slice(colon + 1));
 	const flag = `--input "${quote(spec, 60)}"`;
-	if (!action || parseDuration(at) === undefined) throw new InputError(`${flag}: expected AT:ACTION[:ARG] with AT ${DURATION_HINT}, e.g. 5s:ctrl-c`);
+	// A bare number is told it needs a unit (below), not that it is not AT:ACTION.
+	if (!action || (parseDuration(at) === undefined && !isBareNumber(at))) throw new InputError(`${flag}: expected AT:ACTION[:ARG] with AT ${DURATION_HINT}, e.g. 5s:ctrl-c`);
 	const time = parseVirtualDuration(at);
 	if ('expected' in time) throw new InputError(`${flag}: AT ${time.expected}`);
 	return {at: time.ns, action, arg, typed: spec};
