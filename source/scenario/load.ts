@@ -9,6 +9,7 @@ import {LOGBUF_LOCK} from '../kernel/kernel.js';
 import {InputError, lineColumn, parseJson, readInputFile} from '../input-file.js';
 import {quote, safeJson} from '../terminal/safe-text.js';
 import {scenarioSchema, type Scenario} from './schema.js';
+import {checkScenario} from './check.js';
 
 export {InputError};
 
@@ -60,20 +61,35 @@ export function loadScenario(nameOrPath: string): LoadedScenario {
 
 /** Parses scenario JSON text; `source` names it (its name is the file name's) and errors show it escaped. */
 export function parseScenario(text: string, source: string): Scenario {
+	const checked = validateScenario(text, source);
+	if (!checked.scenario) throw new InputError(checked.problems[0]);
+	return checked.scenario;
+}
+
+/**
+ * Validates scenario JSON text: the scenario, or every problem found, each one line that
+ * names `source` (escaped), the place and what is wrong. Invalid JSON is one problem; then
+ * every place the schema refuses; once the schema is met, the static checks (check.ts).
+ */
+export function validateScenario(text: string, source: string): {readonly scenario: Scenario; readonly problems: readonly []} | {readonly scenario: undefined; readonly problems: readonly [string, ...string[]]} {
 	const where = quote(source, 200);
 	const parsed = parseJson(text);
 	if (!parsed.ok) {
 		const {line, column} = lineColumn(text, parsed.offset);
-		throw new InputError(`${where}: line ${line}, column ${column}: invalid JSON: ${parsed.reason}`);
+		return {scenario: undefined, problems: [`${where}: line ${line}, column ${column}: invalid JSON: ${parsed.reason}`]};
 	}
 	const data = parsed.value;
 	const result = scenarioSchema.safeParse(data);
-	if (!result.success) {
-		const {path: at, text} = explainIssue(result.error.issues[0]!, data);
-		throw new InputError(`${where}: ${jsonPath(at)}: ${text}`);
-	}
+	const problems = result.success
+		? checkScenario(result.data).map((p) => `${where}: ${jsonPath(p.path)}: ${p.text}`)
+		: result.error.issues.map((issue) => {
+				const {path: at, text: why} = explainIssue(issue, data);
+				return `${where}: ${jsonPath(at)}: ${why}`;
+			});
+	const [first, ...more] = [...new Set(problems)];
+	if (first !== undefined) return {scenario: undefined, problems: [first, ...more]};
 	const name = path.basename(source).replace(/\.json$/, '');
-	return {...result.data, name};
+	return {scenario: {...result.data!, name}, problems: []};
 }
 
 /** The record copy console_unlock() makes under logbuf_lock (msg_print_text). */

@@ -1,0 +1,211 @@
+// Static checks: mistakes visible in a scenario file that the schema cannot see, found by
+// walking each task's steps as the kernel will run them (in order; after the last step the
+// list runs again, `repeat` times or for ever), without running the kernel. Each problem
+// names the step (`$.tasks[1].steps[3]`) and what is wrong with it.
+//
+// Only what is certain is refused. A task's locks are its own: which it holds at each step
+// follows from its steps alone (waiting for a lock changes when, not whether). Whether
+// interrupts are off is the CPU's, not the task's: certain only between the task's own
+// irq_disable (or spin_lock irqsave) and the next point where another task may run on
+// that CPU. A task that deadlocks on a lock it holds itself never runs its later steps: the
+// walk stops there (the deadlock is a lockup to watch, not a mistake in the file).
+import {quote} from '../terminal/safe-text.js';
+import type {Scenario} from './schema.js';
+
+export interface Problem {
+	/** Where in the file: JSON path parts, as the loader's other errors give them. */
+	readonly path: readonly (string | number)[];
+	readonly text: string;
+}
+
+/** A scenario as the schema gives it (before the loader names it). */
+type Parsed = Omit<Scenario, 'name'>;
+type Task = Parsed['tasks'][number];
+type Step = Task['steps'][number];
+
+/** Where a lock was taken or IRQs went off: a step, and whether on an earlier pass of the list. */
+interface Origin {
+	readonly step: number;
+	readonly pass: number;
+}
+
+interface Held extends Origin {
+	/** spin_lock irqsave: what spin_unlock restores (undefined: IRQs were not certainly off). */
+	readonly irqsave: boolean;
+	readonly restoresOff: Origin | undefined;
+}
+
+interface State {
+	spin: Map<string, Held>;
+	mutex: Map<string, Origin>;
+	/** Set while IRQs are certainly off, with the step that turned them off. */
+	irqsOff: Origin | undefined;
+}
+
+const copy = (s: State): State => ({spin: new Map(s.spin), mutex: new Map(s.mutex), irqsOff: s.irqsOff});
+
+const stepPath = (task: number, step: number): string => `$.tasks[${task}].steps[${step}]`;
+
+/** Where a lock or IRQs-off came from, as a message says it. */
+function origin(task: number, o: Origin, pass: number): string {
+	return `${stepPath(task, o.step)}${o.pass < pass ? ', on an earlier pass' : ''}`;
+}
+
+/** The state at the start of a pass, as a key: passes that start alike run alike. */
+function stateKey(s: State): string {
+	const spin = [...s.spin].map(([name, h]) => [name, h.step, h.irqsave, h.restoresOff?.step ?? -1]);
+	const mutex = [...s.mutex].map(([name, h]) => [name, h.step]);
+	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1]);
+}
+
+/** Whether a step can let virtual time pass for its task (false only where that is certain). */
+function canTakeTime(s: Parsed, task: number, step: Step): boolean {
+	switch (step.op) {
+		case 'run':
+		case 'idle':
+			return step.for.max > 0;
+		case 'call':
+			// A probe on the function may fire and cross-call or spin (dtrace).
+			return step.for.max > 0 || s.dtrace !== undefined;
+		case 'printk':
+			// The record is copied under logbuf_lock for 3-5us whatever `for` is.
+			return true;
+		case 'smp_call_function':
+			return step.wait && s.cpus > 1;
+		case 'tlb_flush':
+			return s.cpus > 1;
+		case 'spin_lock':
+		case 'mutex_lock':
+			// Waits only while another task holds the lock.
+			return s.tasks.some((t, i) => i !== task && t.steps.some((st) => 'lock' in st && st.lock === step.lock));
+		default:
+			return false;
+	}
+}
+
+/**
+ * CPUs where another task may run between this task's steps: another scenario task on the
+ * same CPU, and the kernel's own tasks (the dtrace consumer and its workqueue items may run
+ * on any CPU; the rendezvous initiator's thread on its CPU).
+ */
+function sharedCpus(s: Parsed): Set<number> {
+	const shared = new Set<number>();
+	const seen = new Set<number>();
+	for (const t of s.tasks) {
+		if (seen.has(t.cpu)) shared.add(t.cpu);
+		seen.add(t.cpu);
+	}
+	if (s.dtrace) for (let cpu = 0; cpu < s.cpus; cpu++) shared.add(cpu);
+	if (s.rendezvous) shared.add(s.rendezvous.initiator);
+	return shared;
+}
+
+/** The problems of one task, in the order the walk meets them. */
+function checkTask(s: Parsed, index: number, shared: boolean): Problem[] {
+	const task = s.tasks[index]!;
+	const problems: Problem[] = [];
+	const seen = new Set<string>();
+	const report = (path: (string | number)[], text: string): void => {
+		const key = `${path.join('/')}\n${text}`;
+		if (seen.has(key)) return;
+		seen.add(key);
+		problems.push({path, text});
+	};
+	const at = (step: number): (string | number)[] => ['tasks', index, 'steps', step];
+	const endless = task.repeat === 0;
+	const state: State = {spin: new Map(), mutex: new Map(), irqsOff: undefined};
+	/** Another task may run on this CPU here: IRQs-off is no longer certain. */
+	const mayLeaveCpu = (): void => {
+		if (shared) state.irqsOff = undefined;
+	};
+	/** The state at the start of each pass so far, and the pass that started with each key. */
+	const starts: State[] = [];
+	const passOf = new Map<string, number>();
+	let deadlocked = false;
+	walk: for (let pass = 0; endless || pass < task.repeat; pass++) {
+		// Each pass runs the same steps: one that starts as an earlier one did runs as it did,
+		// and so do the passes after it. An endless task has shown all it will; a counted one
+		// ends in the state the cycle is in after its last pass.
+		const key = stateKey(state);
+		const first = passOf.get(key);
+		if (first !== undefined) {
+			if (!endless) Object.assign(state, copy(starts[first + ((task.repeat - first) % (pass - first))]!));
+			break;
+		}
+		passOf.set(key, pass);
+		starts.push(copy(state));
+		for (let j = 0; j < task.steps.length; j++) {
+			const step = task.steps[j]!;
+			switch (step.op) {
+				case 'run':
+				case 'idle':
+					if (endless && step.for.max === 0) report([...at(j), 'for'], `${step.op === 'run' ? 'a run' : 'an idle'} of 0s takes no time; in a task that repeats for ever, expected a duration above 0s`);
+					if (step.op === 'idle') mayLeaveCpu();
+					else if (step.mode === 'user') {
+						const [lock, held] = [...state.spin].at(-1) ?? [];
+						if (lock !== undefined && held) report(at(j), `run in user mode holding spinlock "${quote(lock)}" (taken at ${origin(index, held, pass)}); return to user mode after spin_unlock, or write "mode": "kernel"`);
+						else if (state.irqsOff) report(at(j), `run in user mode with IRQs off (turned off at ${origin(index, state.irqsOff, pass)}); return to user mode after irq_enable, or write "mode": "kernel"`);
+					}
+					break;
+				case 'irq_disable':
+					state.irqsOff ??= {step: j, pass};
+					break;
+				case 'irq_enable':
+					state.irqsOff = undefined;
+					break;
+				case 'printk':
+					// 3.10's printk as the loader expands it: IRQs off ... then on again.
+					state.irqsOff = undefined;
+					break;
+				case 'spin_lock': {
+					if (state.spin.has(step.lock)) {
+						deadlocked = true;
+						break walk;
+					}
+					state.spin.set(step.lock, {step: j, pass, irqsave: step.irqsave, restoresOff: step.irqsave ? state.irqsOff : undefined});
+					if (step.irqsave) state.irqsOff ??= {step: j, pass};
+					break;
+				}
+				case 'spin_unlock': {
+					const held = state.spin.get(step.lock);
+					if (!held) {
+						report(at(j), `spin_unlock of "${quote(step.lock)}", which this task does not hold here`);
+						break;
+					}
+					state.spin.delete(step.lock);
+					if (held.irqsave) state.irqsOff = held.restoresOff;
+					break;
+				}
+				case 'mutex_lock':
+					if (state.mutex.has(step.lock)) {
+						deadlocked = true;
+						break walk;
+					}
+					state.mutex.set(step.lock, {step: j, pass});
+					// A mutex someone else holds puts the task to sleep.
+					mayLeaveCpu();
+					break;
+				case 'mutex_unlock':
+					if (!state.mutex.delete(step.lock)) report(at(j), `mutex_unlock of "${quote(step.lock)}", which this task does not hold here`);
+					break;
+				default:
+					break;
+			}
+		}
+		// The end of the list: a scheduling point.
+		mayLeaveCpu();
+	}
+	if (!endless && !deadlocked) {
+		for (const [lock, held] of state.spin) report(at(held.step), `the task exits (repeat: ${task.repeat}) still holding spinlock "${quote(lock)}", taken here`);
+	}
+	if (endless && !deadlocked && !task.steps.some((st) => canTakeTime(s, index, st))) {
+		report(['tasks', index, 'steps'], 'none of these steps can take virtual time, and the task repeats for ever (repeat: 0): its CPU would loop at one instant; add a run, idle or call that takes time, or give repeat a count');
+	}
+	return problems;
+}
+
+/** Every static problem of a scenario that passed the schema, task by task. */
+export function checkScenario(s: Parsed): Problem[] {
+	const shared = sharedCpus(s);
+	return s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu)));
+}
