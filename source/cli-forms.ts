@@ -4,7 +4,7 @@ import {MIN_COLS, MIN_ROWS} from './ui/layout.js';
 
 // Which flags each form of a command accepts: anything else is refused, never ignored.
 // `session` is `run --session FILE`; `help` is `xcalltop help [COMMAND]`.
-export type Form = 'monitor' | 'run' | 'session' | 'list' | 'replay' | 'export' | 'help';
+export type Form = 'monitor' | 'run' | 'session' | 'list' | 'check' | 'replay' | 'export' | 'help';
 export const FLAGS = ['until', 'seed', 'input', 'json', 'quiet', 'expect', 'mitigated', 'show', 'speed', 'paused', 'fps', 'record', 'force', 'session', 'cast', 'txt', 'cols', 'rows', 'color', 'mouse', 'pace', 'idleLimit'] as const;
 export type Flag = (typeof FLAGS)[number];
 export const ACCEPTS: Record<Form, readonly Flag[]> = {
@@ -12,6 +12,7 @@ export const ACCEPTS: Record<Form, readonly Flag[]> = {
 	run: ['until', 'seed', 'input', 'mitigated', 'quiet', 'show', 'json', 'expect'],
 	session: ['session', 'until', 'quiet', 'show', 'json', 'expect'],
 	list: [],
+	check: ['quiet'],
 	replay: ['until', 'fps', 'color', 'mouse'],
 	// The .cast is always in colour and the .txt never, so --no-color would change nothing.
 	export: ['cast', 'txt', 'cols', 'rows', 'fps', 'pace', 'idleLimit'],
@@ -24,11 +25,12 @@ export const WHY: Partial<Record<Form, Partial<Record<Flag, string>>>> = {
 	session: {seed: 'the session fixes its seed', mitigated: 'the session fixes it', input: 'the session fixes its inputs'},
 	replay: {seed: 'the session fixes its seed', mitigated: 'the session fixes it', record: 'a replay is not recorded', force: 'a replay is not recorded'},
 	export: {color: 'a .cast is always in colour, a .txt never'},
+	check: {until: 'check does not run the kernel', seed: 'check does not run the kernel', input: 'check does not run the kernel', mitigated: 'check does not run the kernel'},
 };
-export const TOPICS = ['monitor', 'run', 'list', 'replay', 'export'] as const;
+export const TOPICS = ['monitor', 'run', 'list', 'check', 'replay', 'export'] as const;
 export type Topic = (typeof TOPICS)[number];
-export const LABEL: Record<Form, string> = {monitor: 'the monitor', run: 'run', session: 'run --session', list: 'list', replay: 'replay', export: 'export', help: 'help'};
-export const SEE: Record<Form, string> = {monitor: 'xcalltop help monitor', run: 'xcalltop run --help', session: 'xcalltop run --help', list: 'xcalltop list --help', replay: 'xcalltop replay --help', export: 'xcalltop export --help', help: 'xcalltop --help'};
+export const LABEL: Record<Form, string> = {monitor: 'the monitor', run: 'run', session: 'run --session', list: 'list', check: 'check', replay: 'replay', export: 'export', help: 'help'};
+export const SEE: Record<Form, string> = {monitor: 'xcalltop help monitor', run: 'xcalltop run --help', session: 'xcalltop run --help', list: 'xcalltop list --help', check: 'xcalltop check --help', replay: 'xcalltop replay --help', export: 'xcalltop export --help', help: 'xcalltop --help'};
 
 // Help: each form's usage line and options, written once; `xcalltop --help` shows them all,
 // `xcalltop COMMAND --help` only its own.
@@ -38,6 +40,7 @@ const USAGE: Record<Exclude<Form, 'help'>, readonly [string, string]> = {
 	run: ['xcalltop run SCENARIO [options]', 'run headless, as fast as the machine allows'],
 	session: ['xcalltop run --session FILE [options]', 'replay a session headless, check its hash'],
 	list: ['xcalltop list', 'list the scenarios'],
+	check: ['xcalltop check FILE... [options]', 'check scenario files without running them'],
 	replay: ['xcalltop replay FILE [options]', 'play a recorded session in the monitor'],
 	export: ['xcalltop export FILE [options]', 'render a session to --cast and/or --txt'],
 };
@@ -75,6 +78,7 @@ const OPTIONS: Record<Exclude<Form, 'help'>, Options> = {
 		['--expect OUTCOME', 'lockup | no-lockup, as for run'],
 	],
 	list: [],
+	check: [['--quiet', 'print only the problems, not FILE: ok for each good file']],
 	replay: [['--until DURATION', 'stop the playback at this virtual time'], ['--fps N', 'screen updates per second, 1-20 (default 5)'], NO_COLOR, NO_MOUSE],
 	export: [
 		['--cast OUT.cast', 'write an asciicast v2 file (in colour)'],
@@ -90,6 +94,14 @@ const COMMON: Options = [
 	['-h, --help', 'this help; xcalltop COMMAND --help for one command'],
 	['-v, --version', 'the version'],
 ];
+const CHECK_NOTE = [
+	'FILE is a scenario file, or a name from scenarios/. Each is loaded as run loads it',
+	'(schema, locks, CPUs, timeline actions), then its tasks are walked step by step',
+	'without running the kernel: an unlock of a lock not held, an exit or a user-mode',
+	'run holding a spinlock, user mode with IRQs off, a task that repeats for ever',
+	'without a step that takes time. One line per problem on stderr; FILE: ok on',
+	'stdout for each good file. Exit 2 if any file has a problem, else 0.',
+].join('\n');
 const SCENARIO_NOTE = 'SCENARIO is a name from scenarios/ (see xcalltop list) or a path to a .json file.';
 
 const column = (rows: readonly (readonly [string, string])[], width: number): string =>
@@ -98,11 +110,12 @@ const usageOf = (forms: readonly Exclude<Form, 'help'>[]): string => `Usage\n${c
 const options = (title: string, rows: Options): string => `${title}\n${column(rows, 20)}`;
 
 export const TOP_HELP = [
-	usageOf(['monitor', 'run', 'session', 'list', 'replay', 'export']) + `\n${column([['$ xcalltop help [COMMAND]', `help for ${TOPICS.join(', ')}`]], 41)}`,
+	usageOf(['monitor', 'run', 'session', 'list', 'check', 'replay', 'export']) + `\n${column([['$ xcalltop help [COMMAND]', `help for ${TOPICS.join(', ')}`]], 41)}`,
 	`${SCENARIO_NOTE}\nA flag that does not apply to the command is refused.\nExit status: 0 ok, 1 runtime error or --expect not met, 2 usage error.`,
 	options('Options for the monitor (press ? inside for the keys)', OPTIONS.monitor),
 	options('Options for run', OPTIONS.run),
 	options('Options for run --session FILE (the session fixes seed, inputs, mitigation)', OPTIONS.session),
+	options('Options for check', OPTIONS.check),
 	options('Options for replay', OPTIONS.replay),
 	options('Options for export (needs --cast and/or --txt)', OPTIONS.export),
 	options('Options for every command', COMMON),
@@ -110,6 +123,7 @@ export const TOP_HELP = [
 		'$ xcalltop run ipi-irqs-off --until 60s',
 		'$ xcalltop run demo --seed 7 --json',
 		'$ xcalltop run teardown-storm --mitigated --show stats,trace',
+		'$ xcalltop check scenarios/mine.json',
 		'$ xcalltop safe-xcall --record lockup.jsonl',
 		'$ xcalltop export lockup.jsonl --cast lockup.cast',
 	]
@@ -121,6 +135,7 @@ export const TOPIC_HELP: Record<Topic, string> = {
 	monitor: [usageOf(['monitor']), `${SCENARIO_NOTE}\nPress ? in the monitor for the keys.`, options('Options', OPTIONS.monitor)].join('\n\n'),
 	run: [usageOf(['run', 'session']), `${SCENARIO_NOTE}\nA session fixes its scenario, seed, inputs and mitigation.`, options('Options for run', OPTIONS.run), options('Options for run --session FILE', OPTIONS.session)].join('\n\n'),
 	list: [usageOf(['list']), 'list takes no options.'].join('\n\n'),
+	check: [usageOf(['check']), CHECK_NOTE, options('Options', OPTIONS.check)].join('\n\n'),
 	replay: [usageOf(['replay']), options('Options', OPTIONS.replay)].join('\n\n'),
 	export: [usageOf(['export']), 'At least one of --cast and --txt is needed.', options('Options', OPTIONS.export)].join('\n\n'),
 };

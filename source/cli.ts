@@ -244,7 +244,7 @@ async function main(): Promise<number> {
 		process.stdout.write(`${typeof XCALLTOP_VERSION === 'string' ? XCALLTOP_VERSION : cli.pkg.version}\n`);
 		return 0;
 	}
-	const form: Form = command === 'run' ? (cli.flags.session === undefined ? 'run' : 'session') : command === 'list' || command === 'replay' || command === 'export' || command === 'help' ? command : 'monitor';
+	const form: Form = command === 'run' ? (cli.flags.session === undefined ? 'run' : 'session') : command === 'list' || command === 'check' || command === 'replay' || command === 'export' || command === 'help' ? command : 'monitor';
 	if (cli.flags.help) return form === 'help' || command === undefined ? printTopHelp() : printHelp(form === 'session' ? 'run' : form);
 	checkUnknownFlags();
 	checkApplies(form);
@@ -276,6 +276,12 @@ async function main(): Promise<number> {
 			write(`${safeLine(name).padEnd(18)} ${scenario.cpus} CPUs  ${scenario.description.split('\n')[0]}\n`);
 		}
 		return broken > 0 ? 1 : 0;
+	}
+	if (form === 'check') {
+		if (rest.length === 0) usage('check needs at least one FILE (a scenario file, or a name from scenarios/)');
+		// Only the loader, the checks and (for the timeline's actions) the kernel's constructor: no Ink, no run.
+		const {checkCommand} = await import('./scenario/check-command.js');
+		return checkCommand(rest, {quiet: cli.flags.quiet ?? false}, write, reportError);
 	}
 	if (form === 'session') {
 		if (rest.length > 0) usage(`run --session takes no SCENARIO (the session names its own), got "${quote(rest[0]!)}"`);

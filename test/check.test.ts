@@ -1,6 +1,7 @@
 // Static checks (source/scenario/check.ts): mistakes visible in a scenario file are refused
 // when it is loaded, with the file, the step's JSON path and what is wrong, never at run time;
-// what cannot be known without running is let be.
+// what cannot be known without running is let be. `xcalltop check FILE...` reports them all,
+// without running the kernel.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {mkdtempSync, rmSync, writeFileSync} from 'node:fs';
@@ -182,4 +183,60 @@ test('lock names from the file are shown escaped', () => {
 	const data = scenario([{steps: [run(), unlock(evil)]}]);
 	(data['locks'] as object[]).push({name: evil, kind: 'spinlock'});
 	assert.deepEqual(problems(data), ['mine.json: $.tasks[0].steps[1]: spin_unlock of "A\\x1b[31m\\u202e", which this task does not hold here']);
+});
+
+test('xcalltop check: FILE: ok for each good file, exit 0; --quiet prints nothing', () => {
+	const r = runCli(['check', 'demo', 'safe-xcall']);
+	assert.equal(r.stderr, '');
+	assert.equal(r.stdout, 'scenarios/demo.json: ok\nscenarios/safe-xcall.json: ok\n');
+	assert.equal(r.status, 0);
+	const quiet = runCli(['check', '--quiet', 'demo']);
+	assert.deepEqual([quiet.status, quiet.stdout, quiet.stderr], [0, '', '']);
+});
+
+test('xcalltop check: one line per problem, every file checked, exit 2', () => {
+	const good = file('good.json', scenario([{steps: [run()]}]));
+	const bad = file('bad.json', scenario([{steps: [run(), unlock()]}, {cpu: 1, repeat: 1, steps: [lock('B'), run()]}]));
+	const schema = file('schema.json', {...scenario([]), cpus: 'two', hz: 7});
+	const timeline = file('timeline.json', scenario([{steps: [run()]}], {timeline: [{at: '1s', action: 'ctrl-c'}]}));
+	// Run from their directory, the files are named as typed.
+	const where = (p: string): string => path.basename(p);
+	const r = runCli(['check', where(good), where(bad), 'no/such.json', where(schema), where(timeline)], {}, {cwd: dir});
+	assert.equal(r.status, 2);
+	assert.equal(r.stdout, 'good.json: ok\n');
+	assert.deepEqual(r.stderr.split('\n'), [
+		`xcalltop: ${where(bad)}: $.tasks[0].steps[1]: spin_unlock of "A", which this task does not hold here`,
+		`xcalltop: ${where(bad)}: $.tasks[1].steps[1]: run in user mode holding spinlock "B" (taken at $.tasks[1].steps[0]); return to user mode after spin_unlock, or write "mode": "kernel"`,
+		`xcalltop: ${where(bad)}: $.tasks[1].steps[0]: the task exits (repeat: 1) still holding spinlock "B", taken here`,
+		'xcalltop: no/such.json: no such file',
+		`xcalltop: ${where(schema)}: $.cpus: expected a number, got "two"`,
+		`xcalltop: ${where(schema)}: $.hz: expected one of 100, 250, 300, 1000, got 7`,
+		`xcalltop: ${where(timeline)}: $.timeline[0].action: unknown action "ctrl-c"; this scenario takes no inputs`,
+		'',
+	]);
+	// run refuses the same file with the first of those lines, before running anything.
+	const refused = runCli(['run', bad]);
+	assert.equal(refused.status, 2);
+	assert.equal(refused.stderr, `xcalltop: ${bad}: $.tasks[0].steps[1]: spin_unlock of "A", which this task does not hold here\n`);
+	assert.equal(refused.stdout, '');
+});
+
+test('xcalltop check does not run the kernel: a scenario that would stop the clock checks ok at once', () => {
+	// Two million passes of a zero-time step: run ends it after a million events at 0 s.
+	const stopping = file('stopping.json', scenario([{repeat: 2_000_000, steps: [{op: 'call', fn: 'nothing', for: '0ns'}]}]));
+	const r = runCli(['check', stopping], {}, {timeout: 10_000});
+	assert.equal(r.timedOut, false);
+	assert.deepEqual([r.status, r.stdout, r.stderr], [0, `${stopping}: ok\n`, '']);
+});
+
+test('xcalltop check: hostile file names and contents are shown escaped, one line each', () => {
+	const name = path.join(dir, 'x\u001b]0;owned\u0007.json');
+	writeFileSync(name, String.raw`{"description": "\u001b[2J", "cpus": "\u009b31m"}`);
+	const r = runCli(['check', name]);
+	assert.equal(r.status, 2);
+	assert.equal(r.stderr.split('\n').length, 2, r.stderr);
+	// eslint-disable-next-line no-control-regex
+	assert.ok(!/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/.test(r.stderr), JSON.stringify(r.stderr));
+	assert.match(r.stderr, /x\\x1b\]0;owned\\x07\.json: \$\.cpus: expected a number, got "\\u009b31m"\n$/);
+	assert.ok(!r.stderr.includes('    at '), 'no stack trace');
 });

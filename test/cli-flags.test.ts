@@ -32,6 +32,8 @@ test('every command refuses flags that are not its own', () => {
 		[['run', '--session', SESSION, '--mitigated'], '--mitigated does not apply to run --session (the session fixes it); see xcalltop run --help'],
 		[['run', '--session', SESSION, '--input', '1s:ctrl-c'], '--input does not apply to run --session (the session fixes its inputs); see xcalltop run --help'],
 		[['list', '--json'], '--json does not apply to list; see xcalltop list --help'],
+		[['check', 'demo', '--until', '5s'], '--until does not apply to check (check does not run the kernel); see xcalltop check --help'],
+		[['check', 'demo', '--json'], '--json does not apply to check; see xcalltop check --help'],
 		[['replay', SESSION, '--speed', '2'], '--speed does not apply to replay; see xcalltop replay --help'],
 		[['replay', SESSION, '--record', 'x.jsonl'], '--record does not apply to replay (a replay is not recorded); see xcalltop replay --help'],
 		[['export', SESSION, '--txt', 'x.txt', '--no-color'], '--no-color does not apply to export (a .cast is always in colour, a .txt never); see xcalltop export --help'],
@@ -50,6 +52,7 @@ test('every command accepts all of its own flags', () => {
 		[['run', '--json', '--quiet'], 'run needs a SCENARIO (see xcalltop list)'],
 		[['run', '--session', 'x.jsonl', 'extra', '--until', '1s', '--quiet', '--show', 'stats'], 'run --session takes no SCENARIO (the session names its own), got "extra"'],
 		[['run', '--session', 'x.jsonl', 'extra', '--json'], 'run --session takes no SCENARIO (the session names its own), got "extra"'],
+		[['check', '--quiet'], 'check needs at least one FILE (a scenario file, or a name from scenarios/)'],
 		[['replay', '--until', '1s', '--fps', '5', '--no-color'], 'replay needs one session FILE'],
 		[['export', '--cast', 'x.cast', '--txt', 'x.txt', '--cols', String(MIN_COLS), '--rows', String(MIN_ROWS), '--fps', '5'], 'export needs one session FILE'],
 	];

@@ -10,6 +10,7 @@ const ACCEPTS = {
 	run: ['--until', '--seed', '--input', '--mitigated', '--quiet', '--show', '--json', '--expect'],
 	session: ['--until', '--quiet', '--show', '--json', '--expect'],
 	list: [],
+	check: ['--quiet'],
 	replay: ['--until', '--fps', '--no-color', '--no-mouse'],
 	export: ['--cast', '--txt', '--cols', '--rows', '--fps', '--pace', '--idle-limit'],
 } as const;
@@ -33,6 +34,7 @@ test('help COMMAND and COMMAND --help print the same text, listing exactly that 
 		[['help', 'monitor'], 'demo', {Options: ACCEPTS.monitor}],
 		[['help', 'run'], 'run', {'Options for run': ACCEPTS.run, 'Options for run --session FILE': ACCEPTS.session}],
 		[['help', 'list'], 'list', {}],
+		[['help', 'check'], 'check', {Options: ACCEPTS.check}],
 		[['help', 'replay'], 'replay', {Options: ACCEPTS.replay}],
 		[['help', 'export'], 'export', {Options: ACCEPTS.export}],
 	];
@@ -56,17 +58,17 @@ test('xcalltop help, --help and -h print the top-level help, with every command 
 	assert.equal(r.status, 0);
 	assert.equal(runCli(['--help']).stdout, r.stdout);
 	assert.equal(runCli(['-h']).stdout, r.stdout);
-	for (const usage of ['xcalltop [SCENARIO]', 'xcalltop run SCENARIO', 'xcalltop run --session FILE', 'xcalltop list', 'xcalltop replay FILE', 'xcalltop export FILE', 'xcalltop help [COMMAND]']) {
+	for (const usage of ['xcalltop [SCENARIO]', 'xcalltop run SCENARIO', 'xcalltop run --session FILE', 'xcalltop list', 'xcalltop check FILE...', 'xcalltop replay FILE', 'xcalltop export FILE', 'xcalltop help [COMMAND]']) {
 		assert.ok(r.stdout.includes(`$ ${usage}`), usage);
 	}
 	const s = sections(r.stdout);
 	assert.deepEqual(
 		[...s.keys()].map((title) => title.replace(/ \(.*\)$/, '')),
-		['Options for the monitor', 'Options for run', 'Options for run --session FILE', 'Options for replay', 'Options for export', 'Options for every command'],
+		['Options for the monitor', 'Options for run', 'Options for run --session FILE', 'Options for check', 'Options for replay', 'Options for export', 'Options for every command'],
 	);
 	const lists = [...s.values()];
-	assert.deepEqual(lists.slice(0, 5), [ACCEPTS.monitor, ACCEPTS.run, ACCEPTS.session, ACCEPTS.replay, ACCEPTS.export]);
-	assert.deepEqual(lists[5], ['--help', '--version']);
+	assert.deepEqual(lists.slice(0, 6), [ACCEPTS.monitor, ACCEPTS.run, ACCEPTS.session, ACCEPTS.check, ACCEPTS.replay, ACCEPTS.export]);
+	assert.deepEqual(lists[6], ['--help', '--version']);
 	assert.match(r.stdout, /^ {4}-h, --help /m);
 	assert.match(r.stdout, /^ {4}-v, --version /m);
 });
@@ -74,7 +76,7 @@ test('xcalltop help, --help and -h print the top-level help, with every command 
 test('help for an unknown command, or for two, is a usage error', () => {
 	const unknown = runCli(['help', 'nope']);
 	assert.equal(unknown.status, 2);
-	assert.equal(unknown.stderr, 'xcalltop: help: unknown command "nope"; expected one of: monitor, run, list, replay, export\n');
+	assert.equal(unknown.stderr, 'xcalltop: help: unknown command "nope"; expected one of: monitor, run, list, check, replay, export\n');
 	assert.equal(unknown.stdout, '');
 	const two = runCli(['help', 'run', 'list']);
 	assert.equal(two.status, 2);

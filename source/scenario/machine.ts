@@ -45,28 +45,49 @@ function dtraceConfig(s: Scenario): DtraceConfig | undefined {
 	};
 }
 
-export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): Kernel {
-	const s = loaded.scenario;
-	const kernel = new Kernel(toKernelConfig(s), opts.seed ?? s.seed);
+/** The scenario's kernel with its subsystems, booted (nothing has run yet). */
+function bootKernel(s: Scenario, seed: number | undefined): Kernel {
+	const kernel = new Kernel(toKernelConfig(s), seed ?? s.seed);
 	const dtrace = dtraceConfig(s);
 	if (dtrace) kernel.use(new DtracePort(dtrace));
 	if (s.rendezvous) kernel.use(new Rendezvous(s.rendezvous));
-	kernel.boot();
+	return kernel.boot();
+}
+
+/** Why an input cannot apply to this kernel (an action it lacks, an argument the action does not take), or undefined. */
+function inputProblem(kernel: Kernel, input: Input, cpus: number): string | undefined {
+	const def = kernel.actions().get(input.action);
+	if (def) return argProblem(input.action, def.arg === 'cpu' ? 'optional-cpu' : 'none', input.arg, cpus);
+	const known = [...kernel.actions().keys()];
+	const expected = known.length > 0 ? `expected one of ${known.map((a) => `"${a}"`).join(', ')}` : 'this scenario takes no inputs';
+	return `unknown action "${quote(input.action)}"; ${expected}`;
+}
+
+/**
+ * What is wrong with the scenario's timeline, one line per entry, each naming the file and the
+ * entry: the actions are the kernel's (its subsystems add theirs), so a kernel is built and
+ * booted to ask, but not run.
+ */
+export function timelineProblems(loaded: LoadedScenario): string[] {
+	const s = loaded.scenario;
+	const kernel = bootKernel(s, undefined);
+	return s.timeline.flatMap((entry, i) => {
+		const problem = inputProblem(kernel, {at: entry.at, ...splitAction(entry.action)}, s.cpus);
+		return problem === undefined ? [] : [`${shownPath(loaded.file)}: ${jsonPath(['timeline', i, 'action'])}: ${problem}`];
+	});
+}
+
+export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): Kernel {
+	const s = loaded.scenario;
+	const kernel = bootKernel(s, opts.seed);
 	if (opts.mitigated) {
 		if (!kernel.actions().has('mitigation')) throw new InputError(`--mitigated: ${shownPath(loaded.file)} declares no mitigation`);
 		kernel.schedule({at: 0, action: 'mitigation'}, 'mitigated');
 	}
-	const known = [...kernel.actions().keys()];
 	/** The action must be one this kernel has, and its argument what the action takes. */
 	const check = (input: Input, where: string): void => {
-		const def = kernel.actions().get(input.action);
-		if (def) {
-			const problem = argProblem(input.action, def.arg === 'cpu' ? 'optional-cpu' : 'none', input.arg, s.cpus);
-			if (problem) throw new InputError(`${where}: ${problem}`);
-			return;
-		}
-		const expected = known.length > 0 ? `expected one of ${known.map((a) => `"${a}"`).join(', ')}` : 'this scenario takes no inputs';
-		throw new InputError(`${where}: unknown action "${quote(input.action)}"; ${expected}`);
+		const problem = inputProblem(kernel, input, s.cpus);
+		if (problem) throw new InputError(`${where}: ${problem}`);
 	};
 	if (!opts.withoutTimeline) {
 		s.timeline.forEach((entry, i) => {
