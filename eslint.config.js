@@ -17,6 +17,14 @@ export default tseslint.config(
 		},
 	},
 	{
+		// The JSON Schema is made at build time (npm run schema): the CLI never pays for it.
+		files: ['source/**/*.{ts,tsx}'],
+		ignores: ['source/build/scenario-schema.ts'],
+		rules: {
+			'no-restricted-syntax': ['error', {selector: "MemberExpression[property.name='toJSONSchema']", message: 'only source/build/scenario-schema.ts makes JSON Schema'}],
+		},
+	},
+	{
 		// The kernel is deterministic: no wall clock, no timers, no ambient randomness, no I/O.
 		files: ['source/kernel/**/*.ts'],
 		rules: {

@@ -192,6 +192,10 @@ test('xcalltop check: FILE: ok for each good file, exit 0; --quiet prints nothin
 	assert.equal(r.status, 0);
 	const quiet = runCli(['check', '--quiet', 'demo']);
 	assert.deepEqual([quiet.status, quiet.stdout, quiet.stderr], [0, '', '']);
+	// The JSON Schema beside the scenarios is passed by, so `check scenarios/*.json` works.
+	const all = runCli(['check', 'scenarios/demo.json', 'scenarios/scenario.schema.json']);
+	assert.equal(all.status, 0, all.stderr);
+	assert.equal(all.stdout, 'scenarios/demo.json: ok\nscenarios/scenario.schema.json: skipped: a JSON Schema, not a scenario\n');
 });
 
 test('xcalltop check: one line per problem, every file checked, exit 2', () => {

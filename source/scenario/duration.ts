@@ -3,13 +3,21 @@
 import {MAX_VIRTUAL_NS} from '../kernel/time.js';
 
 const UNITS: Record<string, number> = {ns: 1, us: 1e3, µs: 1e3, ms: 1e6, s: 1e9, m: 60e9};
-const PATTERN = /^(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m)$/;
+/** A number and its unit, as both PATTERN and the JSON Schema's DURATION_PATTERN read them. */
+const NUMBER_UNIT = String.raw`(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m)`;
+const PATTERN = new RegExp(`^${NUMBER_UNIT}$`);
 const BARE_NUMBER = /^\d+(?:\.\d+)?$/;
 
 export const DURATION_HINT = 'a duration like "250us", "2ms", "1.5s" or "2m"';
 
 /** What a number without a unit is told. */
 export const UNIT_HINT = 'a unit after the number, like "10s", "500ms", "2us" or "100ns"';
+
+/**
+ * A duration as the JSON Schema describes it (scenarios/scenario.schema.json): PATTERN with
+ * the surrounding blanks parseDuration trims. The 30-day bound is not a pattern's to say.
+ */
+export const DURATION_PATTERN = String.raw`^\s*${NUMBER_UNIT}\s*$`;
 
 /** What a duration beyond MAX_VIRTUAL_NS is told. */
 export const MAX_DURATION_HINT = `at most 30 days of virtual time (${MAX_VIRTUAL_NS / 60e9}m)`;

@@ -46,9 +46,10 @@ export function resolveScenario(nameOrPath: string): string {
 	return file;
 }
 
+/** The scenarios in scenarios/: every .json file but the JSON Schema beside them. */
 export function listScenarioNames(): string[] {
 	return readdirSync(SCENARIO_DIR)
-		.filter((f) => f.endsWith('.json'))
+		.filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
 		.map((f) => f.slice(0, -'.json'.length))
 		.sort();
 }

@@ -138,7 +138,9 @@ const tour = z.strictObject({
 	watch: z.array(tourText).min(1).max(TOUR_LIMITS.watch),
 });
 
-const nsWithDefault = (fallback: number) => duration.optional().transform((v) => v ?? fallback);
+/** CONFIG_HZ values Linux offers. */
+export const HZ_VALUES: readonly number[] = [100, 250, 300, 1000];
+const hz = z.number().refine((v) => HZ_VALUES.includes(v), {message: `expected one of ${HZ_VALUES.join(', ')}`});
 
 export const scenarioSchema = z
 	.strictObject({
@@ -146,10 +148,7 @@ export const scenarioSchema = z
 		description: z.string().min(1),
 		source: z.string().optional(),
 		cpus: z.number().int().min(1).max(256),
-		hz: z
-			.number()
-			.refine((v) => [100, 250, 300, 1000].includes(v), {message: 'expected one of 100, 250, 300, 1000'})
-			.default(1000),
+		hz: hz.default(1000),
 		formats: z.enum(['3.x', 'modern']).default('3.x'),
 		rcuFlavour: z.enum(['rcu_sched', 'rcu_preempt', 'rcu_bh']).default('rcu_sched'),
 		release: z.string().min(1).optional(),
@@ -177,12 +176,12 @@ export const scenarioSchema = z
 			.prefault({}),
 		timing: z
 			.strictObject({
-				ipiLatency: nsWithDefault(DEFAULT_TIMING.ipiLatency),
-				tickHandler: nsWithDefault(DEFAULT_TIMING.tickHandler),
-				callHandler: nsWithDefault(DEFAULT_TIMING.callHandler),
-				reschedHandler: nsWithDefault(DEFAULT_TIMING.reschedHandler),
-				lockHandoff: nsWithDefault(DEFAULT_TIMING.lockHandoff),
-				contextSwitch: nsWithDefault(DEFAULT_TIMING.contextSwitch),
+				ipiLatency: duration.default(DEFAULT_TIMING.ipiLatency),
+				tickHandler: duration.default(DEFAULT_TIMING.tickHandler),
+				callHandler: duration.default(DEFAULT_TIMING.callHandler),
+				reschedHandler: duration.default(DEFAULT_TIMING.reschedHandler),
+				lockHandoff: duration.default(DEFAULT_TIMING.lockHandoff),
+				contextSwitch: duration.default(DEFAULT_TIMING.contextSwitch),
 			})
 			.prefault({}),
 		locks: z.array(z.strictObject({name: lockName, kind: z.enum(['spinlock', 'mutex'])})).default([]),
@@ -255,6 +254,14 @@ export const scenarioSchema = z
 			if (/^[0-9]$/.test(key) && Number(key) >= s.cpus) ctx.addIssue({code: 'custom', path, message: `"${key}" selects CPU${key}, but the scenario has ${s.cpus} CPU${s.cpus === 1 ? '' : 's'}`});
 		});
 	});
+
+/**
+ * Parts of the schema that source/build/scenario-schema.ts describes in the JSON Schema
+ * beyond what zod can say: a duration's pattern, defaults written as durations, the keys a
+ * tour may press, the values hz takes. Only that build-time script turns the schema into
+ * JSON Schema; the CLI never does.
+ */
+export const SCHEMA_PARTS = {duration, durationSpec, tourKey, hz} as const;
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema> & {readonly name: string};
