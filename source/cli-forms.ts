@@ -104,8 +104,9 @@ const CHECK_NOTE = [
 ].join('\n');
 const SCENARIO_NOTE = 'SCENARIO is a name from scenarios/ (see xcalltop list) or a path to a .json file.';
 
+// A left cell as wide as the column puts its text on the next line, so the two never run together.
 const column = (rows: readonly (readonly [string, string])[], width: number): string =>
-	rows.map(([left, right]) => `  ${left.padEnd(width)}${right.replaceAll('\n', `\n  ${' '.repeat(width)}`)}`.trimEnd()).join('\n');
+	rows.map(([left, right]) => `  ${left.length < width ? left.padEnd(width) : `${left}\n  ${' '.repeat(width)}`}${right.replaceAll('\n', `\n  ${' '.repeat(width)}`)}`.trimEnd()).join('\n');
 const usageOf = (forms: readonly Exclude<Form, 'help'>[]): string => `Usage\n${column(forms.map((f) => [`$ ${USAGE[f][0]}`, USAGE[f][1]] as const), 41)}`;
 const options = (title: string, rows: Options): string => `${title}\n${column(rows, 20)}`;
 
