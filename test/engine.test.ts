@@ -2,7 +2,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {EventQueue} from '../source/kernel/queue.js';
-import {makeStreams} from '../source/kernel/random.js';
+import {makeStreams, randomInt, type RandomState} from '../source/kernel/random.js';
 import {kernelFor, MS} from './helpers.js';
 
 test('events come out by time, and in insertion order at equal times', () => {
@@ -25,7 +25,7 @@ test('events come out by time, and in insertion order at equal times', () => {
 test('seeded streams repeat for the same seed and differ per subsystem and seed', () => {
 	const a = makeStreams(42, 2);
 	const b = makeStreams(42, 2);
-	const draw = (r: {int(a: number, b: number): number}) => Array.from({length: 8}, () => r.int(0, 1_000_000));
+	const draw = (r: RandomState) => Array.from({length: 8}, () => randomInt(r, 0, 1_000_000));
 	assert.deepEqual(draw(a.perCpu[0]!), draw(b.perCpu[0]!));
 	assert.notDeepEqual(draw(a.perCpu[1]!), draw(a.subsystem.workload));
 	assert.notDeepEqual(draw(makeStreams(43, 1).perCpu[0]!), draw(makeStreams(42, 1).perCpu[0]!));
