@@ -1,6 +1,6 @@
 // Builds a booted kernel for a scenario: the config, the subsystems it plugs in, and the
 // scenario's own timeline plus any extra stamped inputs.
-import {Kernel, type Input} from '../kernel/kernel.js';
+import {Kernel, type Input, type KernelCheckpoint, type KernelExtension} from '../kernel/kernel.js';
 import {DtracePort} from '../kernel/dtrace/port.js';
 import {Rendezvous} from '../kernel/freebsd/rendezvous.js';
 import type {DtraceConfig} from '../kernel/dtrace/config.js';
@@ -45,12 +45,28 @@ function dtraceConfig(s: Scenario): DtraceConfig | undefined {
 	};
 }
 
+/** The extensions a scenario plugs in, in order: new instances, not yet attached to a kernel. */
+export function extensionsFor(loaded: LoadedScenario): KernelExtension[] {
+	const s = loaded.scenario;
+	const extensions: KernelExtension[] = [];
+	const dtrace = dtraceConfig(s);
+	if (dtrace) extensions.push(new DtracePort(dtrace));
+	if (s.rendezvous) extensions.push(new Rendezvous(s.rendezvous));
+	return extensions;
+}
+
+/**
+ * A kernel of `loaded` that carries on from `checkpoint` (Kernel.checkpoint of a kernel of
+ * the same scenario, or a structuredClone of one) exactly as that kernel would have.
+ */
+export function restoreKernel(loaded: LoadedScenario, checkpoint: KernelCheckpoint): Kernel {
+	return Kernel.restore(checkpoint, extensionsFor(loaded));
+}
+
 export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): Kernel {
 	const s = loaded.scenario;
 	const kernel = new Kernel(toKernelConfig(s), opts.seed ?? s.seed);
-	const dtrace = dtraceConfig(s);
-	if (dtrace) kernel.use(new DtracePort(dtrace));
-	if (s.rendezvous) kernel.use(new Rendezvous(s.rendezvous));
+	for (const extension of extensionsFor(loaded)) kernel.use(extension);
 	kernel.boot();
 	if (opts.mitigated) {
 		if (!kernel.actions().has('mitigation')) throw new InputError(`--mitigated: ${shownPath(loaded.file)} declares no mitigation`);
