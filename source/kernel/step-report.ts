@@ -289,7 +289,7 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 const MAX_EXPLAINED = 160;
 
 /**
- * What the wait-for check found, by the rule Kernel.onDetect applies: once a lockup is
+ * What the wait-for check found, by the rule detect() (waitfor.ts) applies: once a lockup is
  * found it looks again only every 100 jiffies, to let the report grow; before that, only
  * when something waits. `no cycle (CPU0 waits for CPU3 to run its cross-call ...)`,
  * `LOCKUP CPU0,CPU1 found (CPU0 waits for CPU1 ...; CPU1 spins ... held by CPU0)`.
