@@ -18,7 +18,7 @@ import {EventQueue} from './queue.js';
 import {startGp} from './rcu/tree.js';
 import {crossCall, type CrossCall, type CrossCallOptions} from './smp.js';
 import {framesOf} from './stacktrace.js';
-import {jiffiesAt, makeState, type KernelState} from './state.js';
+import {makeState, type KernelState} from './state.js';
 import type {StepReport} from './step-report.js';
 import {describe} from './describe.js';
 import {tickAt} from './tick.js';
@@ -350,7 +350,7 @@ export class Kernel {
 	}
 
 	get jiffies(): number {
-		return jiffiesAt(this.config, this.s.now);
+		return Math.floor((this.s.now * this.config.hz) / NS_PER_SEC);
 	}
 
 	/** Virtual time of the next event, or Infinity. */

@@ -130,13 +130,14 @@ export function callFunctionInterrupt(k: Kernel, cpu: Cpu): void {
 	if (ranTlb) cpu.tlb++;
 }
 
-/** A target has run the function: the caller's csd lock for it clears. */
-export function ack(k: Kernel, call: CrossCall, target: number): void {
-	if (!clearPending(call, target)) return;
+/** A target has run the function: the caller's csd lock for it clears. Returns false when it had already. */
+export function ack(k: Kernel, call: CrossCall, target: number): boolean {
+	if (!clearPending(call, target)) return false;
 	call.lastAckCpu = target;
 	call.lastAck = k.s.now;
 	if (call.onAck !== 0) k.callFn(call.onAck, k.s.cpus[target]!, call);
 	if (call.remaining === 0) finishCall(k, call);
+	return true;
 }
 
 function finishCall(k: Kernel, call: CrossCall): void {

@@ -16,7 +16,6 @@ import {makeStreams, randomU32, type RandomState, type StreamName} from './rando
 import {makeRcu, type RcuState} from './rcu/tree.js';
 import {makeTraceState, type TraceState} from './trace-ring.js';
 import type {Lockup} from './waitfor.js';
-import {NS_PER_SEC} from './time.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -124,9 +123,4 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		lostMessages: 0,
 		ext: {},
 	};
-}
-
-/** jiffies at virtual time `now`. */
-export function jiffiesAt(config: KernelConfig, now: number): number {
-	return Math.floor((now * config.hz) / NS_PER_SEC);
 }

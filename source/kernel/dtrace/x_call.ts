@@ -83,12 +83,12 @@ export function startXcall(p: DtracePort, cpu: Cpu, targets: readonly number[], 
 		if (!cpu.irqsOn || cpu.ctx !== 'task') warnOnce(k, cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, ['smp_call_function', ...below]);
 		return crossCall(k, cpu, remote, `${name} via smp_call_function`, func, {extraLatency, frames: ['smp_call_function_many', 'smp_call_function', ...below], onAck: p.fn.acked});
 	}
+	// No ack hook: on the private vector the port acks its calls itself (serviceMailbox).
 	return crossCall(k, cpu, remote, name, func, {
 		vector: V_DTRACE,
 		extraLatency: extraLatency + (st.teardown?.stage === 'probes' ? PORT_TIMING.perSync : 0),
 		queue: p.enqueue,
 		frames,
-		onAck: p.fn.acked,
 	});
 }
 
@@ -131,7 +131,7 @@ function serviceMailbox(p: DtracePort, cpu: Cpu): void {
 		const call = box[i]!;
 		box[i] = undefined!;
 		if (call.func === 'dtrace_buffer_switch') st.buffers[cpu.id] = 0;
-		ack(p.k, call, cpu.id);
+		if (ack(p.k, call, cpu.id)) acked(p, call, cpu.id);
 	}
 	st.mailboxHead[cpu.id] = n;
 	if (n >= 256) {
