@@ -1,5 +1,6 @@
 // Local-APIC vectors the emulator delivers, as bit positions in a CPU's IRR/ISR masks.
-// Acceptance goes highest vector number first, as the APIC's priority classes do.
+// Acceptance goes highest vector number first, as the APIC's priority classes do. A leaf
+// module (it imports nothing): other modules use these at their top level.
 
 export const V_LOC = 0; // LOCAL_TIMER_VECTOR 0xef
 export const V_RES = 1; // RESCHEDULE_VECTOR 0xfd

@@ -1,7 +1,11 @@
 // Per-CPU and per-task state. Plain mutable objects: the kernel owns them and the UI only
-// ever sees copies made by snapshot().
-import type {Random} from './random.js';
+// ever sees copies made by snapshot(). Plain data all the way down (no functions, no class
+// instances) so that a checkpoint is one structuredClone of the kernel's state: work to do
+// later is a Continuation naming a registered function. Records may point at each other (a
+// runqueue holds tasks): structuredClone keeps such a graph as it is.
+import type {RandomState} from './random.js';
 import type {Step} from './config.js';
+import type {CrossCall} from './smp.js';
 
 export type Context = 'task' | 'softirq' | 'hardirq' | 'nmi' | 'idle';
 
@@ -18,8 +22,22 @@ export interface Task {
 	sleepsOn: string | undefined;
 	/** Bumped at every sleep, so a timed wake of an earlier sleep is recognised as stale. */
 	sleepToken: number;
-	/** Set by the kernel for tasks it owns (dtrace consumer, kworker) instead of steps. */
-	driver?: (cpu: Cpu) => void;
+	/** Set by the kernel for tasks it owns (dtrace consumer, kworker) instead of steps: runs whenever the task gets the CPU. */
+	driver?: Continuation;
+}
+
+/**
+ * Work to run later, as plain data: a function registered with Kernel.define (by name, at
+ * attach, so a restored kernel has the same ids) and its plain argument. It runs on a CPU.
+ */
+export interface Continuation {
+	readonly fn: number;
+	readonly data?: unknown;
+}
+
+/** A continuation due at a virtual time (Kernel.at), on CPU `cpu`. */
+export interface Callback extends Continuation {
+	readonly cpu: number;
 }
 
 /** What the CPU is doing in its current (task or idle) context. */
@@ -32,53 +50,6 @@ export type Activity =
 	/** Spinning on a lock-like thing an extension owns (the port's mutex, logbuf_lock, a barrier). */
 	| {readonly kind: 'busy-wait'; readonly on: string; readonly fn: string; readonly describe: string};
 
-/** One cross-call in flight: who sent it, to whom, and which targets have not yet run it. */
-export class CrossCall {
-	remaining: number;
-	lastAckCpu = -1;
-	lastAck: number;
-	/** The caller's stack while it waits, innermost first (for dumps). */
-	frames: readonly string[] | undefined;
-	/** Called for each target as it acks. */
-	onAck: ((call: CrossCall, target: number) => void) | undefined;
-	/** Targets not yet acked, as a bitset in 32-bit words (cheaper to make than a typed array). */
-	private readonly bits: number[];
-
-	constructor(
-		readonly id: number,
-		readonly caller: number,
-		/** Name shown in explanations: smp_call_function, flush_tlb_others, dtrace_xcall. */
-		readonly via: string,
-		readonly func: string,
-		readonly started: number,
-		readonly targets: readonly number[],
-		readonly isTlb: boolean,
-		/** The IPI vector it travels on (CALL_FUNCTION, or the port's private vector). */
-		readonly vector: number,
-	) {
-		this.remaining = targets.length;
-		this.lastAck = started;
-		const words = targets.length === 0 ? 0 : (Math.max(...targets) >> 5) + 1;
-		this.bits = new Array<number>(words).fill(0);
-		for (const t of targets) this.bits[t >> 5]! |= 1 << (t & 31);
-	}
-
-	isPending(cpu: number): boolean {
-		return ((this.bits[cpu >> 5] ?? 0) & (1 << (cpu & 31))) !== 0;
-	}
-
-	/** Marks `cpu` as done; returns false when it was not pending. */
-	clear(cpu: number): boolean {
-		const w = cpu >> 5;
-		const b = 1 << (cpu & 31);
-		const word = this.bits[w] ?? 0;
-		if ((word & b) === 0) return false;
-		this.bits[w] = word & ~b;
-		this.remaining--;
-		return true;
-	}
-}
-
 /** The context a blocking interrupt handler interrupted, restored when it returns. */
 export interface IrqFrame {
 	/** APIC vector in service (-1 for an NMI). */
@@ -90,24 +61,24 @@ export interface IrqFrame {
 	readonly irqOffSince: number;
 	/** Time the interrupted timed step still had to run. */
 	readonly remaining: number;
-	readonly resumeHook: (() => void) | undefined;
+	readonly resumeHook: Continuation | undefined;
 	/** What the handler is, for stack dumps: innermost first. */
 	readonly frames: readonly string[];
 	/** Virtual ns at which the handler blocked: from then on the CPU's time is handler time. */
 	readonly enteredAt: number;
 }
 
-/** An hrtimer callback; returns true when it blocked (and will return from the interrupt itself). */
-export interface HrtimerCallback {
+/** An hrtimer callback; its function returns true when it blocked (and will return from the interrupt itself). */
+export interface HrtimerCallback extends Continuation {
 	readonly name: string;
-	readonly fn: (cpu: Cpu) => boolean;
 	/** What the timer is, for step reports (`dtrace timeout()`); the name alone when absent. */
 	readonly describe?: string;
 }
 
 export interface Cpu {
 	readonly id: number;
-	readonly random: Random;
+	/** This CPU's own PRNG stream (durations of its task's steps). */
+	readonly random: RandomState;
 	irqsOn: boolean;
 	irqOffSince: number;
 	ctx: Context;
@@ -129,7 +100,7 @@ export interface Cpu {
 	/** IRQ flags saved by spin_lock_irqsave, per lock. */
 	readonly savedIrq: Map<string, boolean>;
 	/** What to do instead of finishing the current step when a wait ends (probe actions). */
-	resumeHook: (() => void) | undefined;
+	resumeHook: Continuation | undefined;
 	/**
 	 * Nanoseconds spent in interrupt and NMI handlers, for the load figures: the cost of
 	 * each handler that returns at once, plus every closed stretch a handler spent blocked
@@ -171,7 +142,7 @@ export interface Cpu {
 	softirqs: number;
 }
 
-export function makeCpu(id: number, random: Random): Cpu {
+export function makeCpu(id: number, random: RandomState): Cpu {
 	return {
 		id,
 		random,

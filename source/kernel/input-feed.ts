@@ -2,6 +2,7 @@
 // or a scenario timeline entry (^C at 3 s, kill -9 at 2 s) changes the machine, and the
 // person watching must be told what happened, including "nothing" (no timer pending, no
 // consumer alive). Inputs are rare (people and timelines), so this costs nothing per event.
+// The feed is plain data (FeedState) inside the kernel's state; InputFeed is a handle over it.
 
 /**
  * Where an applied input came from: a key or a replayed recording (`user`), the scenario's
@@ -36,41 +37,54 @@ export function inputSource(arg: number): InputSource {
 	return SCHEDULED[arg]!;
 }
 
+export interface FeedState {
+	readonly ring: AppliedInput[];
+	nextSeq: number;
+	readonly capacity: number;
+}
+
+export function makeFeedState(capacity = 64): FeedState {
+	return {ring: [], nextSeq: 0, capacity};
+}
+
 /** The newest applied inputs, bounded: a reader that falls behind learns how many it lost. */
 export class InputFeed {
-	private readonly ring: AppliedInput[] = [];
-	private nextSeq = 0;
+	readonly s: FeedState;
 
-	constructor(private readonly capacity = 64) {}
+	constructor(state: FeedState | number = 64) {
+		this.s = typeof state === 'number' ? makeFeedState(state) : state;
+	}
 
 	/**
 	 * Records an input that has just been applied and returns the record. `said` is what its
 	 * handler returned; a handler that says nothing gets `timer:2 applied`.
 	 */
 	push(at: number, input: {readonly action: string; readonly arg?: string | undefined}, source: InputSource, said: string | void): AppliedInput {
+		const s = this.s;
 		const {action, arg} = input;
 		const result = said ?? `${action}${arg === undefined ? '' : `:${arg}`} applied`;
-		const record: AppliedInput = {seq: this.nextSeq++, at, action, arg, source, result, line: result + SOURCE_SUFFIX[source]};
-		this.ring.push(record);
-		if (this.ring.length > this.capacity) this.ring.shift();
+		const record: AppliedInput = {seq: s.nextSeq++, at, action, arg, source, result, line: result + SOURCE_SUFFIX[source]};
+		s.ring.push(record);
+		if (s.ring.length > s.capacity) s.ring.shift();
 		return record;
 	}
 
 	/** Records with seq >= from, oldest first, and how many of those were already dropped. */
 	since(from: number): {records: readonly AppliedInput[]; lost: number} {
-		const first = this.ring[0];
+		const ring = this.s.ring;
+		const first = ring[0];
 		if (!first) return {records: [], lost: 0};
 		const lost = Math.max(0, first.seq - from);
-		return {records: this.ring.slice(Math.max(0, from - first.seq)), lost};
+		return {records: ring.slice(Math.max(0, from - first.seq)), lost};
 	}
 
 	/** The most recent record, if any. */
 	get last(): AppliedInput | undefined {
-		return this.ring.at(-1);
+		return this.s.ring.at(-1);
 	}
 
 	/** The seq the next record will get: poll with since(nextSequence) next time. */
 	get nextSequence(): number {
-		return this.nextSeq;
+		return this.s.nextSeq;
 	}
 }

@@ -1,5 +1,6 @@
 // The printk ring: records with a dmesg timestamp and level, bounded like log_buf
-// (1 << CONFIG_LOG_BUF_SHIFT = 128 KiB): the oldest records are dropped first.
+// (1 << CONFIG_LOG_BUF_SHIFT = 128 KiB): the oldest records are dropped first. The ring is
+// plain data (LogState) inside the kernel's state; KernelLog is a handle over it.
 import {dmesgStamp} from './time.js';
 import {safeRecord} from '../terminal/safe-text.js';
 
@@ -20,49 +21,64 @@ export const LOG_BUF_BYTES = 1 << 17;
 /** Per-record overhead of struct log in 3.x (timestamp, lengths, level, flags). */
 const RECORD_OVERHEAD = 16;
 
-export class KernelLog {
-	private records: LogRecord[] = [];
-	private head = 0;
-	private bytes = 0;
-	private nextSeq = 0;
+export interface LogState {
+	records: LogRecord[];
+	head: number;
+	bytes: number;
+	nextSeq: number;
+	readonly capacity: number;
+}
 
-	constructor(private readonly capacity = LOG_BUF_BYTES) {}
+export function makeLogState(capacity = LOG_BUF_BYTES): LogState {
+	return {records: [], head: 0, bytes: 0, nextSeq: 0, capacity};
+}
+
+export class KernelLog {
+	readonly s: LogState;
+
+	/** A handle over `state`, or over a new empty ring of that many bytes. */
+	constructor(state: LogState | number = LOG_BUF_BYTES) {
+		this.s = typeof state === 'number' ? makeLogState(state) : state;
+	}
 
 	print(ns: number, cpu: number, level: LogLevel, text: string, head = true): LogRecord {
-		const record: LogRecord = {seq: this.nextSeq++, ns, level, cpu, text, head};
-		this.records.push(record);
-		this.bytes += text.length + RECORD_OVERHEAD;
-		while (this.bytes > this.capacity && this.head < this.records.length - 1) {
-			this.bytes -= this.records[this.head]!.text.length + RECORD_OVERHEAD;
-			this.head++;
+		const s = this.s;
+		const record: LogRecord = {seq: s.nextSeq++, ns, level, cpu, text, head};
+		s.records.push(record);
+		s.bytes += text.length + RECORD_OVERHEAD;
+		while (s.bytes > s.capacity && s.head < s.records.length - 1) {
+			s.bytes -= s.records[s.head]!.text.length + RECORD_OVERHEAD;
+			s.head++;
 		}
-		if (this.head > 4096 && this.head * 2 > this.records.length) {
-			this.records = this.records.slice(this.head);
-			this.head = 0;
+		if (s.head > 4096 && s.head * 2 > s.records.length) {
+			s.records = s.records.slice(s.head);
+			s.head = 0;
 		}
 		return record;
 	}
 
 	/** Records with seq >= from, oldest first, and how many were already overwritten. */
 	since(from: number): {records: LogRecord[]; lost: number} {
-		const first = this.records[this.head];
+		const s = this.s;
+		const first = s.records[s.head];
 		if (!first) return {records: [], lost: 0};
 		const lost = Math.max(0, first.seq - from);
-		const start = this.head + Math.max(0, from - first.seq);
-		return {records: this.records.slice(start), lost};
+		const start = s.head + Math.max(0, from - first.seq);
+		return {records: s.records.slice(start), lost};
 	}
 
 	/** The newest `count` records, oldest first. */
 	tail(count: number): LogRecord[] {
-		return this.records.slice(Math.max(this.head, this.records.length - count));
+		const s = this.s;
+		return s.records.slice(Math.max(s.head, s.records.length - count));
 	}
 
 	get nextSequence(): number {
-		return this.nextSeq;
+		return this.s.nextSeq;
 	}
 
 	get size(): number {
-		return this.records.length - this.head;
+		return this.s.records.length - this.s.head;
 	}
 }
 

@@ -7,6 +7,7 @@ import type {DtracePort} from './dtrace/port.js';
 import type {LogRecord} from './klog.js';
 import {archRows, type InterruptRow} from './procfs.js';
 import type {Lockup} from './waitfor.js';
+import {stalledCpus} from './rcu/tree.js';
 
 export interface CpuSnapshot {
 	readonly id: number;
@@ -139,7 +140,7 @@ export function snapshot(k: Kernel, opts: {logLines?: number; traceLines?: numbe
 			completed: rcu.completed,
 			gpAgeJiffies: rcu.inProgress ? k.jiffies - rcu.gpStart : 0,
 			nextStallCheckJiffies: rcu.jiffiesStall - k.jiffies,
-			owing: rcu.inProgress ? rcu.stalledCpus() : [],
+			owing: rcu.inProgress ? stalledCpus(rcu) : [],
 			queued: rcu.queued,
 		},
 		thresholds: {

@@ -2,13 +2,16 @@
 // in Linux terms (`CPU1: CAL IPI from CPU0 delivered`). Why: the step key is how a person
 // watches a lockup form, and an event that leaves the screen unchanged (an IPI left pending
 // because IRQs are off) says nothing unless it is put in words. Only Kernel.step() calls
-// this, before and after the one event it runs; the hot loop never does. The callback
-// labels are registered at boot and ride in the callback events' unhashed arg.
+// this, before and after the one event it runs; the hot loop never does. A callback says
+// what it did through the describer registered with its function (Kernel.define).
 import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit} from './apic.js';
-import type {Activity, Context, Cpu, CrossCall, HrtimerCallback, Task} from './cpu.js';
-import type {Kernel, Warnings} from './kernel.js';
+import type {Activity, Callback, Context, Cpu, HrtimerCallback, Task} from './cpu.js';
+import {cpuList, describe, doingText, notTaking, queuedFrom, waitPhrase} from './describe.js';
+import type {Kernel} from './kernel.js';
+import type {Warnings} from './state.js';
 import {formatDuration} from './time.js';
-import type {Lockup} from './waitfor.js';
+import {waitFor, type Lockup} from './waitfor.js';
+import {canService} from './smp.js';
 
 /** The event kinds of the kernel's queue, by name. */
 export type EventName =
@@ -27,40 +30,8 @@ export type EventName =
 	| 'hrtimer'
 	| 'perf-nmi';
 
-/** The names by the kernel's event kind numbers (EV_* in kernel.ts); never consulted while running. */
+/** The names by the kernel's event kind numbers (EV_* in engine.ts); never consulted while running. */
 const EVENT_NAMES: readonly EventName[] = ['none', 'tick', 'watchdog-hrtimer', 'watchdog-nmi', 'step-done', 'resume', 'ipi', 'input', 'task-wake', 'detect', 'callback', 'ipi-many', 'hrtimer', 'perf-nmi'];
-
-/**
- * Describes a kind of kernel callback (see Kernel.at) for step reports, called after it ran
- * on the CPU it was registered for (-1: none). Registered once, so scheduling one costs nothing.
- */
-export type CallbackDescriber = (kernel: Kernel, cpu: number) => string;
-
-/** The describers of callback kinds, and how a kind and a CPU ride in a callback event's arg. */
-export class CallbackLabels {
-	private readonly describers: CallbackDescriber[] = [];
-
-	/** The label (from 1) for a kind of callback. */
-	register(describe: CallbackDescriber): number {
-		this.describers.push(describe);
-		return this.describers.length;
-	}
-
-	/** The event arg of a callback of kind `label` (0: unnamed) concerning `cpu` (-1: none). */
-	static arg(label: number, cpu: number): number {
-		return label * 65536 + cpu + 1;
-	}
-
-	/** The CPU a callback event's arg names, or -1. */
-	static cpu(arg: number): number {
-		return (arg % 65536) - 1;
-	}
-
-	/** What a callback event with this arg was, or undefined when it is unnamed. */
-	describe(k: Kernel, arg: number): string | undefined {
-		return this.describers[Math.floor(arg / 65536) - 1]?.(k, CallbackLabels.cpu(arg));
-	}
-}
 
 export interface StepReport {
 	/** Virtual ns at which the event ran. */
@@ -134,7 +105,7 @@ export function takeBefore(k: Kernel, kind: number, cpu: number, arg: number, pa
 			token: c.token,
 			kind: c.activity.kind,
 			activity: c.activity,
-			doing: k.describe(c),
+			doing: describe(k, c),
 			task: c.current,
 			stolen: c.stolen,
 			hrtimerIntsSaved: c.hrtimerIntsSaved,
@@ -157,89 +128,12 @@ function ipiSender(k: Kernel, cpu: Cpu, vector: number): string | undefined {
 	return vector === V_CAL ? queuedFrom(cpu.callQueue, cpu.callHead) : undefined;
 }
 
-/** `from CPU0 (sync_remote_state)`: who queued the calls from `head` on, or undefined when none waits. */
-export function queuedFrom(queue: readonly (CrossCall | undefined)[], head: number): string | undefined {
-	const callers = new Set<number>();
-	const funcs = new Set<string>();
-	for (let i = head; i < queue.length; i++) {
-		const call = queue[i];
-		if (!call) continue;
-		callers.add(call.caller);
-		funcs.add(call.func);
-	}
-	return callers.size === 0 ? undefined : `from ${cpuList([...callers])} (${[...funcs].join(', ')})`;
-}
-
-export function cpuList(ids: readonly number[]): string {
-	return ids.map((id) => `CPU${id}`).join(',');
-}
-
-/** Why a CPU does not take an interrupt now. */
-export function notTaking(cpu: Cpu): string {
-	if (cpu.ctx === 'nmi') return 'in an NMI handler';
-	if (cpu.ctx === 'hardirq') return 'in a hardirq handler';
-	if (!cpu.irqsOn) return 'IRQs off';
-	return 'vector still in service';
-}
-
-/**
- * What a waiting CPU waits for, as a verb phrase: `spins on A, held by CPU0`, `waits in
- * dtrace_xcall (dtrace_sync_func) for CPU3 (IRQs off: kernel serial8250_console_write)`.
- * Extensions word the waits they own (describeWait).
- */
-export function waitPhrase(k: Kernel, cpu: Cpu): string {
-	for (const ext of k.extensionList) {
-		const w = ext.describeWait?.(k, cpu);
-		if (w !== undefined) return w;
-	}
-	const a = cpu.activity;
-	switch (a.kind) {
-		case 'spin': {
-			const lock = k.locks.get(a.lock);
-			return `spins on ${a.lock}${lock?.kind === 'spinlock' && lock.holder >= 0 ? `, held by CPU${lock.holder}` : ''}`;
-		}
-		case 'xcall-wait':
-			return `waits in ${a.call.via} (${a.call.func}) for ${waitingFor(k, a.call)}`;
-		case 'stuck':
-			// The reason may open with a parenthesised context the caller already names.
-			return a.reason.replace(/^\(.*?\) /, '');
-		case 'busy-wait':
-			return `spins: ${a.describe}`;
-		default:
-			return doing(k, cpu);
-	}
-}
-
-/** `CPU0, CPU3 (IRQs off: kernel serial8250_console_write)`: targets yet to run a cross-call, and why the first few cannot. */
-export function waitingFor(k: Kernel, call: CrossCall): string {
-	const pending = call.targets.filter((t) => call.isPending(t));
-	if (pending.length === 0) return 'nobody (every target acked)';
-	const shown = pending.slice(0, 3).map((t) => {
-		const c = k.cpus[t]!;
-		return k.canService(c, call.vector) ? `CPU${t}` : `CPU${t} (${notTaking(c)}: ${doing(k, c)})`;
-	});
-	return shown.join(', ') + (pending.length > 3 ? ` and ${pending.length - 3} more` : '');
-}
-
-/** The blocked handler on top of a CPU, by name: `fasttrap_pid_cleanup_cb`, `perf_event_nmi_handler`. */
-export function handlerName(cpu: Cpu): string {
-	const frames = cpu.irqStack.at(-1)?.frames ?? [];
-	// An NMI's frames start with whatever it called (a printk's lock): name the NMI handler.
-	return (cpu.ctx === 'nmi' ? frames.find((f) => f.endsWith('nmi_handler')) : undefined) ?? frames[0] ?? 'interrupt';
-}
-
-const doingText = (doing: string): string => (doing === 'user' ? 'user code' : doing === 'kernel' ? 'kernel code' : doing);
-
-/** What the CPU is doing, in words: `user code`, `kernel vfs_read`, `spin A (CPU0)`. */
-export function doing(k: Kernel, cpu: Cpu): string {
-	return doingText(k.describe(cpu));
-}
 const taskName = (task: Task | undefined, cpu: number): string => (task ? `${task.comm}/${task.pid}` : `swapper/${cpu}`);
 
 /** `now <what it does>`, naming the task when it changed. */
 function nowDoing(k: Kernel, cpu: Cpu, before: CpuBefore): string {
 	const changed = cpu.current !== before.task && cpu.current !== undefined;
-	return `now ${changed ? `${taskName(cpu.current, cpu.id)} ` : ''}${doingText(k.describe(cpu))}`;
+	return `now ${changed ? `${taskName(cpu.current, cpu.id)} ` : ''}${doingText(describe(k, cpu))}`;
 }
 
 /** Groups CPUs by a phrase: `LOC pending on CPU1,CPU3 (IRQs off)`. */
@@ -256,9 +150,9 @@ function grouped(entries: readonly {cpu: number; why: string}[], render: (cpus: 
 /** What happened to a vector that arrived at `cpu`: delivered, merged, left pending, or a handler that blocks. */
 function arrival(k: Kernel, cpu: Cpu, before: CpuBefore, vector: number): string {
 	const b = bit(vector);
-	if (before.irr & b) return `merged into the one already pending (${notTaking(cpu)}${k.canService(cpu, vector) ? '; its wait loop polls for the call' : ''})`;
+	if (before.irr & b) return `merged into the one already pending (${notTaking(cpu)}${canService(k, cpu, vector) ? '; its wait loop polls for the call' : ''})`;
 	// A CPU in one of the port's wait loops polls for cross-calls with interrupts off.
-	if (cpu.irr & b) return `pending (${notTaking(cpu)}${k.canService(cpu, vector) ? '; its wait loop polls for the call' : ''})`;
+	if (cpu.irr & b) return `pending (${notTaking(cpu)}${canService(k, cpu, vector) ? '; its wait loop polls for the call' : ''})`;
 	if (cpu.irqStack.length > before.depth) return `delivered; the handler ${waitPhrase(k, cpu)}`;
 	return 'delivered';
 }
@@ -339,9 +233,9 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			else {
 				const then =
 					c.current === task
-						? `runs: ${doingText(k.describe(c))}`
+						? `runs: ${doingText(describe(k, c))}`
 						: task.state === 'runnable'
-							? `runnable, waits for the CPU (${taskName(c.current, c.id)}: ${doingText(k.describe(c))})`
+							? `runnable, waits for the CPU (${taskName(c.current, c.id)}: ${doingText(describe(k, c))})`
 							: task.state === 'exited'
 								? 'runs and exits'
 								: `runs and sleeps again${task.sleepsOn ? ` on ${task.sleepsOn}` : ''}`;
@@ -354,9 +248,10 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			text = `wait-for check: ${waitForCheck(k, before.lockup)}`;
 			break;
 		case 'callback': {
-			const target = CallbackLabels.cpu(arg);
+			const cb = payload as Callback;
+			const target = cb.cpu;
 			cpus = target >= 0 ? [target] : [];
-			const what = k.callbackLabels.describe(k, arg) ?? 'kernel callback';
+			const what = k.describeCallback(cb) ?? 'kernel callback';
 			text = target >= 0 ? `CPU${target}: ${what}` : what;
 			break;
 		}
@@ -394,7 +289,7 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 const MAX_EXPLAINED = 160;
 
 /**
- * What the wait-for check found, by the rule Kernel.onDetect applies: once a lockup is
+ * What the wait-for check found, by the rule detect() (waitfor.ts) applies: once a lockup is
  * found it looks again only every 100 jiffies, to let the report grow; before that, only
  * when something waits. `no cycle (CPU0 waits for CPU3 to run its cross-call ...)`,
  * `LOCKUP CPU0,CPU1 found (CPU0 waits for CPU1 ...; CPU1 spins ... held by CPU0)`.
@@ -408,7 +303,7 @@ function waitForCheck(k: Kernel, before: Lockup | undefined): string {
 	}
 	if (now) return `LOCKUP ${cpuList(now.cpus)} found (${cut(now.explanation, MAX_EXPLAINED)})`;
 	const waiting = k.cpus.filter((c) => c.activity.kind === 'spin' || c.activity.kind === 'xcall-wait' || c.activity.kind === 'stuck' || c.activity.kind === 'busy-wait');
-	const {edges} = k.waitFor();
+	const {edges} = waitFor(k);
 	if (edges.length > 0) return `no cycle (${more(edges[0]!.text, edges.length - 1)})`;
 	return waiting.length > 0 ? `no cycle (${more(`CPU${waiting[0]!.id} ${waitPhrase(k, waiting[0]!)}`, waiting.length - 1)})` : 'nothing waits';
 }

@@ -1,7 +1,12 @@
 // The wait-for graph that explains a lockup. Nodes are CPUs (`cpu3`) and sleeping tasks
 // (`task:4711`); an edge means "cannot make progress until the other end does something
 // it currently cannot". A cycle, or a chain ending at a node that can never progress
-// (a CPU stuck for good), is a lockup; the explanation walks it in words.
+// (a CPU stuck for good), is a lockup; the explanation walks it in words. The kernel looks
+// every jiffy (detect()), and only when something waits.
+import {EV_DETECT} from './engine.js';
+import type {Kernel} from './kernel.js';
+import type {Spinlock} from './locks.js';
+import {canService, isPending} from './smp.js';
 
 export interface WaitEdge {
 	readonly from: string;
@@ -131,4 +136,79 @@ function compareNodes(a: string, b: string): number {
 	if (ca !== undefined) return -1;
 	if (cb !== undefined) return 1;
 	return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Edges of the current wait-for graph: who cannot progress until whom. */
+export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
+	const s = k.s;
+	const edges: WaitEdge[] = [];
+	const stuck: StuckNode[] = [];
+	for (const cpu of s.cpus) {
+		const a = cpu.activity;
+		if (a.kind === 'spin') {
+			const lock = s.locks.get(a.lock) as Spinlock | undefined;
+			if (lock && lock.holder >= 0 && lock.holder !== cpu.id) {
+				edges.push({
+					from: cpuNode(cpu.id),
+					to: cpuNode(lock.holder),
+					since: cpu.since,
+					text: `CPU${cpu.id} ${cpu.ctx === 'nmi' ? '(NMI) spins' : `spins with IRQs ${cpu.irqsOn ? 'on' : 'off'}`} on lock ${a.lock} held by CPU${lock.holder}`,
+				});
+			}
+		} else if (a.kind === 'xcall-wait') {
+			for (const t of a.call.targets) {
+				const target = s.cpus[t]!;
+				if (!isPending(a.call, t) || canService(k, target, a.call.vector)) continue;
+				edges.push({
+					from: cpuNode(cpu.id),
+					to: cpuNode(t),
+					since: Math.max(cpu.since, target.irqOffSince),
+					text: `CPU${cpu.id} waits for CPU${t} to run its cross-call (${a.call.via})`,
+				});
+			}
+		} else if (a.kind === 'stuck') {
+			stuck.push({node: cpuNode(cpu.id), since: cpu.since, text: `CPU${cpu.id} ${a.reason}`});
+		}
+	}
+	for (const lock of s.locks.values()) {
+		if (lock.kind !== 'mutex' || lock.owner === undefined) continue;
+		const owner = lock.owner;
+		const ownerCpu = s.cpus.find((c) => c.current === owner);
+		for (const w of lock.waiters) {
+			edges.push({
+				from: `task:${w.pid}`,
+				to: ownerCpu ? cpuNode(ownerCpu.id) : `task:${owner.pid}`,
+				since: lock.heldSince,
+				text: `${w.comm} (pid ${w.pid}) sleeps on mutex ${lock.name} held by ${owner.comm} (pid ${owner.pid})${ownerCpu ? ` on CPU${ownerCpu.id}` : ''}`,
+			});
+		}
+	}
+	for (const ext of k.extensions) ext.waitFor?.(k, edges, stuck);
+	return {edges, stuck};
+}
+
+/** The jiffy's look at the graph: the first lockup found stays, its report may grow. */
+export function detect(k: Kernel): void {
+	const s = k.s;
+	k.q.push(s.now + k.jiffyNs, EV_DETECT, 0);
+	if (s.lockup) {
+		// Keep the first detection time, but let the report grow as more CPUs get stuck behind it.
+		if (k.jiffies % 100 !== 0) return;
+		const {edges, stuck} = waitFor(k);
+		const now = findLockup(edges, stuck);
+		if (now) s.lockup = {...now, at: Math.min(now.at, s.lockup.at)};
+		return;
+	}
+	let blocked = false;
+	for (const c of s.cpus) {
+		const kind = c.activity.kind;
+		if (kind === 'spin' || kind === 'xcall-wait' || kind === 'stuck' || kind === 'busy-wait') {
+			blocked = true;
+			break;
+		}
+	}
+	if (!blocked) for (const lock of s.locks.values()) if (lock.kind === 'mutex' && lock.waiters.length > 0) blocked = true;
+	if (!blocked) return;
+	const {edges, stuck} = waitFor(k);
+	s.lockup = findLockup(edges, stuck);
 }

@@ -1,6 +1,6 @@
 // Builds a booted kernel for a scenario: the config, the subsystems it plugs in, and the
 // scenario's own timeline plus any extra stamped inputs.
-import {Kernel, type Input} from '../kernel/kernel.js';
+import {Kernel, type Input, type KernelCheckpoint, type KernelExtension} from '../kernel/kernel.js';
 import {DtracePort} from '../kernel/dtrace/port.js';
 import {Rendezvous} from '../kernel/freebsd/rendezvous.js';
 import type {DtraceConfig} from '../kernel/dtrace/config.js';
@@ -45,12 +45,28 @@ function dtraceConfig(s: Scenario): DtraceConfig | undefined {
 	};
 }
 
-/** The scenario's kernel with its subsystems, booted (nothing has run yet). */
-function bootKernel(s: Scenario, seed: number | undefined): Kernel {
-	const kernel = new Kernel(toKernelConfig(s), seed ?? s.seed);
+/** The extensions a scenario plugs in, in order: new instances, not yet attached to a kernel. */
+export function extensionsFor(loaded: LoadedScenario): KernelExtension[] {
+	const s = loaded.scenario;
+	const extensions: KernelExtension[] = [];
 	const dtrace = dtraceConfig(s);
-	if (dtrace) kernel.use(new DtracePort(dtrace));
-	if (s.rendezvous) kernel.use(new Rendezvous(s.rendezvous));
+	if (dtrace) extensions.push(new DtracePort(dtrace));
+	if (s.rendezvous) extensions.push(new Rendezvous(s.rendezvous));
+	return extensions;
+}
+
+/**
+ * A kernel of `loaded` that carries on from `checkpoint` (Kernel.checkpoint of a kernel of
+ * the same scenario, or a structuredClone of one) exactly as that kernel would have.
+ */
+export function restoreKernel(loaded: LoadedScenario, checkpoint: KernelCheckpoint): Kernel {
+	return Kernel.restore(checkpoint, extensionsFor(loaded));
+}
+
+/** The scenario's kernel with its subsystems, booted (nothing has run yet). */
+function bootKernel(loaded: LoadedScenario, seed: number | undefined): Kernel {
+	const kernel = new Kernel(toKernelConfig(loaded.scenario), seed ?? loaded.scenario.seed);
+	for (const extension of extensionsFor(loaded)) kernel.use(extension);
 	return kernel.boot();
 }
 
@@ -70,7 +86,7 @@ function inputProblem(kernel: Kernel, input: Input, cpus: number): string | unde
  */
 export function timelineProblems(loaded: LoadedScenario): string[] {
 	const s = loaded.scenario;
-	const kernel = bootKernel(s, undefined);
+	const kernel = bootKernel(loaded, undefined);
 	return s.timeline.flatMap((entry, i) => {
 		const problem = inputProblem(kernel, {at: entry.at, ...splitAction(entry.action)}, s.cpus);
 		return problem === undefined ? [] : [`${shownPath(loaded.file)}: ${jsonPath(['timeline', i, 'action'])}: ${problem}`];
@@ -79,7 +95,7 @@ export function timelineProblems(loaded: LoadedScenario): string[] {
 
 export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): Kernel {
 	const s = loaded.scenario;
-	const kernel = bootKernel(s, opts.seed);
+	const kernel = bootKernel(loaded, opts.seed);
 	if (opts.mitigated) {
 		if (!kernel.actions().has('mitigation')) throw new InputError(`--mitigated: ${shownPath(loaded.file)} declares no mitigation`);
 		kernel.schedule({at: 0, action: 'mitigation'}, 'mitigated');

@@ -189,7 +189,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			kind: 'dtrace mutex',
 			holder: o ? (o.task ? `${o.task.comm}/${o.task.pid}` : `CPU${o.cpu}`) : '-',
 			heldFor: o ? shortDuration(now - o.since) : '',
-			waiters: m.spinners.map((c) => (c.ctx === 'task' ? `CPU${c.id}` : `CPU${c.id}(${c.ctx})`)).join(' ') || '-',
+			waiters: m.spinners.map((id) => k.cpus[id]!).map((c) => (c.ctx === 'task' ? `CPU${c.id}` : `CPU${c.id}(${c.ctx})`)).join(' ') || '-',
 		});
 	}
 	// Most telling first: locks somebody waits for, then held ones, then free ones.

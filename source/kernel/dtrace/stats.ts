@@ -1,5 +1,6 @@
 // /proc/dtrace/stats: "dcnt%d=%lu" for the non-zero debug counters, then name=value in
-// the order of driver/dtrace_linux.c.
+// the order of driver/dtrace_linux.c. The counters are plain data (StatsState) in the port's
+// state; DtraceStats is a handle over them.
 
 export const STAT_NAMES = [
 	'dtrace_safe',
@@ -50,29 +51,46 @@ export type StatName = (typeof STAT_NAMES)[number];
 /** Index of each counter, for the hot paths (a name lookup per IPI showed in profiles). */
 export const STAT: Readonly<Record<StatName, number>> = Object.fromEntries(STAT_NAMES.map((n, i) => [n, i])) as Record<StatName, number>;
 
-export class DtraceStats {
+export interface StatsState {
 	/** Counters by index (STAT). */
-	readonly v = new Float64Array(STAT_NAMES.length);
-	readonly dcnt = new Array<number>(32).fill(0);
+	readonly v: Float64Array;
+	readonly dcnt: number[];
+}
+
+export function makeStatsState(): StatsState {
+	return {v: new Float64Array(STAT_NAMES.length), dcnt: new Array<number>(32).fill(0)};
+}
+
+export class DtraceStats {
+	readonly s: StatsState;
+
+	constructor(state: StatsState = makeStatsState()) {
+		this.s = state;
+	}
+
+	/** Counters by index (STAT), for the hot paths. */
+	get v(): Float64Array {
+		return this.s.v;
+	}
 
 	inc(name: StatName, by = 1): void {
-		this.v[STAT[name]]! += by;
+		this.s.v[STAT[name]]! += by;
 	}
 
 	set(name: StatName, value: number): void {
-		this.v[STAT[name]] = value;
+		this.s.v[STAT[name]] = value;
 	}
 
 	get(name: StatName): number {
-		return this.v[STAT[name]]!;
+		return this.s.v[STAT[name]]!;
 	}
 
 	render(): string {
 		let out = '';
-		this.dcnt.forEach((v, i) => {
+		this.s.dcnt.forEach((v, i) => {
 			if (v !== 0) out += `dcnt${i}=${v}\n`;
 		});
-		STAT_NAMES.forEach((name, i) => (out += `${name}=${this.v[i]}\n`));
+		STAT_NAMES.forEach((name, i) => (out += `${name}=${this.s.v[i]}\n`));
 		return out;
 	}
 }

@@ -1,41 +1,17 @@
 // What the DTrace port tells the person watching, in words: where the consumer is and what
 // holds it (the consumer line), what an injected timer did, the waits on the driver's
-// mutexes, and the step reports of the port's own callbacks. Why apart from port.ts: these
-// are functions over the port's plain state, read after the port acted; none of them
-// changes anything, and the port's machinery reads better without them.
+// mutexes. Why apart from the driver's files: these are functions over the port's plain
+// state, read after the port acted; none of them changes anything, and the port's machinery
+// reads better without them.
 import {currentComm, type Cpu, type Task} from '../cpu.js';
 import type {Kernel} from '../kernel.js';
-import {doing, handlerName, notTaking, waitPhrase, waitingFor} from '../step-report.js';
+import {doing, handlerName, notTaking, waitPhrase, waitingFor} from '../describe.js';
 import {formatSeconds} from '../time.js';
-import type {Consumer, DtracePort, PendingTimeout} from './port.js';
+import type {DtracePort} from './port.js';
+import type {Consumer, PendingTimeout} from './state.js';
 
 /** The part of the port these functions read. */
 export type PortState = Pick<DtracePort, 'consumer' | 'teardown' | 'config' | 'mutexes' | 'timeouts'>;
-
-/** Step-report labels of the port's callbacks (see Kernel.at), registered at boot. */
-export interface PortLabels {
-	readonly start: number;
-	readonly spinTick: number;
-	readonly work: number;
-	readonly handover: ReadonlyMap<string, number>;
-}
-
-export function registerLabels(k: Kernel, port: PortState, spinsPerSchedule: number): PortLabels {
-	return {
-		start: k.describeCallbacks(() => `dtrace consumer starts (dtrace ${port.consumer?.pid ?? '?'})`),
-		spinTick: k.describeCallbacks((_k, cpu) => spinTick(k, port, k.cpus[cpu]!, spinsPerSchedule)),
-		work: k.describeCallbacks(() => 'dtrace timeout() expires: delayed work queued for a kworker'),
-		handover: new Map([...port.mutexes.keys()].map((name) => [name, k.describeCallbacks((_k, cpu) => `dtrace mutex ${name} handed over, now ${doing(k, k.cpus[cpu]!)}`)])),
-	};
-}
-
-/** Step report of a spin-loop tick, told after it ran. */
-function spinTick(k: Kernel, port: PortState, cpu: Cpu, spins: number): string {
-	const a = cpu.activity;
-	if (a.kind !== 'busy-wait' || !port.mutexes.has(a.on)) return 'mutex_enter spin-loop check: no longer spinning';
-	const atomic = cpu.ctx !== 'task' ? ` from ${cpu.ctx} context: BUG: scheduling while atomic` : '';
-	return `${a.fn} ${waitPhrase(k, cpu)}: ${spins} more spins, schedule()${atomic}`;
-}
 
 // --- the driver's mutexes ------------------------------------------------------------------
 

@@ -5,12 +5,17 @@
 // resets the counters. A target whose vCPU was preempted before it saw the final count
 // then spins for ever, and the next rendezvous IPI stays pending in its local APIC.
 // NetApp's fix caches a generation number and leaves the exit barrier when it changes.
+// Everything that changes is plain data in the kernel's state (kernel.s.ext.rendezvous).
 import {V_CALS} from '../apic.js';
 import type {Cpu} from '../cpu.js';
+import {doing} from '../describe.js';
+import {sendIpiMany} from '../ipi.js';
+import {blockInHandler, returnFromInterrupt, setIrqs} from '../irq.js';
 import type {Kernel, KernelExtension} from '../kernel.js';
+import {draw, run, setActivity, spawn, startTimed} from '../sched.js';
+import {othersOf} from '../smp.js';
 import type {StuckNode, WaitEdge} from '../waitfor.js';
 import type {Dur} from '../config.js';
-import {doing} from '../step-report.js';
 import {formatDuration} from '../time.js';
 
 export interface RendezvousConfig {
@@ -24,7 +29,7 @@ export interface RendezvousConfig {
 	readonly generation: boolean;
 }
 
-interface Participant {
+export interface Participant {
 	phase: 'none' | 'entry' | 'action' | 'exit';
 	/** Which rendezvous it is in. */
 	rv: number;
@@ -32,97 +37,134 @@ interface Participant {
 	gen: number;
 }
 
+/** The rendezvous' state: smp_rv_waiters, the generation count, each CPU's place. */
+export interface RendezvousState {
+	readonly waiters: [number, number, number];
+	generation: number;
+	/** Rendezvous started so far. */
+	rv: number;
+	completed: number;
+	readonly parts: Participant[];
+	/** Per vCPU: virtual time until which the host has it preempted. */
+	readonly preemptedUntil: Float64Array;
+	generationFix: boolean;
+	initiatorPhase: 'wait' | 'start' | 'inside';
+}
+
 const HANDLER_FRAMES = ['smp_rendezvous_action', 'smp_call_function_single_interrupt', 'call_function_single_interrupt'];
 
 export class Rendezvous implements KernelExtension {
 	readonly name = 'rendezvous';
 	readonly inputs = {};
-	readonly waiters: [number, number, number] = [0, 0, 0];
-	generation = 0;
-	/** Rendezvous started so far. */
-	rv = 0;
-	completed = 0;
 	private k!: Kernel;
-	private parts: Participant[] = [];
-	private preemptedUntil!: Float64Array;
-	private generationFix: boolean;
-	private initiatorPhase: 'wait' | 'start' | 'inside' = 'wait';
-	/** Callback describers for step reports (see Kernel.at), registered at boot. */
-	private labels = {preempt: 0, back: 0, action: 0, leave: 0};
+	private st!: RendezvousState;
+	/** Ids of the functions its continuations name (Kernel.define), made at attach. */
+	private fn = {preempt: 0, back: 0, action: 0, leave: 0, initiator: 0};
 
-	constructor(readonly config: RendezvousConfig) {
-		this.generationFix = config.generation;
+	constructor(readonly config: RendezvousConfig) {}
+
+	fork(): Rendezvous {
+		return new Rendezvous(this.config);
+	}
+
+	get waiters(): readonly [number, number, number] {
+		return this.st.waiters;
+	}
+
+	get generation(): number {
+		return this.st.generation;
+	}
+
+	/** Rendezvous started so far. */
+	get rv(): number {
+		return this.st.rv;
+	}
+
+	get completed(): number {
+		return this.st.completed;
 	}
 
 	setOption(name: string, value: unknown): boolean {
 		if (name !== 'rendezvousGeneration') return false;
-		this.generationFix = value === true;
+		this.st.generationFix = value === true;
 		return true;
 	}
 
 	option(name: string): unknown {
-		return name === 'rendezvousGeneration' ? this.generationFix : undefined;
+		return name === 'rendezvousGeneration' ? (this.st?.generationFix ?? this.config.generation) : undefined;
+	}
+
+	attach(k: Kernel): void {
+		this.k = k;
+		const n = k.s.cpus.length;
+		this.st = (k.s.ext[this.name] ??= {
+			waiters: [0, 0, 0],
+			generation: 0,
+			rv: 0,
+			completed: 0,
+			parts: Array.from({length: n}, () => ({phase: 'none', rv: 0, gen: 0})),
+			preemptedUntil: new Float64Array(n),
+			generationFix: this.config.generation,
+			initiatorPhase: 'wait',
+		} satisfies RendezvousState) as RendezvousState;
+		const cpu = (id: number): Cpu => k.s.cpus[id]!;
+		this.fn = {
+			preempt: k.define('rendezvous.preempt', (_k, c) => this.preempt(c), (_k, id) => `the host preempts vCPU${id} for ${formatDuration(this.st.preemptedUntil[id]! - k.s.now)}`),
+			back: k.define('rendezvous.back', () => this.observe(), (_k, id) => `vCPU${id} runs again after host preemption; the rendezvous spinners look at the counters`),
+			action: k.define('rendezvous.action', (_k, c) => this.afterAction(c), (_k, id) => `smp_rendezvous_action: action done, now ${doing(k, cpu(id))}`),
+			leave: k.define('rendezvous.leave', (_k, c) => this.leave(c), (_k, id) => `leaves the rendezvous exit barrier, now ${doing(k, cpu(id))}`),
+			initiator: k.define('rendezvous.initiator', (_k, c) => this.initiatorStep(c)),
+		};
 	}
 
 	boot(k: Kernel): void {
-		this.k = k;
-		const n = k.cpus.length;
-		this.parts = Array.from({length: n}, () => ({phase: 'none', rv: 0, gen: 0}));
-		this.preemptedUntil = new Float64Array(n);
-		this.labels = {
-			preempt: k.describeCallbacks((_k, cpu) => `the host preempts vCPU${cpu} for ${formatDuration(this.preemptedUntil[cpu]! - k.now)}`),
-			back: k.describeCallbacks((_k, cpu) => `vCPU${cpu} runs again after host preemption; the rendezvous spinners look at the counters`),
-			action: k.describeCallbacks((_k, cpu) => `smp_rendezvous_action: action done, now ${doing(k, k.cpus[cpu]!)}`),
-			leave: k.describeCallbacks((_k, cpu) => `leaves the rendezvous exit barrier, now ${doing(k, k.cpus[cpu]!)}`),
-		};
-		for (const cpu of k.cpus) this.schedulePreemption(cpu);
-		k.spawn(this.config.initiator, 'tsc_sync', 99, (cpu) => this.initiatorStep(cpu));
+		for (const cpu of k.s.cpus) this.schedulePreemption(cpu);
+		spawn(k, this.config.initiator, 'tsc_sync', 99, {fn: this.fn.initiator});
 	}
 
 	get ncpus(): number {
-		return this.k.cpus.length;
+		return this.k.s.cpus.length;
 	}
 
 	// --- the host scheduler --------------------------------------------------------------
 
 	private schedulePreemption(cpu: Cpu): void {
 		const k = this.k;
-		k.at(
-			k.now + k.draw(cpu, this.config.preemptEvery),
-			() => {
-				const d = k.draw(cpu, this.config.preemptFor);
-				this.preemptedUntil[cpu.id] = k.now + d;
-				if (cpu.activity.kind === 'run') cpu.stolen += d;
-				k.at(k.now + d, () => this.observe(), this.labels.back, cpu.id);
-				this.schedulePreemption(cpu);
-			},
-			this.labels.preempt,
-			cpu.id,
-		);
+		k.at(k.s.now + draw(cpu, this.config.preemptEvery), this.fn.preempt, cpu.id);
+	}
+
+	private preempt(cpu: Cpu): void {
+		const k = this.k;
+		const d = draw(cpu, this.config.preemptFor);
+		this.st.preemptedUntil[cpu.id] = k.s.now + d;
+		if (cpu.activity.kind === 'run') cpu.stolen += d;
+		k.at(k.s.now + d, this.fn.back, cpu.id);
+		this.schedulePreemption(cpu);
 	}
 
 	private running(cpu: number): boolean {
-		return this.preemptedUntil[cpu]! <= this.k.now;
+		return this.st.preemptedUntil[cpu]! <= this.k.s.now;
 	}
 
 	// --- the initiator -------------------------------------------------------------------
 
 	private initiatorStep(cpu: Cpu): void {
 		const k = this.k;
-		if (this.initiatorPhase === 'wait') {
-			this.initiatorPhase = 'start';
-			k.startTimed(cpu, {kind: 'run', mode: 'kernel', fn: 'tsc_read_loop', until: 0}, k.draw(cpu, this.config.every));
+		const st = this.st;
+		if (st.initiatorPhase === 'wait') {
+			st.initiatorPhase = 'start';
+			startTimed(k, cpu, {kind: 'run', mode: 'kernel', fn: 'tsc_read_loop', until: 0}, draw(cpu, this.config.every));
 			return;
 		}
-		if (this.initiatorPhase === 'start') {
+		if (st.initiatorPhase === 'start') {
 			// mtx_lock_spin(&smp_ipi_mtx) disables interrupts.
-			k.setIrqs(cpu, false);
-			this.rv++;
-			this.generation++;
-			this.waiters[0] = this.waiters[1] = this.waiters[2] = 0;
-			k.sendIpiMany(k.othersOf(cpu), V_CALS);
-			this.initiatorPhase = 'inside';
-			k.setActivity(cpu, {kind: 'busy-wait', on: 'smp_rv_waiters', fn: 'smp_rendezvous_action', describe: `rendezvous #${this.rv}: entry barrier`});
+			setIrqs(k, cpu, false);
+			st.rv++;
+			st.generation++;
+			st.waiters[0] = st.waiters[1] = st.waiters[2] = 0;
+			sendIpiMany(k, othersOf(k, cpu), V_CALS);
+			st.initiatorPhase = 'inside';
+			setActivity(k, cpu, {kind: 'busy-wait', on: 'smp_rv_waiters', fn: 'smp_rendezvous_action', describe: `rendezvous #${st.rv}: entry barrier`});
 			this.enter(cpu);
 		}
 	}
@@ -131,107 +173,112 @@ export class Rendezvous implements KernelExtension {
 	vector(k: Kernel, cpu: Cpu, vector: number): boolean {
 		if (vector !== V_CALS) return false;
 		cpu.call++;
-		k.blockInHandler(cpu, {kind: 'busy-wait', on: 'smp_rv_waiters', fn: 'smp_rendezvous_action', describe: `rendezvous #${this.rv}: entry barrier`}, HANDLER_FRAMES);
+		blockInHandler(k, cpu, {kind: 'busy-wait', on: 'smp_rv_waiters', fn: 'smp_rendezvous_action', describe: `rendezvous #${this.st.rv}: entry barrier`}, HANDLER_FRAMES);
 		this.enter(cpu);
 		return true;
 	}
 
 	/** Step reports: the rendezvous IPI comes from the initiator. */
 	describeIpi(_k: Kernel, _cpu: Cpu, vector: number): string | undefined {
-		return vector === V_CALS ? `from CPU${this.config.initiator} (IPI_RENDEZVOUS, rendezvous #${this.rv})` : undefined;
+		return vector === V_CALS ? `from CPU${this.config.initiator} (IPI_RENDEZVOUS, rendezvous #${this.st.rv})` : undefined;
 	}
 
 	// --- smp_rendezvous_action -------------------------------------------------------------
 
 	private enter(cpu: Cpu): void {
-		const p = this.parts[cpu.id]!;
+		const st = this.st;
+		const p = st.parts[cpu.id]!;
 		p.phase = 'entry';
-		p.rv = this.rv;
-		this.waiters[0]++;
+		p.rv = st.rv;
+		st.waiters[0]++;
 		this.observe();
 	}
 
 	/** Every running vCPU in a spin loop looks at the counters again. */
 	private observe(): void {
 		const k = this.k;
+		const st = this.st;
 		const n = this.ncpus;
-		for (const cpu of k.cpus) {
-			const p = this.parts[cpu.id]!;
+		for (const cpu of k.s.cpus) {
+			const p = st.parts[cpu.id]!;
 			if (!this.running(cpu.id)) continue;
-			if (p.phase === 'entry' && p.rv === this.rv && this.waiters[0] >= n) {
+			if (p.phase === 'entry' && p.rv === st.rv && st.waiters[0] >= n) {
 				p.phase = 'action';
 				this.describe(cpu, 'action');
-				k.at(k.now + k.draw(cpu, this.config.action), () => this.afterAction(cpu), this.labels.action, cpu.id);
+				k.at(k.s.now + draw(cpu, this.config.action), this.fn.action, cpu.id);
 			} else if (p.phase === 'exit') {
-				const counted = p.rv === this.rv && this.waiters[2] >= n;
-				const moved = this.generationFix && this.generation !== p.gen;
+				const counted = p.rv === st.rv && st.waiters[2] >= n;
+				const moved = st.generationFix && st.generation !== p.gen;
 				if (counted || moved) {
 					p.phase = 'none';
 					// Leave on a fresh event: leaving can deliver the next pending IPI.
-					k.at(k.now, () => this.leave(cpu), this.labels.leave, cpu.id);
+					k.at(k.s.now, this.fn.leave, cpu.id);
 				}
 			}
 		}
 	}
 
 	private afterAction(cpu: Cpu): void {
-		const until = this.preemptedUntil[cpu.id]!;
-		if (until > this.k.now) {
-			this.k.at(until, () => this.afterAction(cpu), this.labels.action, cpu.id);
+		const st = this.st;
+		const until = st.preemptedUntil[cpu.id]!;
+		if (until > this.k.s.now) {
+			this.k.at(until, this.fn.action, cpu.id);
 			return;
 		}
-		const p = this.parts[cpu.id]!;
-		p.gen = this.generation;
+		const p = st.parts[cpu.id]!;
+		p.gen = st.generation;
 		p.phase = 'exit';
 		this.describe(cpu, 'exit barrier');
-		this.waiters[2]++;
+		st.waiters[2]++;
 		this.observe();
 	}
 
 	private describe(cpu: Cpu, what: string): void {
 		const a = cpu.activity;
-		if (a.kind === 'busy-wait' && a.on === 'smp_rv_waiters') this.k.setActivity(cpu, {...a, describe: `rendezvous #${this.parts[cpu.id]!.rv}: ${what}`});
+		if (a.kind === 'busy-wait' && a.on === 'smp_rv_waiters') setActivity(this.k, cpu, {...a, describe: `rendezvous #${this.st.parts[cpu.id]!.rv}: ${what}`});
 	}
 
 	private leave(cpu: Cpu): void {
 		const k = this.k;
-		if (cpu.id === this.config.initiator && this.initiatorPhase === 'inside' && cpu.irqStack.length === 0) {
-			this.completed++;
-			this.initiatorPhase = 'wait';
-			k.setIrqs(cpu, true);
-			k.run(cpu);
+		const st = this.st;
+		if (cpu.id === this.config.initiator && st.initiatorPhase === 'inside' && cpu.irqStack.length === 0) {
+			st.completed++;
+			st.initiatorPhase = 'wait';
+			setIrqs(k, cpu, true);
+			run(k, cpu);
 			return;
 		}
-		k.returnFromInterrupt(cpu);
+		returnFromInterrupt(k, cpu);
 	}
 
 	// --- explanation -----------------------------------------------------------------------
 
 	waitFor(k: Kernel, edges: WaitEdge[], stuck: StuckNode[]): void {
 		const n = this.ncpus;
-		for (const cpu of k.cpus) {
-			const p = this.parts[cpu.id]!;
+		const st = this.st;
+		for (const cpu of k.s.cpus) {
+			const p = st.parts[cpu.id]!;
 			// With the generation count a straggler leaves as soon as its vCPU runs again.
-			if (p.phase === 'exit' && p.rv < this.rv && this.waiters[2] < n && !this.generationFix) {
+			if (p.phase === 'exit' && p.rv < st.rv && st.waiters[2] < n && !st.generationFix) {
 				stuck.push({
 					node: `cpu${cpu.id}`,
 					since: cpu.since,
-					text: `CPU${cpu.id} spins for ever on the exit barrier of rendezvous #${p.rv}: its vCPU was preempted before it saw smp_rv_waiters[2] reach ${n}, and rendezvous #${this.rv} reset the counter to 0`,
+					text: `CPU${cpu.id} spins for ever on the exit barrier of rendezvous #${p.rv}: its vCPU was preempted before it saw smp_rv_waiters[2] reach ${n}, and rendezvous #${st.rv} reset the counter to 0`,
 				});
 			}
 		}
-		for (const cpu of k.cpus) {
-			const p = this.parts[cpu.id]!;
-			if (p.phase !== 'entry' || p.rv !== this.rv) continue;
-			for (const other of k.cpus) {
-				const q = this.parts[other.id]!;
-				if (other === cpu || (q.rv === this.rv && q.phase !== 'exit')) continue;
-				if (q.phase === 'exit' && q.rv < this.rv) {
+		for (const cpu of k.s.cpus) {
+			const p = st.parts[cpu.id]!;
+			if (p.phase !== 'entry' || p.rv !== st.rv) continue;
+			for (const other of k.s.cpus) {
+				const q = st.parts[other.id]!;
+				if (other === cpu || (q.rv === st.rv && q.phase !== 'exit')) continue;
+				if (q.phase === 'exit' && q.rv < st.rv) {
 					edges.push({
 						from: `cpu${cpu.id}`,
 						to: `cpu${other.id}`,
 						since: cpu.since,
-						text: `CPU${cpu.id} waits at the entry barrier of rendezvous #${this.rv} for CPU${other.id}, whose IPI stays pending in its local APIC behind the unfinished rendezvous #${q.rv}`,
+						text: `CPU${cpu.id} waits at the entry barrier of rendezvous #${st.rv} for CPU${other.id}, whose IPI stays pending in its local APIC behind the unfinished rendezvous #${q.rv}`,
 					});
 				}
 			}

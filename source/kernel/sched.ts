@@ -1,0 +1,192 @@
+// The scheduler (kernel/sched/core.c, much reduced): each CPU runs its current task until a
+// step takes time or blocks, then the next runnable one, or idles. A CPU's activity says what
+// it does in its task context; its token makes completion events of an earlier activity stale.
+// Tasks the kernel drives itself (the dtrace consumer, a kworker) run a registered function
+// instead of steps.
+import {V_RES} from './apic.js';
+import type {Dur} from './config.js';
+import type {Activity, Continuation, Cpu, Task} from './cpu.js';
+import {EV_RESUME, EV_STEP_DONE, EV_TASK_WAKE, KernelError} from './engine.js';
+import {sendIpi} from './ipi.js';
+import type {Kernel} from './kernel.js';
+import {randomRange} from './random.js';
+import {quiescentState} from './rcu/tree.js';
+import {runWatchdogThread} from './watchdog.js';
+import {execStep} from './workload.js';
+
+export function setActivity(k: Kernel, cpu: Cpu, activity: Activity): void {
+	cpu.activity = activity;
+	cpu.since = k.s.now;
+	cpu.token++;
+	cpu.stolen = 0;
+}
+
+/** A timed activity that ends `ns` from now (its end moves out by interrupt time stolen meanwhile). */
+export function startTimed(k: Kernel, cpu: Cpu, activity: Activity & {kind: 'run'}, ns: number): void {
+	const now = k.s.now;
+	setActivity(k, cpu, {...activity, until: now + ns});
+	k.q.push(now + ns, EV_STEP_DONE, cpu.id, cpu.token);
+}
+
+/** Queues a RESUME for an idle CPU that has work (a woken task). */
+export function kick(k: Kernel, cpu: Cpu): void {
+	k.q.push(k.s.now, EV_RESUME, cpu.id, cpu.token);
+}
+
+/** A duration from the CPU's own PRNG stream. */
+export function draw(cpu: Cpu, d: Dur): number {
+	return d.min === d.max ? d.min : randomRange(cpu.random, d.min, d.max);
+}
+
+export function onStepDone(k: Kernel, cpuId: number, token: number): void {
+	const cpu = k.s.cpus[cpuId]!;
+	if (token !== cpu.token) return;
+	if (cpu.stolen > 0) {
+		const extra = cpu.stolen;
+		cpu.stolen = 0;
+		k.q.push(k.s.now + extra, EV_STEP_DONE, cpuId, token);
+		return;
+	}
+	const task = cpu.current;
+	if (task) task.pc++;
+	run(k, cpu);
+}
+
+export function onResume(k: Kernel, cpuId: number, token: number): void {
+	const cpu = k.s.cpus[cpuId]!;
+	if (token !== cpu.token) return;
+	const a = cpu.activity;
+	const hook = cpu.resumeHook;
+	if (hook) {
+		cpu.resumeHook = undefined;
+		k.invoke(hook, cpu);
+		return;
+	}
+	if (a.kind === 'xcall-wait') {
+		cpu.preempt--;
+		if (cpu.current) cpu.current.pc++;
+	} else if (a.kind === 'spin') {
+		if (cpu.current) cpu.current.pc++;
+	} else if (a.kind !== 'idle') return;
+	run(k, cpu);
+}
+
+/** A wait ended outside the event that would say so (a lock handed over): the CPU's resume hook, or its task goes on. */
+export function resumeCpu(k: Kernel, cpu: Cpu): void {
+	const hook = cpu.resumeHook;
+	cpu.resumeHook = undefined;
+	if (hook) k.invoke(hook, cpu);
+	else run(k, cpu);
+}
+
+/** A timed wake (end of a sleep, or a task's start). Stale wakes of an earlier sleep are ignored. */
+export function onTaskWake(k: Kernel, task: Task, token: number): void {
+	if (task.state === 'sleeping' && task.sleepsOn === undefined && token === task.sleepToken) {
+		if (!task.driver) task.pc++;
+	} else if (task.state !== 'new') return;
+	task.state = 'runnable';
+	const cpu = k.s.cpus[task.cpu]!;
+	cpu.runq.push(task);
+	if (cpu.current === undefined && cpu.activity.kind === 'idle') run(k, cpu);
+}
+
+/** Wakes a task from a mutex or completion; an idle remote CPU gets a RES IPI. */
+export function wake(k: Kernel, task: Task, from: Cpu): void {
+	task.state = 'runnable';
+	task.sleepsOn = undefined;
+	const cpu = k.s.cpus[task.cpu]!;
+	cpu.runq.push(task);
+	if (cpu.current !== undefined || cpu.activity.kind !== 'idle') return;
+	if (cpu === from) kick(k, cpu);
+	else sendIpi(k, cpu.id, V_RES);
+}
+
+/** Wakes a sleeping kernel-driven task early (a signal, a completion). */
+export function wakeTask(k: Kernel, task: Task, from: Cpu): void {
+	if (task.state !== 'sleeping') return;
+	wake(k, task, from);
+}
+
+/** Adds a task the kernel drives itself (the dtrace consumer, a kworker) and makes it runnable. */
+export function spawn(k: Kernel, cpuId: number, comm: string, pid: number, driver: Continuation): Task {
+	const task: Task = {comm, pid, cpu: cpuId, steps: [], repeat: 0, pc: 0, iteration: 0, state: 'new', sleepsOn: undefined, sleepToken: 0, driver};
+	k.s.tasks.push(task);
+	onTaskWake(k, task, 0);
+	return task;
+}
+
+/** The current task sleeps for `ns` (or until woken when ns is undefined); the CPU runs something else. */
+export function sleepCurrent(k: Kernel, cpu: Cpu, ns: number | undefined): void {
+	const task = cpu.current;
+	if (!task) return;
+	task.state = 'sleeping';
+	task.sleepToken++;
+	cpu.current = undefined;
+	if (ns !== undefined) k.q.push(k.s.now + ns, EV_TASK_WAKE, cpu.id, task.sleepToken, task);
+	schedulePoint(k, cpu);
+	run(k, cpu);
+}
+
+/** The current task exits. */
+export function exitCurrent(k: Kernel, cpu: Cpu): void {
+	const task = cpu.current;
+	if (!task) return;
+	task.state = 'exited';
+	cpu.current = undefined;
+	schedulePoint(k, cpu);
+	run(k, cpu);
+}
+
+/** A scheduling point: context switch (an RCU QS) and a chance for the watchdog thread. */
+export function schedulePoint(k: Kernel, cpu: Cpu): void {
+	if (cpu.wdThreadPending) runWatchdogThread(k, cpu);
+	quiescentState(k, cpu);
+	k.s.rcu.queued++;
+}
+
+function enterIdle(k: Kernel, cpu: Cpu): void {
+	cpu.ctx = 'idle';
+	setActivity(k, cpu, {kind: 'idle'});
+	schedulePoint(k, cpu);
+}
+
+/** Runs the current task's steps until one takes time or blocks. */
+export function run(k: Kernel, cpu: Cpu): void {
+	const s = k.s;
+	for (let guard = 0; guard < 100_000; guard++) {
+		if (s.panicked !== undefined) return;
+		let task = cpu.current;
+		if (task === undefined) {
+			task = cpu.runq.shift();
+			if (task === undefined) {
+				enterIdle(k, cpu);
+				return;
+			}
+			cpu.current = task;
+			task.state = 'running';
+			cpu.ctx = 'task';
+		}
+		if (task.driver) {
+			k.invoke(task.driver, cpu);
+			return;
+		}
+		if (task.pc >= task.steps.length) {
+			task.iteration++;
+			schedulePoint(k, cpu);
+			if (task.repeat > 0 && task.iteration >= task.repeat) {
+				task.state = 'exited';
+				cpu.current = undefined;
+				continue;
+			}
+			task.pc = 0;
+			if (cpu.runq.length > 0) {
+				task.state = 'runnable';
+				cpu.runq.push(task);
+				cpu.current = undefined;
+			}
+			continue;
+		}
+		if (!execStep(k, cpu, task, task.steps[task.pc]!)) return;
+	}
+	throw new KernelError(`CPU${cpu.id}: task ${cpu.current?.comm ?? '?'} runs too many zero-time steps in a row`);
+}

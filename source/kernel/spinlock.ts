@@ -1,0 +1,80 @@
+// Spinlocks (kernel/spinlock.c, 3.x ticket locks): FIFO hand-off to the waiters in arrival
+// order; spin_lock_irqsave keeps the IRQ flag per lock for the unlock to restore.
+import type {Cpu, Task} from './cpu.js';
+import {EV_RESUME, KernelError} from './engine.js';
+import {setIrqs} from './irq.js';
+import type {Kernel} from './kernel.js';
+import {lockNamed, type Spinlock} from './locks.js';
+import {setActivity} from './sched.js';
+
+/** spin_lock(_irqsave) from a task step: returns true when taken (the task goes on), false when the CPU now spins. */
+export function spinLock(k: Kernel, cpu: Cpu, task: Task, name: string, irqsave: boolean): boolean {
+	const lock = lockNamed(k, name, 'spinlock');
+	if (irqsave) {
+		cpu.savedIrq.set(name, cpu.irqsOn);
+		setIrqs(k, cpu, false);
+	}
+	cpu.preempt++;
+	if (lock.holder === -1) {
+		takeSpinlock(k, lock, cpu);
+		task.pc++;
+		return true;
+	}
+	lock.contentions++;
+	lock.waiters.push(cpu.id);
+	setActivity(k, cpu, {kind: 'spin', lock: name});
+	return false;
+}
+
+function takeSpinlock(k: Kernel, lock: Spinlock, cpu: Cpu): void {
+	lock.holder = cpu.id;
+	lock.heldSince = k.s.now;
+	lock.holderIrqsOff = !cpu.irqsOn;
+	lock.acquisitions++;
+}
+
+export function spinUnlock(k: Kernel, cpu: Cpu, name: string): void {
+	const lock = lockNamed(k, name, 'spinlock');
+	if (lock.holder !== cpu.id) throw new KernelError(`CPU${cpu.id} unlocks ${name} it does not hold`);
+	const now = k.s.now;
+	lock.maxHold = Math.max(lock.maxHold, now - lock.heldSince);
+	lock.holder = -1;
+	cpu.preempt--;
+	const next = lock.waiters.shift();
+	if (next !== undefined) {
+		// Ticket locks hand over in arrival order.
+		const waiter = k.s.cpus[next]!;
+		takeSpinlock(k, lock, waiter);
+		k.q.push(now + k.config.timing.lockHandoff, EV_RESUME, waiter.id, waiter.token);
+	}
+	const saved = cpu.savedIrq.get(name);
+	if (saved !== undefined) {
+		cpu.savedIrq.delete(name);
+		setIrqs(k, cpu, saved);
+	}
+}
+
+/**
+ * raw_spin_lock from NMI context (a printk in an NMI handler). Returns 'taken', or
+ * 'self' when this CPU already holds it (the NMI interrupted the holder: it can never
+ * get it), or 'wait' after queueing the CPU as a waiter (the caller blocks the handler).
+ */
+export function spinFromNmi(k: Kernel, cpu: Cpu, name: string): 'taken' | 'self' | 'wait' {
+	const lock = lockNamed(k, name, 'spinlock');
+	if (lock.holder === -1) {
+		takeSpinlock(k, lock, cpu);
+		return 'taken';
+	}
+	if (lock.holder === cpu.id) return 'self';
+	lock.contentions++;
+	lock.waiters.push(cpu.id);
+	return 'wait';
+}
+
+/** Releases a spinlock taken outside a task step (NMI and interrupt handlers). */
+export function releaseSpin(k: Kernel, cpu: Cpu, name: string): void {
+	const lock = lockNamed(k, name, 'spinlock');
+	if (lock.holder !== cpu.id) return;
+	cpu.preempt++;
+	spinUnlock(k, cpu, name);
+}

@@ -1,0 +1,62 @@
+// Stack frames for dumps (arch/x86/kernel/dumpstack.c): the call chain a CPU shows for what
+// it is doing, innermost first, with any blocked handlers on top of what they interrupted.
+import type {Activity, Cpu} from './cpu.js';
+import {currentComm} from './cpu.js';
+import type {Kernel} from './kernel.js';
+import * as msg from './messages.js';
+
+const IDLE_FRAMES = ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
+
+/** The call chain a stack dump shows for what the CPU is doing, innermost first. */
+export function framesOf(cpu: Cpu): string[] {
+	// A handler that blocked sits on top of what it interrupted.
+	let frames = activityFrames(cpu, cpu.activity);
+	for (let i = cpu.irqStack.length - 1; i >= 0; i--) {
+		const f = cpu.irqStack[i]!;
+		frames = [...frames, ...f.frames, ...activityFrames(cpu, f.activity)];
+	}
+	return frames;
+}
+
+/** The frames below whatever the current task is doing. */
+export function baseFrames(cpu: Cpu): string[] {
+	if (!cpu.current) return [];
+	return cpu.current.pid === 0 ? IDLE_FRAMES.slice(1) : ['system_call_fastpath'];
+}
+
+function activityFrames(cpu: Cpu, a: Activity): string[] {
+	const base = baseFrames(cpu);
+	switch (a.kind) {
+		case 'spin':
+			return [cpu.savedIrq.has(a.lock) ? '_raw_spin_lock_irqsave' : '_raw_spin_lock', ...base];
+		case 'xcall-wait':
+			if (a.call.frames) return [...a.call.frames, ...base];
+			if (a.call.via === 'smp_call_function') return ['smp_call_function_many', 'smp_call_function', a.call.func, ...base];
+			if (a.call.via === 'flush_tlb_others') return ['smp_call_function_many', 'native_flush_tlb_others', 'flush_tlb_mm_range', 'SyS_munmap', ...base];
+			return [a.call.via, ...base];
+		case 'run':
+			return a.mode === 'kernel' ? [a.fn ?? 'do_kernel_work', ...base] : ['retint_careful'];
+		case 'stuck':
+			return [a.fn];
+		case 'busy-wait':
+			return [a.fn];
+		case 'idle':
+			return IDLE_FRAMES;
+	}
+}
+
+/** What a dump of `cpu` prints around its frames: the CPU line, the modules, the taint. */
+export function stackContext(k: Kernel, cpu: Cpu, irqFrames?: readonly string[], irqKind?: 'NMI' | 'IRQ'): msg.StackContext {
+	const {comm, pid} = currentComm(cpu);
+	return {
+		cpu: cpu.id,
+		pid,
+		comm,
+		tainted: msg.taintString(k.s.taint, k.config.formats),
+		release: k.config.release,
+		modules: k.s.modules.join(' '),
+		frames: framesOf(cpu),
+		irqFrames,
+		irqKind,
+	};
+}

@@ -1,0 +1,126 @@
+// Everything about the machine that changes as it runs, in one plain-data tree: CPUs, tasks,
+// locks, the event heap, the rings, the PRNG streams, RCU, the hash, and each extension's
+// own state under `ext`. No functions and no class instances anywhere below it: a
+// checkpoint is one structuredClone of it, and a kernel built around the copy runs on
+// exactly as the original would. Code (subsystem modules, extensions, the functions that
+// continuations name) lives outside it.
+import type {KernelConfig} from './config.js';
+import {makeCpu, type Context, type Cpu, type Task} from './cpu.js';
+import {makeHash, type EventHash} from './hash.js';
+import {makeFeedState, type FeedState} from './input-feed.js';
+import type {Input} from './extension.js';
+import {makeLogState, type LogState} from './klog.js';
+import {makeLock, type Lock} from './locks.js';
+import {makeQueueState, type QueueState} from './queue.js';
+import {makeStreams, randomU32, type RandomState, type StreamName} from './random.js';
+import {makeRcu, type RcuState} from './rcu/tree.js';
+import {makeTraceState, type TraceState} from './trace-ring.js';
+import type {Lockup} from './waitfor.js';
+
+export interface Warnings {
+	rcuStall: number;
+	softLockup: number;
+	hardLockup: number;
+	warn: number;
+	bug: number;
+}
+
+export interface KernelState {
+	/** The scenario's machine, read-only: in the state so that a checkpoint is all a kernel needs. */
+	readonly config: KernelConfig;
+	readonly seed: number;
+	booted: boolean;
+	/** Virtual ns. */
+	now: number;
+	events: number;
+	/** Events in a row at the current instant (see CLOCK_STOPPED_EVENTS). */
+	stillEvents: number;
+	/** Jiffies of the next aligned tick. */
+	tickIndex: number;
+	nextCallId: number;
+	/** The context the interrupt handler now running interrupted. */
+	handlerFrom: Context;
+	readonly cpus: Cpu[];
+	readonly tasks: Task[];
+	readonly locks: Map<string, Lock>;
+	readonly queue: QueueState;
+	readonly hash: EventHash;
+	readonly log: LogState;
+	readonly trace: TraceState;
+	readonly inputFeed: FeedState;
+	readonly rcu: RcuState;
+	readonly streams: Record<StreamName, RandomState>;
+	readonly warnings: Warnings;
+	readonly taint: Set<string>;
+	readonly modules: string[];
+	readonly applied: Input[];
+	/** WARN_ON_ONCE sites that already fired (`file:line`). */
+	readonly warnedSites: Set<string>;
+	readonly oopsId: string;
+	lockup: Lockup | undefined;
+	panicked: string | undefined;
+	/** Whether the scenario's mitigation is in force. */
+	mitigated: boolean;
+	/** The mitigation option's value before it was first flipped. */
+	unmitigatedValue: unknown;
+	/** Messages printk could not store because logbuf_lock is held by a CPU that will never let go. */
+	lostMessages: number;
+	/** Each extension's own state, by extension name. */
+	readonly ext: Record<string, unknown>;
+}
+
+export function makeState(config: KernelConfig, seed: number): KernelState {
+	const streams = makeStreams(seed, config.cpus);
+	const cpus: Cpu[] = [];
+	for (let i = 0; i < config.cpus; i++) cpus.push(makeCpu(i, streams.perCpu[i]!));
+	const timeout = Math.min(300, Math.max(3, config.thresholds.rcuStallTimeout));
+	const boot = streams.subsystem.boot;
+	const oopsId = randomU32(boot).toString(16).padStart(8, '0') + randomU32(boot).toString(16).padStart(8, '0');
+	const locks = new Map<string, Lock>();
+	for (const lock of config.locks) locks.set(lock.name, makeLock(lock.name, lock.kind));
+	const tasks: Task[] = config.tasks.map((t) => ({
+		comm: t.comm,
+		pid: t.pid,
+		cpu: t.cpu,
+		steps: t.steps,
+		repeat: t.repeat,
+		pc: 0,
+		iteration: 0,
+		state: 'new',
+		sleepsOn: undefined,
+		sleepToken: 0,
+	}));
+	return {
+		config,
+		seed,
+		booted: false,
+		now: 0,
+		events: 0,
+		stillEvents: 0,
+		tickIndex: 0,
+		nextCallId: 1,
+		handlerFrom: 'task',
+		cpus,
+		tasks,
+		locks,
+		queue: makeQueueState(),
+		hash: makeHash(),
+		log: makeLogState(),
+		trace: makeTraceState(),
+		inputFeed: makeFeedState(),
+		rcu: makeRcu(config.cpus, timeout * config.hz),
+		streams: streams.subsystem,
+		warnings: {rcuStall: 0, softLockup: 0, hardLockup: 0, warn: 0, bug: 0},
+		taint: new Set(),
+		modules: ['virtio_net', 'virtio_blk', 'ext4', 'jbd2', 'mbcache'],
+		applied: [],
+		warnedSites: new Set(),
+		oopsId,
+		lockup: undefined,
+		panicked: undefined,
+		mitigated: false,
+		unmitigatedValue: undefined,
+		lostMessages: 0,
+		ext: {},
+	};
+}

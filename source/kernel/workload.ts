@@ -1,0 +1,74 @@
+// The scenario's step interpreter: what each step of a task does to the machine. A step
+// either takes time or blocks (the CPU waits for an event) or lets the task go straight on.
+import type {Cpu, Task} from './cpu.js';
+import type {Step} from './config.js';
+import {EV_TASK_WAKE} from './engine.js';
+import {setIrqs} from './irq.js';
+import type {Kernel} from './kernel.js';
+import {mutexLock, mutexUnlock} from './mutex.js';
+import {printk} from './printk.js';
+import {quiescentState} from './rcu/tree.js';
+import {draw, schedulePoint, startTimed} from './sched.js';
+import {flushTlbOthers, smpCallFunction} from './smp.js';
+import {spinLock, spinUnlock} from './spinlock.js';
+
+/** Executes one step; returns true when the task can go straight on to the next. */
+export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
+	switch (step.op) {
+		case 'run':
+			startTimed(k, cpu, {kind: 'run', mode: step.mode, fn: undefined, until: 0}, draw(cpu, step.for));
+			return false;
+		case 'call': {
+			const body = draw(cpu, step.for);
+			for (const ext of k.extensions) if (ext.onCall?.(k, cpu, task, step.fn, body)) return false;
+			startTimed(k, cpu, {kind: 'run', mode: 'kernel', fn: step.fn, until: 0}, body);
+			return false;
+		}
+		case 'idle': {
+			task.state = 'sleeping';
+			task.sleepToken++;
+			cpu.current = undefined;
+			k.q.push(k.s.now + draw(cpu, step.for), EV_TASK_WAKE, cpu.id, task.sleepToken, task);
+			schedulePoint(k, cpu);
+			return true;
+		}
+		case 'irq_disable':
+			setIrqs(k, cpu, false);
+			task.pc++;
+			return true;
+		case 'irq_enable':
+			task.pc++;
+			setIrqs(k, cpu, true);
+			return cpu.current === task && cpu.activity.kind !== 'stuck';
+		case 'spin_lock':
+			return spinLock(k, cpu, task, step.lock, step.irqsave);
+		case 'spin_unlock':
+			spinUnlock(k, cpu, step.lock);
+			task.pc++;
+			return true;
+		case 'mutex_lock':
+			return mutexLock(k, cpu, task, step.lock);
+		case 'mutex_unlock':
+			mutexUnlock(k, cpu, step.lock);
+			task.pc++;
+			return true;
+		case 'smp_call_function':
+			return smpCallFunction(k, cpu, task, step.func, step.wait);
+		case 'tlb_flush':
+			return flushTlbOthers(k, cpu, task);
+		case 'rcu_idle_enter':
+			// An extended quiescent state: RCU stops watching this CPU.
+			cpu.rcuIdle = true;
+			quiescentState(k, cpu);
+			task.pc++;
+			return true;
+		case 'rcu_idle_exit':
+			cpu.rcuIdle = false;
+			task.pc++;
+			return true;
+		case 'log':
+			printk(k, cpu.id, 'info', step.text);
+			task.pc++;
+			return true;
+	}
+}
