@@ -166,7 +166,7 @@ test('restoring needs the same extensions, in the same order', () => {
 });
 
 test('a kernel without extensions checkpoints too, before its first event and after', () => {
-	const scenario = {description: 'plain', cpus: 2, hz: 1000, locks: [{name: 'A', kind: 'spinlock'}], tasks: [{cpu: 0, comm: 'a', pid: 10, steps: [{op: 'spin_lock', lock: 'A'}, {op: 'run', for: {min: '1us', max: '2ms'}, mode: 'kernel'}, {op: 'spin_unlock', lock: 'A'}]}, {cpu: 1, comm: 'b', pid: 11, steps: [{op: 'spin_lock', lock: 'A', irqsave: true}, {op: 'run', for: {min: '1us', max: '1ms'}}, {op: 'spin_unlock', lock: 'A'}, {op: 'smp_call_function', func: 'f'}]}]};
+	const scenario = {description: 'plain', cpus: 2, hz: 1000, locks: [{name: 'A', kind: 'spinlock'}], tasks: [{cpu: 0, comm: 'a', pid: 10, steps: [{op: 'spin_lock', lock: 'A'}, {op: 'run', for: {min: '1us', max: '2ms'}, mode: 'kernel'}, {op: 'spin_unlock', lock: 'A'}]}, {cpu: 1, comm: 'b', pid: 11, steps: [{op: 'spin_lock', lock: 'A', irqsave: true}, {op: 'run', for: {min: '1us', max: '1ms'}, mode: 'kernel'}, {op: 'spin_unlock', lock: 'A'}, {op: 'smp_call_function', func: 'f'}]}]};
 	const straight = kernelFor(scenario);
 	straight.advance(300 * MS);
 	const early = Kernel.restore(structuredClone(kernelFor(scenario).checkpoint()));

@@ -2,6 +2,9 @@
 // layer (source/scenario) turns JSON into this; the kernel never sees raw input.
 
 /** A duration drawn uniformly from [min, max] ns by the CPU's own PRNG stream. */
+/** The printk ring's raw spinlock (kernel/printk.c); here so a scenario can name it without loading the kernel. */
+export const LOGBUF_LOCK = 'logbuf_lock';
+
 export interface Dur {
 	readonly min: number;
 	readonly max: number;

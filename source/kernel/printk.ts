@@ -8,8 +8,9 @@ import type {Spinlock} from './locks.js';
 import * as msg from './messages.js';
 import {stackContext} from './stacktrace.js';
 
-/** The printk ring's raw spinlock (kernel/printk.c). */
-export const LOGBUF_LOCK = 'logbuf_lock';
+import {LOGBUF_LOCK} from './config.js';
+
+export {LOGBUF_LOCK};
 
 export function printk(k: Kernel, cpu: number, level: LogLevel, text: string): LogRecord | undefined {
 	if (logbufWedged(k)) return undefined;
