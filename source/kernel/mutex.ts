@@ -17,6 +17,8 @@ export function mutexLock(k: Kernel, cpu: Cpu, task: Task, name: string): boolea
 	m.waiters.push(task);
 	task.state = 'sleeping';
 	task.sleepsOn = name;
+	task.blockedSince = k.s.now;
+	task.switchCount++;
 	cpu.current = undefined;
 	schedulePoint(k, cpu);
 	return true;

@@ -89,6 +89,9 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		state: 'new',
 		sleepsOn: undefined,
 		sleepToken: 0,
+		blockedSince: 0,
+		switchCount: 0,
+		lastSwitchCount: 0,
 	}));
 	return {
 		config,
