@@ -83,3 +83,56 @@ test('ABBA on mutexes: the deadlock names both sleeping tasks and closes when th
 	const text = formatSummary(summarize(k));
 	assert.match(text, /^outcome {8}LOCKUP \(deadlock\) on writer:200, reader:201 at 1\.005\d{3}s$/m);
 });
+
+test('hung task (kernel/hung_task.c): "INFO: task %s:%d blocked for more than %ld seconds." and its follow-up, at the second khungtaskd check after the task blocked, then sched_show_task', () => {
+	const k = kernelFor({...abba('5ms'), until: '300s'});
+	k.advance(300 * S);
+	const recs = k.log.since(0).records;
+	const heads = recs.filter((r) => r.text.startsWith('INFO: task '));
+	assert.deepEqual(
+		heads.map((r) => r.text),
+		['INFO: task writer:200 blocked for more than 120 seconds.', 'INFO: task reader:201 blocked for more than 120 seconds.'],
+	);
+	// Blocked at ~1 s: the check at 120 s only remembers the switch count, the one at 240 s reports.
+	for (const r of heads) assert.equal(r.ns, 240 * S);
+	const i = recs.indexOf(heads[0]!);
+	assert.equal(recs[i + 1]!.text, '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.');
+	// sched_show_task: "%-15.15s %c" " %016lx " "%5lu %5d %6d 0x%08lx\n"
+	assert.match(recs[i + 2]!.text, /^writer {10}D ffff8800[0-9a-f]{8} {5}0 {3}200 {6}1 0x00000000$/);
+	// show_stack: 3 lines of 4 raw words (" %016lx"), then the call trace through mutex_lock.
+	for (let j = 3; j < 6; j++) assert.match(recs[i + j]!.text, /^( [0-9a-f]{16}){4}$/);
+	assert.equal(recs[i + 6]!.text, 'Call Trace:');
+	assert.deepEqual(
+		recs.slice(i + 7, i + 12).map((r) => r.text.replace(/^ \[<[0-9a-f]{16}>\] /, '').replace(/\+0x[0-9a-f]+\/0x[0-9a-f]+$/, '')),
+		['schedule', 'schedule_preempt_disabled', '__mutex_lock_slowpath', 'mutex_lock', 'system_call_fastpath'],
+	);
+	assert.equal(k.warnings.hungTask, 2);
+	assert.match(formatSummary(summarize(k)), /^warnings .*, hung task 2$/m);
+});
+
+test('hung task: hungTaskTimeout sets the period and the text; 0 turns khungtaskd off; at most hung_task_warnings (10) reports', () => {
+	const k30 = kernelFor({...abba('5ms'), until: '70s', thresholds: {hungTaskTimeout: 30}});
+	k30.advance(70 * S);
+	const t30 = k30.log.since(0).records.filter((r) => r.text.startsWith('INFO: task '));
+	assert.deepEqual(t30.map((r) => [r.ns, r.text]), [
+		[60 * S, 'INFO: task writer:200 blocked for more than 30 seconds.'],
+		[60 * S, 'INFO: task reader:201 blocked for more than 30 seconds.'],
+	]);
+	const off = kernelFor({...abba('5ms'), until: '300s', thresholds: {hungTaskTimeout: 0}});
+	off.advance(300 * S);
+	assert.equal(off.warnings.hungTask, 0);
+	// Two hung tasks, reported at every check from the second on: the 11th report never comes.
+	const many = kernelFor({...abba('5ms'), until: '200s', thresholds: {hungTaskTimeout: 10}});
+	many.advance(200 * S);
+	assert.equal(many.warnings.hungTask, 10);
+	assert.equal(many.log.since(0).records.filter((r) => r.text.startsWith('INFO: task ')).length, 10);
+});
+
+test('no hung task when the tasks take the mutexes in the same order', () => {
+	const same = abba('5ms');
+	same.tasks[1]!.steps = same.tasks[0]!.steps;
+	const k = kernelFor({...same, until: '300s'});
+	k.advance(300 * S);
+	assert.equal(k.lockup, undefined);
+	assert.equal(k.warnings.hungTask, 0);
+});

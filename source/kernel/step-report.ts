@@ -28,10 +28,11 @@ export type EventName =
 	| 'callback'
 	| 'ipi-many'
 	| 'hrtimer'
-	| 'perf-nmi';
+	| 'perf-nmi'
+	| 'hung-task';
 
 /** The names by the kernel's event kind numbers (EV_* in engine.ts); never consulted while running. */
-const EVENT_NAMES: readonly EventName[] = ['none', 'tick', 'watchdog-hrtimer', 'watchdog-nmi', 'step-done', 'resume', 'ipi', 'input', 'task-wake', 'detect', 'callback', 'ipi-many', 'hrtimer', 'perf-nmi'];
+const EVENT_NAMES: readonly EventName[] = ['none', 'tick', 'watchdog-hrtimer', 'watchdog-nmi', 'step-done', 'resume', 'ipi', 'input', 'task-wake', 'detect', 'callback', 'ipi-many', 'hrtimer', 'perf-nmi', 'hung-task'];
 
 export interface StepReport {
 	/** Virtual ns at which the event ran. */
@@ -278,6 +279,10 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			].join('; ');
 			break;
 		}
+		case 'hung-task':
+			cpus = [];
+			text = `khungtaskd: check_hung_uninterruptible_tasks (every ${k.config.thresholds.hungTaskTimeout}s)`;
+			break;
 		case 'none':
 			cpus = [];
 			text = 'nothing ran';

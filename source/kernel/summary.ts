@@ -86,7 +86,7 @@ export function formatSummary(s: RunSummary): string {
 			lines.push(`teardown       ${t.probes} probes, ${t.syncs} syncs, ${t.xcalls} acks, ${state}`);
 		}
 	}
-	lines.push(`warnings       rcu stall ${w.rcuStall}, soft lockup ${w.softLockup}, hard lockup ${w.hardLockup}, WARN ${w.warn}, BUG ${w.bug}`);
+	lines.push(`warnings       rcu stall ${w.rcuStall}, soft lockup ${w.softLockup}, hard lockup ${w.hardLockup}, WARN ${w.warn}, BUG ${w.bug}, hung task ${w.hungTask}`);
 	lines.push(`virtual time   ${s.virtualTime} (${s.events} events)`);
 	lines.push(`event log hash ${s.eventLogHash}`);
 	return lines.join('\n');
