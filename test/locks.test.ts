@@ -3,7 +3,18 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import {formatSummary, summarize} from '../source/kernel/summary.js';
-import {kernelFor, MS, S} from './helpers.js';
+import {buildKernel} from '../source/scenario/machine.js';
+import {inline, kernelFor, MS, S} from './helpers.js';
+
+/**
+ * A kernel for a scenario the static checks would refuse: `valid` passes them, then `edit`
+ * changes the parsed scenario, the way a situation only the run shows would come about.
+ */
+function unchecked(valid: object, edit: (tasks: {steps: object[]}[]) => void) {
+	const loaded = inline(valid);
+	edit(loaded.scenario.tasks as unknown as {steps: object[]}[]);
+	return buildKernel(loaded);
+}
 
 const aa = {
 	description: 'AA on a spinlock',
@@ -135,4 +146,52 @@ test('no hung task when the tasks take the mutexes in the same order', () => {
 	k.advance(300 * S);
 	assert.equal(k.lockup, undefined);
 	assert.equal(k.warnings.hungTask, 0);
+});
+
+test('DEBUG_MUTEXES: mutex_unlock by a task that does not own it is the DEBUG_LOCKS_WARN_ON(lock->owner != current) WARN (kernel/mutex-debug.c), once, never an internal error', () => {
+	const k = unchecked({
+		description: 'non-owner unlock',
+		cpus: 2,
+		until: '5s',
+		locks: [{name: 'M', kind: 'mutex'}],
+		tasks: [
+			{cpu: 0, comm: 'owner', pid: 300, startAt: '1s', repeat: 1, steps: [{op: 'mutex_lock', lock: 'M'}, {op: 'run', for: '1s', mode: 'kernel'}, {op: 'mutex_unlock', lock: 'M'}]},
+			{cpu: 1, comm: 'thief', pid: 301, startAt: '1500ms', repeat: 1, steps: [{op: 'run', for: '1ms', mode: 'kernel'}]},
+		],
+	}, (tasks) => {
+		// thief unlocks M while owner holds it, then again when nobody does.
+		tasks[1]!.steps = [{op: 'mutex_unlock', lock: 'M'}, tasks[1]!.steps[0]!, {op: 'mutex_unlock', lock: 'M'}];
+	});
+	k.advance(5 * S);
+	const texts = k.log.since(0).records.map((r) => r.text);
+	const at = texts.findIndex((t) => t.startsWith('WARNING: at kernel/mutex-debug.c:78 debug_mutex_unlock+0x'));
+	assert.ok(at > 0, texts.join('\n'));
+	assert.equal(texts[at - 1], '------------[ cut here ]------------');
+	assert.equal(texts[at + 1], 'DEBUG_LOCKS_WARN_ON(lock->owner != current)');
+	assert.ok(texts.some((t) => / \[<[0-9a-f]{16}>\] mutex_unlock\+0x/.test(t)));
+	// debug_locks_off(): the second bad unlock says nothing.
+	assert.equal(texts.filter((t) => t.includes('DEBUG_LOCKS_WARN_ON')).length, 1);
+	assert.equal(k.warnings.warn, 1);
+});
+
+test('DEBUG_SPINLOCK: spin_unlock of a lock nobody holds is "BUG: spinlock already unlocked on CPU#%d, %s/%d" (lib/spinlock_debug.c spin_dump), never an internal error', () => {
+	const k = unchecked({
+		description: 'double unlock',
+		cpus: 1,
+		until: '3s',
+		locks: [{name: 'S', kind: 'spinlock'}],
+		tasks: [{cpu: 0, comm: 'twice', pid: 400, startAt: '1s', repeat: 1, steps: [{op: 'spin_lock', lock: 'S'}, {op: 'spin_unlock', lock: 'S'}]}],
+	}, (tasks) => {
+		const [lock, unlock] = tasks[0]!.steps;
+		tasks[0]!.steps = [lock!, unlock!, unlock!, unlock!];
+	});
+	k.advance(3 * S);
+	const texts = k.log.since(0).records.map((r) => r.text);
+	const at = texts.indexOf('BUG: spinlock already unlocked on CPU#0, twice/400');
+	assert.ok(at >= 0, texts.join('\n'));
+	// " lock: %pS, .magic: %08x, .owner: %s/%d, .owner_cpu: %d"
+	assert.equal(texts[at + 1], ' lock: S+0x0/0x40, .magic: dead4ead, .owner: <none>/-1, .owner_cpu: -1');
+	assert.match(texts[at + 2]!, /^CPU: 0 PID: 400 Comm: twice /);
+	assert.equal(texts.filter((t) => t.startsWith('BUG: spinlock')).length, 1);
+	assert.equal(k.warnings.bug, 1);
 });

@@ -63,6 +63,8 @@ export interface KernelState {
 	lockup: Lockup | undefined;
 	/** sysctl_hung_task_warnings: hung-task reports left. */
 	hungTaskWarnings: number;
+	/** lib/debug_locks.c's debug_locks: on until the first lock-debugging report. */
+	debugLocks: boolean;
 	panicked: string | undefined;
 	/** Whether the scenario's mitigation is in force. */
 	mitigated: boolean;
@@ -120,6 +122,7 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		streams: streams.subsystem,
 		warnings: {rcuStall: 0, softLockup: 0, hardLockup: 0, warn: 0, bug: 0, hungTask: 0},
 		hungTaskWarnings: HUNG_TASK_WARNINGS,
+		debugLocks: true,
 		taint: new Set(),
 		modules: ['virtio_net', 'virtio_blk', 'ext4', 'jbd2', 'mbcache'],
 		applied: [],
