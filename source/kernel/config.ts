@@ -61,6 +61,8 @@ export interface Thresholds {
 	readonly watchdogThresh: number;
 	readonly softlockupPanic: boolean;
 	readonly hardlockupPanic: boolean;
+	/** hung_task_timeout_secs (CONFIG_DEFAULT_HUNG_TASK_TIMEOUT, 120): khungtaskd's period and limit; 0 turns it off. */
+	readonly hungTaskTimeout: number;
 }
 
 export type Formats = '3.x' | 'modern';
@@ -99,6 +101,7 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
 	watchdogThresh: 10,
 	softlockupPanic: false,
 	hardlockupPanic: false,
+	hungTaskTimeout: 120,
 };
 
 export const DEFAULT_RELEASE = '3.10.105';

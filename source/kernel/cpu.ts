@@ -22,6 +22,12 @@ export interface Task {
 	sleepsOn: string | undefined;
 	/** Bumped at every sleep, so a timed wake of an earlier sleep is recognised as stale. */
 	sleepToken: number;
+	/** When the task last went to sleep on a mutex (TASK_UNINTERRUPTIBLE), virtual ns. */
+	blockedSince: number;
+	/** Context switches away from the task (3.10's nvcsw + nivcsw, as far as the model switches). */
+	switchCount: number;
+	/** hung_task.c's t->last_switch_count: switchCount at khungtaskd's last look. */
+	lastSwitchCount: number;
 	/** Set by the kernel for tasks it owns (dtrace consumer, kworker) instead of steps: runs whenever the task gets the CPU. */
 	driver?: Continuation;
 }

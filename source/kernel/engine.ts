@@ -19,6 +19,7 @@ import {onTick} from './tick.js';
 import {formatSeconds} from './time.js';
 import {quote} from '../terminal/safe-text.js';
 import {detect} from './waitfor.js';
+import {onHungTaskCheck} from './hung_task.js';
 import {onWatchdogNmi, onWatchdogTimer} from './watchdog.js';
 import type {HrtimerCallback} from './cpu.js';
 
@@ -36,6 +37,7 @@ export const EV_CALLBACK = 10;
 export const EV_IPI_MANY = 11;
 export const EV_HRTIMER = 12;
 export const EV_PERF_NMI = 13;
+export const EV_HUNG_TASK = 14;
 
 export class KernelError extends Error {}
 
@@ -147,6 +149,9 @@ function dispatch(k: Kernel): void {
 			break;
 		case EV_PERF_NMI:
 			onPerfNmi(k);
+			break;
+		case EV_HUNG_TASK:
+			onHungTaskCheck(k);
 			break;
 	}
 }

@@ -16,6 +16,7 @@ import {InputFeed, sourceArg, type AppliedInput, type InputSource} from './input
 import {KernelLog} from './klog.js';
 import {EventQueue} from './queue.js';
 import {startGp} from './rcu/tree.js';
+import {startHungTask} from './hung_task.js';
 import {crossCall, type CrossCall, type CrossCallOptions} from './smp.js';
 import {framesOf} from './stacktrace.js';
 import {makeState, type KernelState} from './state.js';
@@ -141,6 +142,7 @@ export class Kernel {
 		q.push(this.jiffyNs, EV_DETECT, 0);
 		if (this.config.perfNmiHz > 0) q.push(Math.floor(NS_PER_SEC / this.config.perfNmiHz), EV_PERF_NMI, -1);
 		startGp(s.rcu, 0);
+		if (this.config.watchdogs) startHungTask(this);
 		for (const ext of this.extensions) ext.boot?.(this);
 		return this;
 	}

@@ -275,3 +275,30 @@ export function suspiciousRcu(formats: '3.x' | 'modern', s: SuspiciousRcu): Line
 		w('stack backtrace:'),
 	];
 }
+
+// --- hung task (kernel/hung_task.c, kernel/sched/core.c) ----------------------------------
+
+/**
+ * check_hung_task()'s report (3.10): two KERN_ERR lines, then sched_show_task(t): the
+ * `%-15.15s %c` state line (`D` for TASK_UNINTERRUPTIBLE, then ` %016lx ` thread_saved_pc and
+ * `%5lu %5d %6d 0x%08lx`: stack free (0 without DEBUG_STACK_USAGE), pid, parent's pid, thread
+ * flags), and show_stack(t, NULL): up to 12 raw stack words, 4 a line, then the call trace.
+ * `frames` innermost first.
+ */
+export function hungTaskReport(comm: string, pid: number, timeoutSecs: number, frames: readonly string[], ppid = 1): Line[] {
+	const seed = fnv(`${comm}:${pid}`);
+	// The task's kernel stack (thread.sp) lives in the direct map: ffff8800xxxxxxxx.
+	const sp = 0x30000000 + ((seed & 0x0fffff) << 8);
+	const stackAddr = (off: number): string => `ffff8800${hex(sp + off, 8)}`;
+	const words: string[] = [];
+	for (let i = 0; i < 12; i++) words.push(i % 3 === 2 ? address(frames[Math.floor(i / 3) % frames.length] ?? 'schedule') : stackAddr(0x40 + i * 8));
+	const raw: Line[] = [0, 4, 8].map((i) => ({level: 'warn', text: words.slice(i, i + 4).map((w) => ` ${w}`).join('')}));
+	return [
+		{level: 'err', text: `INFO: task ${comm}:${pid} blocked for more than ${timeoutSecs} seconds.`},
+		{level: 'err', text: '"echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.'},
+		{level: 'info', text: `${comm.slice(0, 15).padEnd(15)} D ${stackAddr(0)} ${'0'.padStart(5)} ${String(pid).padStart(5)} ${String(ppid).padStart(6)} 0x00000000`},
+		...raw,
+		{level: 'warn', text: 'Call Trace:'},
+		...frames.map((name): Line => ({level: 'warn', text: frame(name)})),
+	];
+}

@@ -4,6 +4,7 @@ import type {Cpu, Task} from './cpu.js';
 import type {Kernel} from './kernel.js';
 import {lockNamed, type Mutex} from './locks.js';
 import {schedulePoint, wake} from './sched.js';
+import {mutexUnlockNotOwner} from './debug_locks.js';
 
 /** mutex_lock from a task step: returns true (the CPU goes on with this task or, when it sleeps, another). */
 export function mutexLock(k: Kernel, cpu: Cpu, task: Task, name: string): boolean {
@@ -17,6 +18,8 @@ export function mutexLock(k: Kernel, cpu: Cpu, task: Task, name: string): boolea
 	m.waiters.push(task);
 	task.state = 'sleeping';
 	task.sleepsOn = name;
+	task.blockedSince = k.s.now;
+	task.switchCount++;
 	cpu.current = undefined;
 	schedulePoint(k, cpu);
 	return true;
@@ -28,8 +31,10 @@ export function takeMutex(k: Kernel, m: Mutex, task: Task): void {
 	m.acquisitions++;
 }
 
-export function mutexUnlock(k: Kernel, cpu: Cpu, name: string): void {
+export function mutexUnlock(k: Kernel, cpu: Cpu, name: string, task: Task): void {
 	const m = lockNamed(k, name, 'mutex');
+	// With DEBUG_MUTEXES the unlock goes on after the WARN: the owner is cleared, a waiter woken.
+	if (m.owner !== task) mutexUnlockNotOwner(k, cpu);
 	m.maxHold = Math.max(m.maxHold, k.s.now - m.heldSince);
 	const next = m.waiters.shift();
 	if (next === undefined) {

@@ -109,7 +109,7 @@ export function wakeTask(k: Kernel, task: Task, from: Cpu): void {
 
 /** Adds a task the kernel drives itself (the dtrace consumer, a kworker) and makes it runnable. */
 export function spawn(k: Kernel, cpuId: number, comm: string, pid: number, driver: Continuation): Task {
-	const task: Task = {comm, pid, cpu: cpuId, steps: [], repeat: 0, pc: 0, iteration: 0, state: 'new', sleepsOn: undefined, sleepToken: 0, driver};
+	const task: Task = {comm, pid, cpu: cpuId, steps: [], repeat: 0, pc: 0, iteration: 0, state: 'new', sleepsOn: undefined, sleepToken: 0, blockedSince: 0, switchCount: 0, lastSwitchCount: 0, driver};
 	k.s.tasks.push(task);
 	onTaskWake(k, task, 0);
 	return task;

@@ -1,7 +1,8 @@
 // Spinlocks (kernel/spinlock.c, 3.x ticket locks): FIFO hand-off to the waiters in arrival
 // order; spin_lock_irqsave keeps the IRQ flag per lock for the unlock to restore.
 import type {Cpu, Task} from './cpu.js';
-import {EV_RESUME, KernelError} from './engine.js';
+import {EV_RESUME} from './engine.js';
+import {spinBug} from './debug_locks.js';
 import {setIrqs} from './irq.js';
 import type {Kernel} from './kernel.js';
 import {lockNamed, type Spinlock} from './locks.js';
@@ -35,7 +36,16 @@ function takeSpinlock(k: Kernel, lock: Spinlock, cpu: Cpu): void {
 
 export function spinUnlock(k: Kernel, cpu: Cpu, name: string): void {
 	const lock = lockNamed(k, name, 'spinlock');
-	if (lock.holder !== cpu.id) throw new KernelError(`CPU${cpu.id} unlocks ${name} it does not hold`);
+	if (lock.holder === -1) {
+		// debug_spin_unlock(): SPIN_BUG_ON(!raw_spin_is_locked(lock), lock, "already unlocked"); nothing to release.
+		spinBug(k, cpu, name, 'already unlocked', -1);
+		return;
+	}
+	if (lock.holder !== cpu.id) {
+		// SPIN_BUG_ON(lock->owner != current, lock, "wrong owner") (the "wrong CPU" check after it stays silent: debug_locks is off by then); the unlock goes on.
+		spinBug(k, cpu, name, 'wrong owner', lock.holder);
+		if (cpu.preempt === 0) cpu.preempt++;
+	}
 	const now = k.s.now;
 	lock.maxHold = Math.max(lock.maxHold, now - lock.heldSince);
 	lock.holder = -1;

@@ -16,6 +16,7 @@ import {makeStreams, randomU32, type RandomState, type StreamName} from './rando
 import {makeRcu, type RcuState} from './rcu/tree.js';
 import {makeTraceState, type TraceState} from './trace-ring.js';
 import type {Lockup} from './waitfor.js';
+import {HUNG_TASK_WARNINGS} from './hung_task.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -23,6 +24,8 @@ export interface Warnings {
 	hardLockup: number;
 	warn: number;
 	bug: number;
+	/** hung_task.c reports (INFO: task ... blocked for more than ...). */
+	hungTask: number;
 }
 
 export interface KernelState {
@@ -58,6 +61,10 @@ export interface KernelState {
 	readonly warnedSites: Set<string>;
 	readonly oopsId: string;
 	lockup: Lockup | undefined;
+	/** sysctl_hung_task_warnings: hung-task reports left. */
+	hungTaskWarnings: number;
+	/** lib/debug_locks.c's debug_locks: on until the first lock-debugging report. */
+	debugLocks: boolean;
 	panicked: string | undefined;
 	/** Whether the scenario's mitigation is in force. */
 	mitigated: boolean;
@@ -89,6 +96,9 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		state: 'new',
 		sleepsOn: undefined,
 		sleepToken: 0,
+		blockedSince: 0,
+		switchCount: 0,
+		lastSwitchCount: 0,
 	}));
 	return {
 		config,
@@ -110,7 +120,9 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		inputFeed: makeFeedState(),
 		rcu: makeRcu(config.cpus, timeout * config.hz),
 		streams: streams.subsystem,
-		warnings: {rcuStall: 0, softLockup: 0, hardLockup: 0, warn: 0, bug: 0},
+		warnings: {rcuStall: 0, softLockup: 0, hardLockup: 0, warn: 0, bug: 0, hungTask: 0},
+		hungTaskWarnings: HUNG_TASK_WARNINGS,
+		debugLocks: true,
 		taint: new Set(),
 		modules: ['virtio_net', 'virtio_blk', 'ext4', 'jbd2', 'mbcache'],
 		applied: [],

@@ -10,7 +10,7 @@ import {cpuList, describe, doingText, notTaking, queuedFrom, waitPhrase} from '.
 import type {Kernel} from './kernel.js';
 import type {Warnings} from './state.js';
 import {formatDuration} from './time.js';
-import {waitFor, type Lockup} from './waitfor.js';
+import {lockupParties, waitFor, type Lockup} from './waitfor.js';
 import {canService} from './smp.js';
 
 /** The event kinds of the kernel's queue, by name. */
@@ -28,10 +28,11 @@ export type EventName =
 	| 'callback'
 	| 'ipi-many'
 	| 'hrtimer'
-	| 'perf-nmi';
+	| 'perf-nmi'
+	| 'hung-task';
 
 /** The names by the kernel's event kind numbers (EV_* in engine.ts); never consulted while running. */
-const EVENT_NAMES: readonly EventName[] = ['none', 'tick', 'watchdog-hrtimer', 'watchdog-nmi', 'step-done', 'resume', 'ipi', 'input', 'task-wake', 'detect', 'callback', 'ipi-many', 'hrtimer', 'perf-nmi'];
+const EVENT_NAMES: readonly EventName[] = ['none', 'tick', 'watchdog-hrtimer', 'watchdog-nmi', 'step-done', 'resume', 'ipi', 'input', 'task-wake', 'detect', 'callback', 'ipi-many', 'hrtimer', 'perf-nmi', 'hung-task'];
 
 export interface StepReport {
 	/** Virtual ns at which the event ran. */
@@ -278,6 +279,10 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			].join('; ');
 			break;
 		}
+		case 'hung-task':
+			cpus = [];
+			text = `khungtaskd: check_hung_uninterruptible_tasks (every ${k.config.thresholds.hungTaskTimeout}s)`;
+			break;
 		case 'none':
 			cpus = [];
 			text = 'nothing ran';
@@ -297,11 +302,11 @@ const MAX_EXPLAINED = 160;
 function waitForCheck(k: Kernel, before: Lockup | undefined): string {
 	const now = k.lockup;
 	if (before && now) {
-		if (now === before) return k.jiffies % 100 === 0 ? `LOCKUP ${cpuList(now.cpus)} kept (the graph shows none now)` : `LOCKUP ${cpuList(now.cpus)} already found (looked at again every 100 jiffies)`;
+		if (now === before) return k.jiffies % 100 === 0 ? `LOCKUP ${lockupParties(now, ',')} kept (the graph shows none now)` : `LOCKUP ${lockupParties(now, ',')} already found (looked at again every 100 jiffies)`;
 		const grown = now.cpus.filter((c) => !before.cpus.includes(c));
-		return grown.length > 0 ? `LOCKUP grows to ${cpuList(now.cpus)} (${cpuList(grown)} now stuck behind it)` : `LOCKUP ${cpuList(now.cpus)} still there`;
+		return grown.length > 0 ? `LOCKUP grows to ${lockupParties(now, ',')} (${cpuList(grown)} now stuck behind it)` : `LOCKUP ${lockupParties(now, ',')} still there`;
 	}
-	if (now) return `LOCKUP ${cpuList(now.cpus)} found (${cut(now.explanation, MAX_EXPLAINED)})`;
+	if (now) return `LOCKUP ${lockupParties(now, ',')} found (${cut(now.explanation, MAX_EXPLAINED)})`;
 	const waiting = k.cpus.filter((c) => c.activity.kind === 'spin' || c.activity.kind === 'xcall-wait' || c.activity.kind === 'stuck' || c.activity.kind === 'busy-wait');
 	const {edges} = waitFor(k);
 	if (edges.length > 0) return `no cycle (${more(edges[0]!.text, edges.length - 1)})`;
@@ -330,7 +335,7 @@ function consequences(k: Kernel, before: Before): string {
 	const head = records[i];
 	if (head) parts.push(`logged "${cut(head.text, MAX_LOGGED)}"`);
 	// The wait-for check says so itself.
-	if (!before.lockup && k.lockup && before.event !== 'detect') parts.push(`LOCKUP of ${cpuList(k.lockup.cpus)} found`);
+	if (!before.lockup && k.lockup && before.event !== 'detect') parts.push(`LOCKUP of ${lockupParties(k.lockup, ',')} found`);
 	if (k.panicked !== undefined) parts.push(`Kernel panic - not syncing: ${k.panicked}`);
 	return parts.map((p) => `; ${p}`).join('');
 }

@@ -2,13 +2,14 @@
 import type {DtracePort} from './dtrace/port.js';
 import type {Kernel, Warnings} from './kernel.js';
 import {formatSeconds} from './time.js';
+import {lockupParties} from './waitfor.js';
 import {safeRecord} from '../terminal/safe-text.js';
 
 export interface RunSummary {
 	readonly scenario: string;
 	readonly seed: number;
 	readonly outcome: 'lockup' | 'no-lockup' | 'panic';
-	readonly lockup: {readonly at: number; readonly atText: string; readonly cpus: readonly number[]; readonly kind: string; readonly explanation: string} | undefined;
+	readonly lockup: {readonly at: number; readonly atText: string; readonly cpus: readonly number[]; readonly tasks: readonly {readonly comm: string; readonly pid: number}[]; readonly kind: string; readonly explanation: string} | undefined;
 	readonly panic: string | undefined;
 	readonly warnings: Warnings;
 	readonly virtualNs: number;
@@ -49,7 +50,7 @@ export function summarize(k: Kernel): RunSummary {
 		scenario: k.config.name,
 		seed: k.seed,
 		outcome: k.panicked !== undefined ? 'panic' : l ? 'lockup' : 'no-lockup',
-		lockup: l ? {at: l.at, atText: formatSeconds(l.at), cpus: l.cpus, kind: l.kind, explanation: l.explanation} : undefined,
+		lockup: l ? {at: l.at, atText: formatSeconds(l.at), cpus: l.cpus, tasks: l.tasks, kind: l.kind, explanation: l.explanation} : undefined,
 		panic: k.panicked,
 		warnings: {...k.warnings},
 		virtualNs: k.now,
@@ -68,7 +69,7 @@ export function formatSummary(s: RunSummary): string {
 	// Names from the scenario file are escaped: a newline in one would forge a line of the summary.
 	lines.push(`scenario       ${safeRecord(s.scenario)} (seed ${s.seed})`);
 	if (s.outcome === 'lockup' && s.lockup) {
-		lines.push(`outcome        LOCKUP (${s.lockup.kind}) on ${s.lockup.cpus.map((c) => `CPU${c}`).join(', ')} at ${s.lockup.atText}`);
+		lines.push(`outcome        LOCKUP (${s.lockup.kind}) on ${safeRecord(lockupParties(s.lockup))} at ${s.lockup.atText}`);
 		lines.push(`explanation    ${safeRecord(s.lockup.explanation)}`);
 	} else if (s.outcome === 'panic') {
 		lines.push(`outcome        PANIC: ${safeRecord(s.panic ?? '')}`);
@@ -85,7 +86,7 @@ export function formatSummary(s: RunSummary): string {
 			lines.push(`teardown       ${t.probes} probes, ${t.syncs} syncs, ${t.xcalls} acks, ${state}`);
 		}
 	}
-	lines.push(`warnings       rcu stall ${w.rcuStall}, soft lockup ${w.softLockup}, hard lockup ${w.hardLockup}, WARN ${w.warn}, BUG ${w.bug}`);
+	lines.push(`warnings       rcu stall ${w.rcuStall}, soft lockup ${w.softLockup}, hard lockup ${w.hardLockup}, WARN ${w.warn}, BUG ${w.bug}, hung task ${w.hungTask}`);
 	lines.push(`virtual time   ${s.virtualTime} (${s.events} events)`);
 	lines.push(`event log hash ${s.eventLogHash}`);
 	return lines.join('\n');

@@ -14,6 +14,8 @@ export interface WaitEdge {
 	/** Virtual time from which the edge has held. */
 	readonly since: number;
 	readonly text: string;
+	/** The task at `from` (the task a CPU runs, or the sleeping task), for naming the parties. */
+	readonly task?: {readonly comm: string; readonly pid: number} | undefined;
 }
 
 export interface StuckNode {
@@ -28,7 +30,15 @@ export interface Lockup {
 	readonly cpus: readonly number[];
 	readonly explanation: string;
 	readonly chain: readonly string[];
-	readonly kind: 'deadlock' | 'stuck';
+	/** Sleeping tasks in it (nodes that are tasks, not CPUs), by pid: a mutex deadlock has no CPU. */
+	readonly tasks: readonly {readonly comm: string; readonly pid: number}[];
+	/** A cycle of one: a CPU that spins on a spinlock it holds itself (AA). */
+	readonly kind: 'deadlock' | 'self-deadlock' | 'stuck';
+}
+
+/** Who is locked up, in words: `CPU0, CPU1`, `a:10, b:11` (tasks as comm:pid, the way hung-task names them). */
+export function lockupParties(l: Pick<Lockup, 'cpus' | 'tasks'>, separator = ', '): string {
+	return [...l.cpus.map((c) => `CPU${c}`), ...l.tasks.map((t) => `${t.comm}:${t.pid}`)].join(separator);
 }
 
 export function cpuNode(cpu: number): string {
@@ -71,7 +81,10 @@ export function findLockup(edges: readonly WaitEdge[], stuck: readonly StuckNode
 	let explanation = parts.join('; ');
 	if (others.length > 0) explanation += ` (also stuck behind it: ${others.join('; ')})`;
 	const at = Math.max(...path.map((e) => e.since), terminal?.since ?? 0);
-	return {at, cpus, explanation, chain: [...path.map((e) => e.from), ...(terminal ? [terminal.node] : [])], kind: terminal ? 'stuck' : 'deadlock'};
+	const tasks = new Map<number, {comm: string; pid: number}>();
+	for (const e of edges) if (e.task && involved.has(e.from) && e.from.startsWith('task:')) tasks.set(e.task.pid, {comm: e.task.comm, pid: e.task.pid});
+	const kind = terminal ? 'stuck' : path.length === 1 && path[0]!.from === path[0]!.to ? 'self-deadlock' : 'deadlock';
+	return {at, cpus, explanation, chain: [...path.map((e) => e.from), ...(terminal ? [terminal.node] : [])], tasks: [...tasks.values()].sort((a, b) => a.pid - b.pid), kind};
 }
 
 function findCycle(out: Map<string, WaitEdge[]>): {path: WaitEdge[]; terminal?: undefined} | undefined {
@@ -147,7 +160,17 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 		const a = cpu.activity;
 		if (a.kind === 'spin') {
 			const lock = s.locks.get(a.lock) as Spinlock | undefined;
-			if (lock && lock.holder >= 0 && lock.holder !== cpu.id) {
+			if (lock && lock.holder === cpu.id) {
+				// AA: the CPU spins on a lock it holds itself, a cycle of one that nothing can break.
+				const t = cpu.current;
+				edges.push({
+					from: cpuNode(cpu.id),
+					to: cpuNode(cpu.id),
+					since: cpu.since,
+					task: t ? {comm: t.comm, pid: t.pid} : undefined,
+					text: `CPU${cpu.id}${t ? ` (${t.comm}, pid ${t.pid})` : ''} ${cpu.ctx === 'nmi' ? '(NMI) spins' : `spins with IRQs ${cpu.irqsOn ? 'on' : 'off'}`} on lock ${a.lock}, which it already holds itself: it can never get it (AA self-deadlock)`,
+				});
+			} else if (lock && lock.holder >= 0) {
 				edges.push({
 					from: cpuNode(cpu.id),
 					to: cpuNode(lock.holder),
@@ -178,7 +201,9 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 			edges.push({
 				from: `task:${w.pid}`,
 				to: ownerCpu ? cpuNode(ownerCpu.id) : `task:${owner.pid}`,
-				since: lock.heldSince,
+				// The edge exists from when the waiter went to sleep on it (or the owner took it, if later).
+				since: Math.max(lock.heldSince, w.blockedSince),
+				task: {comm: w.comm, pid: w.pid},
 				text: `${w.comm} (pid ${w.pid}) sleeps on mutex ${lock.name} held by ${owner.comm} (pid ${owner.pid})${ownerCpu ? ` on CPU${ownerCpu.id}` : ''}`,
 			});
 		}

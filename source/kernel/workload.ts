@@ -49,7 +49,7 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 		case 'mutex_lock':
 			return mutexLock(k, cpu, task, step.lock);
 		case 'mutex_unlock':
-			mutexUnlock(k, cpu, step.lock);
+			mutexUnlock(k, cpu, step.lock, task);
 			task.pc++;
 			return true;
 		case 'smp_call_function':

@@ -172,6 +172,7 @@ export const scenarioSchema = z
 				watchdogThresh: z.number().int().min(1).max(60).default(DEFAULT_THRESHOLDS.watchdogThresh),
 				softlockupPanic: z.boolean().default(false),
 				hardlockupPanic: z.boolean().default(false),
+				hungTaskTimeout: z.number().int().min(0).max(86400).default(DEFAULT_THRESHOLDS.hungTaskTimeout),
 			})
 			.prefault({}),
 		timing: z

@@ -7,6 +7,7 @@ import {archRows} from '../kernel/procfs.js';
 import {irqTimeNs} from '../kernel/cpu.js';
 import {snapshot} from '../kernel/snapshot.js';
 import {formatSeconds, NS_PER_SEC} from '../kernel/time.js';
+import type {Lockup} from '../kernel/waitfor.js';
 import {shortDuration} from './format.js';
 import type {Command} from './keymap.js';
 import type {LogView} from './log-pane-view.js';
@@ -195,7 +196,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	// Most telling first: locks somebody waits for, then held ones, then free ones.
 	const rank = (l: LockRow): number => (l.waiters !== '-' ? 0 : l.holder !== '-' ? 1 : 2);
 	locks.sort((a, b) => rank(a) - rank(b));
-	const lockup = snap.lockup ? `LOCKUP CPU${snap.lockup.cpus.join(',')} at ${formatSeconds(snap.lockup.at, 3)}` : undefined;
+	const lockup = snap.lockup ? `LOCKUP ${headerParties(snap.lockup)} at ${formatSeconds(snap.lockup.at, 3)}` : undefined;
 
 	let dtrace: ViewModel['dtrace'];
 	let consumer: string | undefined;
@@ -310,4 +311,9 @@ export function equal(a: unknown, b: unknown): boolean {
 	if (ka.length !== Object.keys(b).length) return false;
 	for (const key of ka) if (!equal((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
 	return true;
+}
+
+/** `CPU0,1,2,3` (short, for the header), and the sleeping tasks of a lockup as comm:pid. */
+function headerParties(l: Lockup): string {
+	return [...(l.cpus.length > 0 ? [`CPU${l.cpus.join(',')}`] : []), ...l.tasks.map((t) => `${t.comm}:${t.pid}`)].join(',');
 }
