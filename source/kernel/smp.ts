@@ -137,13 +137,26 @@ export function ack(k: Kernel, call: CrossCall, target: number): boolean {
 	call.lastAck = k.s.now;
 	if (call.onAck !== 0) k.callFn(call.onAck, k.s.cpus[target]!, call);
 	if (call.remaining === 0) finishCall(k, call);
+	else csdUnlocked(k, call, target);
 	return true;
+}
+
+/** csd_unlock: a caller spinning in csd_lock() on this call's csd for `target` goes on. */
+function csdUnlocked(k: Kernel, call: CrossCall, target: number): void {
+	const caller = k.s.cpus[call.caller]!;
+	const a = caller.activity;
+	if (a.kind === 'xcall-wait' && a.call === call && a.csd === target) k.q.push(k.s.now + k.config.timing.callHandler, EV_RESUME, caller.id, caller.token);
+}
+
+/** Whether an xcall-wait is over: every target ran the call, or (in csd_lock) the one whose csd it waits for. */
+export function waitOver(a: {readonly call: CrossCall; readonly csd?: number}): boolean {
+	return a.csd === undefined ? a.call.remaining === 0 : !isPending(a.call, a.csd);
 }
 
 function finishCall(k: Kernel, call: CrossCall): void {
 	const caller = k.s.cpus[call.caller]!;
 	const done = k.s.now + k.config.timing.callHandler;
-	if (caller.activity.kind === 'xcall-wait' && caller.activity.call === call) k.q.push(done, EV_RESUME, caller.id, caller.token);
+	if (caller.activity.kind === 'xcall-wait' && caller.activity.call === call && waitOver(caller.activity)) k.q.push(done, EV_RESUME, caller.id, caller.token);
 }
 
 /** Whether `target` could run a cross-call it has been sent right now. */
@@ -157,7 +170,21 @@ export function canService(k: Kernel, target: Cpu, vector = V_CAL): boolean {
 export function smpCallFunction(k: Kernel, cpu: Cpu, task: Task, func: string, wait: boolean): boolean {
 	if (!cpu.irqsOn) warnOnce(k, cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, ['smp_call_function', func, 'system_call_fastpath']);
 	cpu.preempt++;
-	const call = crossCall(k, cpu, othersOf(k, cpu), 'smp_call_function', func);
+	const targets = othersOf(k, cpu);
+	// csd_lock() on each target's csd of this CPU's cfd_data (csd_data when there is one
+	// target): an earlier call that has not yet run there still holds it, and csd_lock
+	// spins until it has, whatever the wait flag. (3.10 queues the targets before that one
+	// first, without an IPI yet; here nothing is queued until every csd is free.)
+	const cfd = cpu.cfd;
+	for (const t of targets) {
+		const prev = cfd[t];
+		if (prev && isPending(prev, t)) {
+			setActivity(k, cpu, {kind: 'xcall-wait', call: prev, csd: t});
+			return false;
+		}
+	}
+	const call = crossCall(k, cpu, targets, 'smp_call_function', func);
+	for (const t of targets) cfd[t] = call;
 	if (!wait || call.remaining === 0) {
 		cpu.preempt--;
 		task.pc++;

@@ -71,7 +71,8 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 			// The record is copied under logbuf_lock for 3-5us whatever `for` is.
 			return true;
 		case 'smp_call_function':
-			return step.wait && s.cpus > 1;
+			// With wait false, csd_lock still waits for the previous call to have run (kernel/smp.c).
+			return s.cpus > 1;
 		case 'tlb_flush':
 			return s.cpus > 1;
 		case 'spin_lock':

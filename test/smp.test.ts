@@ -1,0 +1,64 @@
+// kernel/smp.c's csd serialization: csd_lock() on the caller's per-target csd (cfd_data,
+// or csd_data with one target) waits until the previous call that used it has run there,
+// whatever the wait flag, so a second asynchronous cross-call to a CPU spinning with IRQs
+// off waits for ever.
+import {test} from 'node:test';
+import assert from 'node:assert/strict';
+import {describe, waitPhrase} from '../source/kernel/describe.js';
+import {kernelFor, MS, S} from './helpers.js';
+
+/** CPU0 holds A and sends `calls` asynchronous cross-calls; CPU1 wants A with IRQs off. */
+function scenario(calls: number, cpus = 3) {
+	const async = {op: 'smp_call_function', func: 'drain_local_pages', wait: false};
+	return {
+		description: 'async cross-calls to a CPU spinning with IRQs off',
+		cpus,
+		hz: 1000,
+		locks: [{name: 'A', kind: 'spinlock'}],
+		tasks: [
+			{cpu: 0, comm: 'caller', pid: 10, repeat: 1, steps: [{op: 'spin_lock', lock: 'A'}, {op: 'run', for: '1ms', mode: 'kernel'}, ...Array.from({length: calls}, () => async), {op: 'run', for: '1ms', mode: 'kernel'}, {op: 'spin_unlock', lock: 'A'}, {op: 'idle', for: '1s'}]},
+			{cpu: 1, comm: 'taker', pid: 11, repeat: 1, steps: [{op: 'run', for: '100us', mode: 'kernel'}, {op: 'spin_lock', lock: 'A', irqsave: true}, {op: 'run', for: '1ms', mode: 'kernel'}, {op: 'spin_unlock', lock: 'A'}, {op: 'idle', for: '1s'}]},
+		],
+	};
+}
+
+for (const cpus of [2, 3]) {
+	test(`a second async smp_call_function waits in csd_lock for the CPU spinning with IRQs off, and deadlocks (kernel/smp.c csd_lock, ${cpus} CPUs)`, () => {
+		const k = kernelFor(scenario(2, cpus));
+		k.advance(5 * S);
+		const cpu0 = k.cpus[0]!;
+		assert.equal(cpu0.activity.kind, 'xcall-wait');
+		assert.equal(describe(k, cpu0), 'csd_lock wait CPU1 (smp_call_function)');
+		assert.equal(waitPhrase(k, cpu0), 'waits in csd_lock (smp_call_function) for CPU1 to run its earlier drain_local_pages (not run: IRQs off: spin A (CPU0))');
+		assert.ok(k.lockup, 'a lockup');
+		assert.equal(k.lockup.kind, 'deadlock');
+		assert.ok(k.lockup.at > 1 * MS && k.lockup.at < 20 * MS, `at ${k.lockup.at}`);
+		assert.match(k.lockup.explanation, /^CPU0 waits in csd_lock for CPU1 to run its earlier cross-call \(smp_call_function\); CPU1 spins with IRQs off on lock A held by CPU0/);
+		// Only the first call went out: CPU2 (when there is one) ran it once.
+		if (cpus === 3) assert.equal(k.cpus[2]!.call, 1);
+		assert.equal(k.cpus[1]!.call, 0);
+	});
+}
+
+test('one async smp_call_function alone does not block: the caller goes on, unlocks, and the target runs it later', () => {
+	const k = kernelFor(scenario(1));
+	k.advance(5 * S);
+	assert.equal(k.lockup, undefined);
+	assert.equal(k.cpus[1]!.call, 1, 'CPU1 ran the call once it had the lock and IRQs back on');
+	assert.equal(k.cpus[2]!.call, 1);
+});
+
+test('back-to-back async calls to CPUs that take interrupts serialize on the csd without a lockup', () => {
+	const k = kernelFor({
+		description: 'async calls in a loop',
+		cpus: 3,
+		hz: 1000,
+		tasks: [{cpu: 0, comm: 'caller', pid: 10, steps: [{op: 'smp_call_function', func: 'f', wait: false}]}],
+	});
+	k.advance(10 * MS);
+	assert.equal(k.lockup, undefined);
+	const calls = k.cpus[1]!.call;
+	assert.ok(calls > 10, `CPU1 ran ${calls}`);
+	// Each call waited for the previous one to run: never more than one in flight per target.
+	assert.ok(k.cpus[1]!.callQueue.length - k.cpus[1]!.callHead <= 1);
+});
