@@ -62,3 +62,16 @@ test('back-to-back async calls to CPUs that take interrupts serialize on the csd
 	// Each call waited for the previous one to run: never more than one in flight per target.
 	assert.ok(k.cpus[1]!.callQueue.length - k.cpus[1]!.callHead <= 1);
 });
+
+test('with one target a waiting call takes a fresh csd on its stack: after an async call it waits for its own call, not in csd_lock (kernel/smp.c smp_call_function_single)', () => {
+	const s = scenario(1, 2) as ReturnType<typeof scenario>;
+	const steps = s.tasks[0]!.steps as object[];
+	steps.splice(3, 0, {op: 'smp_call_function', func: 'sync_one', wait: true});
+	const k = kernelFor(s);
+	k.advance(5 * S);
+	const cpu0 = k.cpus[0]!;
+	assert.equal(cpu0.activity.kind, 'xcall-wait');
+	assert.equal(describe(k, cpu0), 'xcall wait CPU1 (smp_call_function)');
+	assert.ok(k.lockup);
+	assert.match(k.lockup.explanation, /^CPU0 waits for CPU1 to run its cross-call \(smp_call_function\); CPU1 spins with IRQs off on lock A held by CPU0/);
+});

@@ -107,6 +107,8 @@ export interface Cpu {
 	 * (CSD_FLAG_LOCK clear). Sparse; null or absent: never used.
 	 */
 	readonly cfd: (CrossCall | null)[];
+	/** This CPU's csd_data: the csd smp_call_function_single takes for a call that does not wait (a waiting one uses a fresh csd on its stack). */
+	csdData: CrossCall | null;
 	/** IRQ flags saved by spin_lock_irqsave, per lock. */
 	readonly savedIrq: Map<string, boolean>;
 	/** What to do instead of finishing the current step when a wait ends (probe actions). */
@@ -171,6 +173,7 @@ export function makeCpu(id: number, random: RandomState): Cpu {
 		callQueue: [],
 		callHead: 0,
 		cfd: [],
+		csdData: null,
 		savedIrq: new Map(),
 		resumeHook: undefined,
 		irqNs: 0,

@@ -166,25 +166,53 @@ export function canService(k: Kernel, target: Cpu, vector = V_CAL): boolean {
 	return false;
 }
 
-/** The smp_call_function step: must not run with IRQs off (a one-time WARN says so). */
-export function smpCallFunction(k: Kernel, cpu: Cpu, task: Task, func: string, wait: boolean): boolean {
-	if (!cpu.irqsOn) warnOnce(k, cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, ['smp_call_function', func, 'system_call_fastpath']);
-	cpu.preempt++;
-	const targets = othersOf(k, cpu);
-	// csd_lock() on each target's csd of this CPU's cfd_data (csd_data when there is one
-	// target): an earlier call that has not yet run there still holds it, and csd_lock
-	// spins until it has, whatever the wait flag. (3.10 queues the targets before that one
-	// first, without an IPI yet; here nothing is queued until every csd is free.)
+/**
+ * csd_lock() on the csds a call from `cpu` to `targets` takes: with two targets or more
+ * (smp_call_function_many) the caller's cfd_data csd for each target, whatever `wait`; with
+ * one (smp_call_function_single) the caller's csd_data when it does not wait, else a fresh
+ * one on its stack that is never busy. A csd is busy while the last call that took it has
+ * not yet run on its target: the caller then spins in csd_lock (returns true). 3.10 queues
+ * the targets before the busy one first, without an IPI yet; here nothing is queued until
+ * every csd is free.
+ */
+function csdLock(k: Kernel, cpu: Cpu, targets: readonly number[], wait: boolean): boolean {
+	if (targets.length === 1) {
+		const prev = cpu.csdData;
+		if (wait || !prev) return false;
+		// csd_data may last have gone to another CPU than this call's target.
+		const t = prev.targets[0]!;
+		if (!isPending(prev, t)) return false;
+		setActivity(k, cpu, {kind: 'xcall-wait', call: prev, csd: t});
+		return true;
+	}
 	const cfd = cpu.cfd;
 	for (const t of targets) {
 		const prev = cfd[t];
 		if (prev && isPending(prev, t)) {
 			setActivity(k, cpu, {kind: 'xcall-wait', call: prev, csd: t});
-			return false;
+			return true;
 		}
 	}
+	return false;
+}
+
+/** The call now holds the csds csdLock found free. */
+function csdTake(cpu: Cpu, call: CrossCall, wait: boolean): void {
+	if (call.targets.length === 1) {
+		if (!wait) cpu.csdData = call;
+		return;
+	}
+	for (const t of call.targets) cpu.cfd[t] = call;
+}
+
+/** The smp_call_function step: must not run with IRQs off (a one-time WARN says so). */
+export function smpCallFunction(k: Kernel, cpu: Cpu, task: Task, func: string, wait: boolean): boolean {
+	if (!cpu.irqsOn) warnOnce(k, cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, ['smp_call_function', func, 'system_call_fastpath']);
+	cpu.preempt++;
+	const targets = othersOf(k, cpu);
+	if (csdLock(k, cpu, targets, wait)) return false;
 	const call = crossCall(k, cpu, targets, 'smp_call_function', func);
-	for (const t of targets) cfd[t] = call;
+	csdTake(cpu, call, wait);
 	if (!wait || call.remaining === 0) {
 		cpu.preempt--;
 		task.pc++;
