@@ -3,7 +3,7 @@
 // interrupt and clears the caller's csd lock for it; the caller waits for all of them, with
 // no timeout. A cross-call in flight is a plain record: its acks are a bitset, and what an
 // ack does besides (the DTrace port's bookkeeping) is a registered function named by id.
-import {V_CAL, bit} from './apic.js';
+import {V_CAL, V_CALS, bit} from './apic.js';
 import type {Cpu, Task} from './cpu.js';
 import {EV_RESUME} from './engine.js';
 import {sendIpiMany} from './ipi.js';
@@ -214,6 +214,40 @@ export function smpCallFunction(k: Kernel, cpu: Cpu, task: Task, func: string, w
 	const call = crossCall(k, cpu, targets, 'smp_call_function', func);
 	csdTake(cpu, call, wait);
 	if (!wait || call.remaining === 0) {
+		cpu.preempt--;
+		task.pc++;
+		return true;
+	}
+	setActivity(k, cpu, {kind: 'xcall-wait', call});
+	return false;
+}
+
+/**
+ * The targeted steps, as 3.10 runs them: smp_call_function_single (one CPU, itself run
+ * locally with IRQs off), smp_call_function_many (a mask; this CPU left out; one remote
+ * target takes the single path), on_each_cpu (smp_call_function, then the function here
+ * with IRQs off). Each WARNs once when called with IRQs off, at its own line. The function
+ * is a name: it runs as the handler's fixed cost.
+ */
+export function smpCallTargeted(k: Kernel, cpu: Cpu, task: Task, op: 'smp_call_function_single' | 'smp_call_function_many' | 'on_each_cpu', mask: readonly number[], func: string, wait: boolean): boolean {
+	const irqsOff = !cpu.irqsOn;
+	const below = [op, 'system_call_fastpath'];
+	const targets = mask.filter((t, i) => t !== cpu.id && mask.indexOf(t) === i);
+	const single = op === 'smp_call_function_single' || targets.length === 1;
+	if (irqsOff && op !== 'smp_call_function_single') warnOnce(k, cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, op === 'on_each_cpu' ? ['smp_call_function', ...below] : below);
+	if (irqsOff && single && targets.length <= 1) warnOnce(k, cpu, msg.SMP_CALL_FUNCTION_SINGLE_WARN, undefined, op === 'smp_call_function_single' ? below : ['smp_call_function_many', ...below]);
+	cpu.preempt++;
+	if (csdLock(k, cpu, targets, wait)) return false;
+	let call: CrossCall | undefined;
+	if (targets.length > 0) {
+		const frames = single ? ['generic_exec_single', 'smp_call_function_single', ...(op === 'smp_call_function_single' ? [] : ['smp_call_function_many'])] : ['smp_call_function_many'];
+		if (op === 'on_each_cpu') frames.push('smp_call_function', 'on_each_cpu');
+		call = crossCall(k, cpu, targets, op, func, {vector: single ? V_CALS : V_CAL, frames});
+		csdTake(cpu, call, wait);
+	}
+	// The caller's own share (smp_call_function_single to itself, on_each_cpu): local_irq_save;
+	// func(info); local_irq_restore, done at once here.
+	if (!call || !wait || call.remaining === 0) {
 		cpu.preempt--;
 		task.pc++;
 		return true;

@@ -58,6 +58,8 @@ function stateKey(s: State): string {
 	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1]);
 }
 
+const taskCpu = (s: Parsed, task: number): number => s.tasks[task]!.cpu;
+
 /** Whether a step can let virtual time pass for its task (false only where that is certain). */
 function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 	switch (step.op) {
@@ -74,6 +76,12 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 			// With wait false, csd_lock still waits for the previous call to have run (kernel/smp.c).
 			return s.cpus > 1;
 		case 'tlb_flush':
+			return s.cpus > 1;
+		case 'smp_call_function_single':
+			return step.cpu !== taskCpu(s, task);
+		case 'smp_call_function_many':
+			return step.cpus.some((c) => c !== taskCpu(s, task));
+		case 'on_each_cpu':
 			return s.cpus > 1;
 		case 'spin_lock':
 		case 'mutex_lock':
