@@ -186,6 +186,7 @@ function csdLock(k: Kernel, cpu: Cpu, targets: readonly number[], wait: boolean)
 		return true;
 	}
 	const cfd = cpu.cfd;
+	if (cfd.length === 0) return false;
 	for (const t of targets) {
 		const prev = cfd[t];
 		if (prev && isPending(prev, t)) {
@@ -202,7 +203,9 @@ function csdTake(cpu: Cpu, call: CrossCall, wait: boolean): void {
 		if (!wait) cpu.csdData = call;
 		return;
 	}
-	for (const t of call.targets) cpu.cfd[t] = call;
+	// A call that waits has run everywhere before its caller goes on, and each target runs
+	// its calls in order, so every csd it took is free by then: only async calls are kept.
+	if (!wait) for (const t of call.targets) cpu.cfd[t] = call;
 }
 
 /** The smp_call_function step: must not run with IRQs off (a one-time WARN says so). */
