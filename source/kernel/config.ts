@@ -25,7 +25,10 @@ export type Step =
 	| {readonly op: 'rcu_idle_enter'}
 	| {readonly op: 'rcu_idle_exit'}
 	/** Stores a message in the kernel log (the printk step expands to lock, log, console write, unlock). */
-	| {readonly op: 'log'; readonly text: string};
+	| {readonly op: 'log'; readonly text: string}
+	| {readonly op: 'smp_call_function_single'; readonly cpu: number; readonly func: string; readonly wait: boolean}
+	| {readonly op: 'smp_call_function_many'; readonly cpus: readonly number[]; readonly func: string; readonly wait: boolean}
+	| {readonly op: 'on_each_cpu'; readonly func: string; readonly wait: boolean};
 
 export type StepOp = Step['op'];
 

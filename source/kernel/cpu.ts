@@ -51,7 +51,11 @@ export type Activity =
 	| {readonly kind: 'run'; readonly mode: 'user' | 'kernel'; readonly fn: string | undefined; readonly until: number}
 	| {readonly kind: 'idle'}
 	| {readonly kind: 'spin'; readonly lock: string}
-	| {readonly kind: 'xcall-wait'; readonly call: CrossCall}
+	/**
+	 * Waiting for a cross-call's targets (csd_lock_wait); with `csd`, waiting in csd_lock()
+	 * for the earlier `call` to run on CPU `csd` before the same csd can be used again.
+	 */
+	| {readonly kind: 'xcall-wait'; readonly call: CrossCall; readonly csd?: number}
 	| {readonly kind: 'stuck'; readonly fn: string; readonly reason: string; /** In a few words, for the CPU strip (else fn). */ readonly doing?: string}
 	/** Spinning on a lock-like thing an extension owns (the port's mutex, logbuf_lock, a barrier). */
 	| {readonly kind: 'busy-wait'; readonly on: string; readonly fn: string; readonly describe: string};
@@ -103,6 +107,14 @@ export interface Cpu {
 	/** smp_call_function requests queued for this CPU; entries before callHead are done. */
 	readonly callQueue: CrossCall[];
 	callHead: number;
+	/**
+	 * This CPU's cfd_data csds (kernel/smp.c), one per target: the last smp_call_function
+	 * call that used each. csd_lock() on it waits until that call has run on the target
+	 * (CSD_FLAG_LOCK clear). Sparse; null or absent: never used.
+	 */
+	readonly cfd: (CrossCall | null)[];
+	/** This CPU's csd_data: the csd smp_call_function_single takes for a call that does not wait (a waiting one uses a fresh csd on its stack). */
+	csdData: CrossCall | null;
 	/** IRQ flags saved by spin_lock_irqsave, per lock. */
 	readonly savedIrq: Map<string, boolean>;
 	/** What to do instead of finishing the current step when a wait ends (probe actions). */
@@ -166,6 +178,8 @@ export function makeCpu(id: number, random: RandomState): Cpu {
 		token: 0,
 		callQueue: [],
 		callHead: 0,
+		cfd: [],
+		csdData: null,
 		savedIrq: new Map(),
 		resumeHook: undefined,
 		irqNs: 0,

@@ -19,6 +19,7 @@ export function describe(k: Kernel, cpu: Cpu): string {
 			return `spin ${a.lock}${lock && lock.holder >= 0 ? ` (CPU${lock.holder})` : ''}`;
 		}
 		case 'xcall-wait': {
+			if (a.csd !== undefined) return isPending(a.call, a.csd) ? `csd_lock wait CPU${a.csd} (${a.call.via})` : `csd_lock free (${a.call.via})`;
 			// Short: who it waits for first, then which kind of cross-call.
 			const waiting = a.call.targets.filter((t) => isPending(a.call, t));
 			const via = a.call.via.split(' ')[0];
@@ -75,6 +76,11 @@ export function waitPhrase(k: Kernel, cpu: Cpu): string {
 			return `spins on ${a.lock}${lock?.kind === 'spinlock' && lock.holder >= 0 ? `, held by CPU${lock.holder}` : ''}`;
 		}
 		case 'xcall-wait':
+			if (a.csd !== undefined) {
+				const t = k.cpus[a.csd]!;
+				const why = !isPending(a.call, a.csd) ? 'which has now run' : canService(k, t, a.call.vector) ? 'still queued' : `not run: ${notTaking(t)}: ${doing(k, t)}`;
+				return `waits in csd_lock (${a.call.via}) for CPU${a.csd} to run its earlier ${a.call.func} (${why})`;
+			}
 			return `waits in ${a.call.via} (${a.call.func}) for ${waitingFor(k, a.call)}`;
 		case 'stuck':
 			// The reason may open with a parenthesised context the caller already names.

@@ -9,7 +9,7 @@ import {EV_RESUME, EV_STEP_DONE} from './engine.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {kick, setActivity} from './sched.js';
-import {callFunctionInterrupt} from './smp.js';
+import {callFunctionInterrupt, waitOver} from './smp.js';
 import {localTimerInterrupt} from './tick.js';
 
 /** Accepts pending vectors while the CPU has interrupts on and is not in a handler. */
@@ -122,7 +122,7 @@ export function returnFromInterrupt(k: Kernel, cpu: Cpu): void {
 	// Whatever the interrupted context was waiting for may have happened meanwhile.
 	if (a.kind === 'run') k.q.push(now + f.remaining, EV_STEP_DONE, cpu.id, token);
 	else if (a.kind === 'spin' && (k.s.locks.get(a.lock) as Spinlock | undefined)?.holder === cpu.id) k.q.push(now, EV_RESUME, cpu.id, token);
-	else if (a.kind === 'xcall-wait' && a.call.remaining === 0) k.q.push(now, EV_RESUME, cpu.id, token);
+	else if (a.kind === 'xcall-wait' && waitOver(a)) k.q.push(now, EV_RESUME, cpu.id, token);
 	else if (a.kind === 'idle' && cpu.current === undefined && cpu.runq.length > 0) kick(k, cpu);
 	for (const ext of k.extensions) ext.ipiMasked?.(k, cpu, -1);
 	deliver(k, cpu);

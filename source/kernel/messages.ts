@@ -113,6 +113,7 @@ export interface WarnSite {
 }
 
 export const SMP_CALL_FUNCTION_MANY_WARN: WarnSite = {file: 'kernel/smp.c', line: 381, fn: 'smp_call_function_many'};
+export const SMP_CALL_FUNCTION_SINGLE_WARN: WarnSite = {file: 'kernel/smp.c', line: 243, fn: 'smp_call_function_single'};
 export const WATCHDOG_OVERFLOW_WARN: WarnSite = {file: 'kernel/watchdog.c', line: 245, fn: 'watchdog_overflow_callback'};
 
 /** warn_slowpath_common (3.10) or __warn (modern), with its stack and end marker. */

@@ -64,7 +64,8 @@ export function onResume(k: Kernel, cpuId: number, token: number): void {
 	}
 	if (a.kind === 'xcall-wait') {
 		cpu.preempt--;
-		if (cpu.current) cpu.current.pc++;
+		// Out of csd_lock(): the step runs again and now finds the csd free.
+		if (cpu.current && a.csd === undefined) cpu.current.pc++;
 	} else if (a.kind === 'spin') {
 		if (cpu.current) cpu.current.pc++;
 	} else if (a.kind !== 'idle') return;

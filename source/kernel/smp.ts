@@ -3,7 +3,7 @@
 // interrupt and clears the caller's csd lock for it; the caller waits for all of them, with
 // no timeout. A cross-call in flight is a plain record: its acks are a bitset, and what an
 // ack does besides (the DTrace port's bookkeeping) is a registered function named by id.
-import {V_CAL, bit} from './apic.js';
+import {V_CAL, V_CALS, bit} from './apic.js';
 import type {Cpu, Task} from './cpu.js';
 import {EV_RESUME} from './engine.js';
 import {sendIpiMany} from './ipi.js';
@@ -141,13 +141,26 @@ export function ack(k: Kernel, call: CrossCall, target: number): boolean {
 	call.lastAck = k.s.now;
 	if (call.onAck !== 0) k.callFn(call.onAck, k.s.cpus[target]!, call);
 	if (call.remaining === 0) finishCall(k, call);
+	else csdUnlocked(k, call, target);
 	return true;
+}
+
+/** csd_unlock: a caller spinning in csd_lock() on this call's csd for `target` goes on. */
+function csdUnlocked(k: Kernel, call: CrossCall, target: number): void {
+	const caller = k.s.cpus[call.caller]!;
+	const a = caller.activity;
+	if (a.kind === 'xcall-wait' && a.call === call && a.csd === target) k.q.push(k.s.now + k.config.timing.callHandler, EV_RESUME, caller.id, caller.token);
+}
+
+/** Whether an xcall-wait is over: every target ran the call, or (in csd_lock) the one whose csd it waits for. */
+export function waitOver(a: {readonly call: CrossCall; readonly csd?: number}): boolean {
+	return a.csd === undefined ? a.call.remaining === 0 : !isPending(a.call, a.csd);
 }
 
 function finishCall(k: Kernel, call: CrossCall): void {
 	const caller = k.s.cpus[call.caller]!;
 	const done = k.s.now + k.config.timing.callHandler;
-	if (caller.activity.kind === 'xcall-wait' && caller.activity.call === call) k.q.push(done, EV_RESUME, caller.id, caller.token);
+	if (caller.activity.kind === 'xcall-wait' && caller.activity.call === call && waitOver(caller.activity)) k.q.push(done, EV_RESUME, caller.id, caller.token);
 }
 
 /** Whether `target` could run a cross-call it has been sent right now. */
@@ -157,12 +170,91 @@ export function canService(k: Kernel, target: Cpu, vector = V_CAL): boolean {
 	return false;
 }
 
+/**
+ * csd_lock() on the csds a call from `cpu` to `targets` takes: with two targets or more
+ * (smp_call_function_many) the caller's cfd_data csd for each target, whatever `wait`; with
+ * one (smp_call_function_single) the caller's csd_data when it does not wait, else a fresh
+ * one on its stack that is never busy. A csd is busy while the last call that took it has
+ * not yet run on its target: the caller then spins in csd_lock (returns true). 3.10 queues
+ * the targets before the busy one first, without an IPI yet; here nothing is queued until
+ * every csd is free.
+ */
+function csdLock(k: Kernel, cpu: Cpu, targets: readonly number[], wait: boolean): boolean {
+	if (targets.length === 1) {
+		const prev = cpu.csdData;
+		if (wait || !prev) return false;
+		// csd_data may last have gone to another CPU than this call's target.
+		const t = prev.targets[0]!;
+		if (!isPending(prev, t)) return false;
+		setActivity(k, cpu, {kind: 'xcall-wait', call: prev, csd: t});
+		return true;
+	}
+	const cfd = cpu.cfd;
+	if (cfd.length === 0) return false;
+	for (const t of targets) {
+		const prev = cfd[t];
+		if (prev && isPending(prev, t)) {
+			setActivity(k, cpu, {kind: 'xcall-wait', call: prev, csd: t});
+			return true;
+		}
+	}
+	return false;
+}
+
+/** The call now holds the csds csdLock found free. */
+function csdTake(cpu: Cpu, call: CrossCall, wait: boolean): void {
+	if (call.targets.length === 1) {
+		if (!wait) cpu.csdData = call;
+		return;
+	}
+	// A call that waits has run everywhere before its caller goes on, and each target runs
+	// its calls in order, so every csd it took is free by then: only async calls are kept.
+	if (!wait) for (const t of call.targets) cpu.cfd[t] = call;
+}
+
 /** The smp_call_function step: must not run with IRQs off (a one-time WARN says so). */
 export function smpCallFunction(k: Kernel, cpu: Cpu, task: Task, func: string, wait: boolean): boolean {
 	if (!cpu.irqsOn) warnOnce(k, cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, ['smp_call_function', func, 'system_call_fastpath']);
 	cpu.preempt++;
-	const call = crossCall(k, cpu, othersOf(k, cpu), 'smp_call_function', func);
+	const targets = othersOf(k, cpu);
+	if (csdLock(k, cpu, targets, wait)) return false;
+	const call = crossCall(k, cpu, targets, 'smp_call_function', func);
+	csdTake(cpu, call, wait);
 	if (!wait || call.remaining === 0) {
+		cpu.preempt--;
+		task.pc++;
+		return true;
+	}
+	setActivity(k, cpu, {kind: 'xcall-wait', call});
+	return false;
+}
+
+/**
+ * The targeted steps, as 3.10 runs them: smp_call_function_single (one CPU, itself run
+ * locally with IRQs off), smp_call_function_many (a mask; this CPU left out; one remote
+ * target takes the single path), on_each_cpu (smp_call_function, then the function here
+ * with IRQs off). Each WARNs once when called with IRQs off, at its own line. The function
+ * is a name: it runs as the handler's fixed cost.
+ */
+export function smpCallTargeted(k: Kernel, cpu: Cpu, task: Task, op: 'smp_call_function_single' | 'smp_call_function_many' | 'on_each_cpu', mask: readonly number[], func: string, wait: boolean): boolean {
+	const irqsOff = !cpu.irqsOn;
+	const below = [op, 'system_call_fastpath'];
+	const targets = mask.filter((t, i) => t !== cpu.id && mask.indexOf(t) === i);
+	const single = op === 'smp_call_function_single' || targets.length === 1;
+	if (irqsOff && op !== 'smp_call_function_single') warnOnce(k, cpu, msg.SMP_CALL_FUNCTION_MANY_WARN, undefined, op === 'on_each_cpu' ? ['smp_call_function', ...below] : below);
+	if (irqsOff && single && targets.length <= 1) warnOnce(k, cpu, msg.SMP_CALL_FUNCTION_SINGLE_WARN, undefined, op === 'smp_call_function_single' ? below : ['smp_call_function_many', ...below]);
+	cpu.preempt++;
+	if (csdLock(k, cpu, targets, wait)) return false;
+	let call: CrossCall | undefined;
+	if (targets.length > 0) {
+		const frames = single ? ['generic_exec_single', 'smp_call_function_single', ...(op === 'smp_call_function_single' ? [] : ['smp_call_function_many'])] : ['smp_call_function_many'];
+		if (op === 'on_each_cpu') frames.push('smp_call_function', 'on_each_cpu');
+		call = crossCall(k, cpu, targets, op, func, {vector: single ? V_CALS : V_CAL, frames});
+		csdTake(cpu, call, wait);
+	}
+	// The caller's own share (smp_call_function_single to itself, on_each_cpu): local_irq_save;
+	// func(info); local_irq_restore, done at once here.
+	if (!call || !wait || call.remaining === 0) {
 		cpu.preempt--;
 		task.pc++;
 		return true;

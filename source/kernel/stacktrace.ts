@@ -30,6 +30,8 @@ function activityFrames(cpu: Cpu, a: Activity): string[] {
 		case 'spin':
 			return [cpu.savedIrq.has(a.lock) ? '_raw_spin_lock_irqsave' : '_raw_spin_lock', ...base];
 		case 'xcall-wait':
+			if (a.csd !== undefined && a.call.frames) return ['csd_lock', ...a.call.frames.filter((f) => f !== 'generic_exec_single'), ...base];
+			if (a.csd !== undefined) return ['csd_lock', ...(a.call.targets.length === 1 ? ['smp_call_function_single'] : []), 'smp_call_function_many', 'smp_call_function', ...base];
 			if (a.call.frames) return [...a.call.frames, ...base];
 			if (a.call.via === 'smp_call_function') return ['smp_call_function_many', 'smp_call_function', a.call.func, ...base];
 			if (a.call.via === 'flush_tlb_others') return ['smp_call_function_many', 'native_flush_tlb_others', 'flush_tlb_mm_range', 'SyS_munmap', ...base];

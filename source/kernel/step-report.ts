@@ -202,6 +202,7 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			const a = p.activity;
 			if (arg !== p.token) text = `CPU${id}: nothing happens (the wait it would end was already over or cut short); still ${doingText(p.doing)}`;
 			else if (a.kind === 'spin') text = `CPU${id}: lock ${a.lock} handed over, ${nowDoing(k, c, p)}`;
+			else if (a.kind === 'xcall-wait' && a.csd !== undefined) text = `CPU${id}: its csd for CPU${a.csd} is free (${a.call.func} ran there), ${nowDoing(k, c, p)}`;
 			else if (a.kind === 'xcall-wait') text = `CPU${id}: cross-call ${a.call.func} (${a.call.via}) acked by every target, ${nowDoing(k, c, p)}`;
 			else if (a.kind === 'idle') text = `CPU${id}: leaves idle, ${nowDoing(k, c, p)}`;
 			else if (c.token !== p.token) text = `CPU${id}: wait over (${doingText(p.doing)}), ${nowDoing(k, c, p)}`;

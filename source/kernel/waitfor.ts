@@ -178,6 +178,17 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 					text: `CPU${cpu.id} ${cpu.ctx === 'nmi' ? '(NMI) spins' : `spins with IRQs ${cpu.irqsOn ? 'on' : 'off'}`} on lock ${a.lock} held by CPU${lock.holder}`,
 				});
 			}
+		} else if (a.kind === 'xcall-wait' && a.csd !== undefined) {
+			const t = a.csd;
+			const target = s.cpus[t]!;
+			if (isPending(a.call, t) && !canService(k, target, a.call.vector)) {
+				edges.push({
+					from: cpuNode(cpu.id),
+					to: cpuNode(t),
+					since: Math.max(cpu.since, target.irqOffSince),
+					text: `CPU${cpu.id} waits in csd_lock for CPU${t} to run its earlier cross-call (${a.call.via})`,
+				});
+			}
 		} else if (a.kind === 'xcall-wait') {
 			for (const t of a.call.targets) {
 				const target = s.cpus[t]!;

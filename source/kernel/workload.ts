@@ -9,7 +9,7 @@ import {mutexLock, mutexUnlock} from './mutex.js';
 import {printk} from './printk.js';
 import {quiescentState} from './rcu/tree.js';
 import {draw, schedulePoint, startTimed} from './sched.js';
-import {flushTlbOthers, smpCallFunction} from './smp.js';
+import {flushTlbOthers, smpCallFunction, smpCallTargeted} from './smp.js';
 import {spinLock, spinUnlock} from './spinlock.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
@@ -70,5 +70,11 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			printk(k, cpu.id, 'info', step.text);
 			task.pc++;
 			return true;
+		case 'smp_call_function_single':
+			return smpCallTargeted(k, cpu, task, 'smp_call_function_single', [step.cpu], step.func, step.wait);
+		case 'smp_call_function_many':
+			return smpCallTargeted(k, cpu, task, 'smp_call_function_many', step.cpus, step.func, step.wait);
+		case 'on_each_cpu':
+			return smpCallTargeted(k, cpu, task, 'on_each_cpu', k.s.cpus.map((c) => c.id), step.func, step.wait);
 	}
 }

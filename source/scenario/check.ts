@@ -58,6 +58,8 @@ function stateKey(s: State): string {
 	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1]);
 }
 
+const taskCpu = (s: Parsed, task: number): number => s.tasks[task]!.cpu;
+
 /** Whether a step can let virtual time pass for its task (false only where that is certain). */
 function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 	switch (step.op) {
@@ -71,8 +73,15 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 			// The record is copied under logbuf_lock for 3-5us whatever `for` is.
 			return true;
 		case 'smp_call_function':
-			return step.wait && s.cpus > 1;
+			// With wait false, csd_lock still waits for the previous call to have run (kernel/smp.c).
+			return s.cpus > 1;
 		case 'tlb_flush':
+			return s.cpus > 1;
+		case 'smp_call_function_single':
+			return step.cpu !== taskCpu(s, task);
+		case 'smp_call_function_many':
+			return step.cpus.some((c) => c !== taskCpu(s, task));
+		case 'on_each_cpu':
 			return s.cpus > 1;
 		case 'spin_lock':
 		case 'mutex_lock':

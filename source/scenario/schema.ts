@@ -41,6 +41,10 @@ const step = z.discriminatedUnion('op', [
 	z.strictObject({op: z.literal('rcu_idle_enter')}),
 	z.strictObject({op: z.literal('rcu_idle_exit')}),
 	z.strictObject({op: z.literal('printk'), text: z.string().min(1), for: durationSpec.default({min: 100_000, max: 100_000})}),
+	// Targeted cross-calls (kernel/smp.c).
+	z.strictObject({op: z.literal('smp_call_function_single'), cpu: z.number().int().min(0), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	z.strictObject({op: z.literal('smp_call_function_many'), cpus: z.array(z.number().int().min(0)).min(1), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	z.strictObject({op: z.literal('on_each_cpu'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 ]);
 
 const dtraceOptionsShape = {
@@ -218,6 +222,11 @@ export const scenarioSchema = z
 			if (t.pid !== 0 && pids.has(t.pid)) ctx.addIssue({code: 'custom', path: ['tasks', i, 'pid'], message: `pid ${t.pid} is used by another task`});
 			pids.add(t.pid);
 			t.steps.forEach((st, j) => {
+				// Targeted cross-calls name CPUs the scenario has.
+				if (st.op === 'smp_call_function_single' && st.cpu >= s.cpus) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'cpu'], message: `expected a CPU below ${s.cpus}, got ${st.cpu}`});
+				if (st.op === 'smp_call_function_many') st.cpus.forEach((c, n) => {
+					if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'cpus', n], message: `expected a CPU below ${s.cpus}, got ${c}`});
+				});
 				if (!('lock' in st)) return;
 				if (st.lock === 'logbuf_lock') {
 					ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: 'logbuf_lock is the kernel\'s own; use a printk step'});
