@@ -133,3 +133,21 @@ test('device interrupts are plain data: a checkpoint in the middle of a blocked 
 	copy.advance(12 * S);
 	assert.equal(copy.eventHash, k.eventHash);
 });
+
+test('3.10 counts TLB per flush_tlb_func() call and prints CAL as irq_call_count - irq_tlb_count ("%10u "): two shootdowns merged into one interrupt wrap CAL', () => {
+	const flusher = (cpu: number) => ({cpu, comm: `munmap${cpu}`, pid: 200 + cpu, repeat: 1, steps: [{op: 'run', for: '100us', mode: 'kernel'}, {op: 'tlb_flush'}, {op: 'idle', for: '1s'}]});
+	const k = kernelFor({
+		description: 'two shootdowns reach CPU2 while its IRQs are off',
+		cpus: 3,
+		tasks: [flusher(0), flusher(1), {cpu: 2, comm: 'irqoff', pid: 300, repeat: 1, steps: [{op: 'irq_disable'}, {op: 'run', for: '1ms', mode: 'kernel'}, {op: 'irq_enable'}, {op: 'idle', for: '1s'}]}],
+	});
+	k.advance(5 * MS);
+	const cpu2 = k.cpus[2]!;
+	assert.equal(cpu2.call, 1, 'one CALL_FUNCTION interrupt: the second IPI merged into the pending one');
+	assert.equal(cpu2.tlb, 2, 'flush_tlb_func ran twice in it');
+	const lines = renderProcInterrupts(k.cpus).split('\n');
+	const cal = lines.find((l) => l.startsWith('CAL:'))!;
+	const tlb = lines.find((l) => l.startsWith('TLB:'))!;
+	assert.equal(cal.slice(5, 5 + 33), '         0          0 4294967295 ');
+	assert.equal(tlb.slice(5, 5 + 33), '         1          1          2 ');
+});
