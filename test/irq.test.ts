@@ -151,3 +151,9 @@ test('3.10 counts TLB per flush_tlb_func() call and prints CAL as irq_call_count
 	assert.equal(cal.slice(5, 5 + 33), '         0          0 4294967295 ');
 	assert.equal(tlb.slice(5, 5 + 33), '         1          1          2 ');
 });
+
+test('single steps say what a device interrupt did', () => {
+	const k = buildKernel(loadScenario('irq-lock-inversion'));
+	k.advance(1300 * 1000 - 1);
+	assert.equal(k.step()!.text, 'CPU0: irq 19 (eth0) raised; taken: spin nic_lock (CPU0)');
+});

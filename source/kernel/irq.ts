@@ -154,6 +154,15 @@ export function raiseDeviceIrq(k: Kernel, line: number): void {
 	if (cpu.irqsOn) deliver(k, cpu);
 }
 
+/** A raise, for step reports (after `CPU0: `): `irq 19 (eth0) raised; pending (in a handler): spin nic_lock (CPU0)`. */
+export function describeRaise(k: Kernel, cpuId: number, line: number): string {
+	const conf = k.config.irqs![line]!;
+	const cpu = k.s.cpus[cpuId]!;
+	const pending = k.s.devIrq.pending[cpuId]!.includes(line);
+	const where = !pending ? 'taken' : cpu.ctx === 'hardirq' || cpu.ctx === 'nmi' ? 'pending (in a handler)' : !cpu.irqsOn ? 'pending (IRQs off)' : 'pending';
+	return `irq ${conf.irq} (${conf.name}) raised; ${where}: ${k.describe(cpu)}`;
+}
+
 /** The device vector: handle_irq for the oldest pending line; false when its handler blocked. */
 function deviceInterrupt(k: Kernel, cpu: Cpu): boolean {
 	const d = k.s.devIrq;

@@ -15,7 +15,7 @@ import {hashHex, hashString, hashWord} from './hash.js';
 import {InputFeed, sourceArg, type AppliedInput, type InputSource} from './input-feed.js';
 import {KernelLog} from './klog.js';
 import {EventQueue} from './queue.js';
-import {raiseDeviceIrq, resumeDeviceHandler} from './irq.js';
+import {describeRaise, raiseDeviceIrq, resumeDeviceHandler} from './irq.js';
 import {startGp} from './rcu/tree.js';
 import {crossCall, type CrossCall, type CrossCallOptions} from './smp.js';
 import {framesOf} from './stacktrace.js';
@@ -110,8 +110,8 @@ export class Kernel {
 		for (const ext of this.extensions) ext.attach?.(this);
 		// After the extensions', and only when there are lines: other scenarios' function ids stay as they were.
 		if (this.config.irqs?.length) {
-			this.devIrqFns.raise = this.define<number>('irq_raise', (k, _cpu, line) => raiseDeviceIrq(k, line));
-			this.devIrqFns.resume = this.define<number | undefined>('irq_handler_resume', (k, cpu, id) => resumeDeviceHandler(k, cpu, id));
+			this.devIrqFns.raise = this.define<number>('irq_raise', (k, _cpu, line) => raiseDeviceIrq(k, line), (k, cpu, line) => describeRaise(k, cpu, line));
+			this.devIrqFns.resume = this.define<number | undefined>('irq_handler_resume', (k, cpu, id) => resumeDeviceHandler(k, cpu, id), (k, cpu) => `interrupt handler goes on: ${k.describe(k.s.cpus[cpu]!)}`);
 		}
 		const m = this.config.mitigation;
 		if (m) {
