@@ -70,6 +70,17 @@ const DESCRIPTIONS: readonly (readonly [string, string])[] = [
 	['tasks.[].steps.[].op=rcu_idle_enter', 'rcu_idle_enter(): RCU stops watching this CPU (an extended quiescent state).'],
 	['tasks.[].steps.[].op=rcu_idle_exit', 'rcu_idle_exit(): RCU watches this CPU again.'],
 	['tasks.[].steps.[].op=printk', "printk as 3.10 does it: IRQs off, the record stored and copied under logbuf_lock, the console written (for, default 100us), IRQs on."],
+	// Device interrupts (irq.ts).
+	['irqs', 'Device interrupt lines: each raised every `every` on its CPU, its handler running steps in hardirq context (IRQs off) there.'],
+	['irqs.[].irq', 'The IRQ number, as /proc/interrupts numbers the row (0-255).'],
+	['irqs.[].name', "The action's name (request_irq's devname), shown at the end of the /proc/interrupts row."],
+	['irqs.[].chip', 'The irq chip and flow handler, as /proc/interrupts shows them: IO-APIC-edge, IO-APIC-fasteoi (the default), PCI-MSI-edge.'],
+	['irqs.[].handler', 'The handler function, for stack dumps (default: the name with _interrupt).'],
+	['irqs.[].cpu', 'The CPU the line is routed to (give cpu or affinity).'],
+	['irqs.[].affinity', 'CPUs the line is routed to in turn, one per interrupt (give cpu or affinity).'],
+	['irqs.[].every', 'Time between two interrupts of the line; one that comes while the previous is still pending merges into it.'],
+	['irqs.[].startAt', 'When the first interrupt comes (default: every).'],
+	['irqs.[].steps', 'What the handler does, in order, with IRQs off: spin_lock, spin_unlock, run (kernel code for a while), printk. Steps that sleep are refused.'],
 ];
 
 /** Nanoseconds as a person writes them: the largest unit that keeps it short ("30s", "1.2us", "600ns"). */

@@ -32,6 +32,28 @@ export type Step =
 
 export type StepOp = Step['op'];
 
+/** A step of a device interrupt handler (hardirq context: nothing that sleeps). */
+export type IrqStep =
+	| {readonly op: 'spin_lock'; readonly lock: string}
+	| {readonly op: 'spin_unlock'; readonly lock: string}
+	| {readonly op: 'run'; readonly for: Dur}
+	| {readonly op: 'printk'; readonly text: string};
+
+/** A device interrupt line (kernel/irq/): raised every `every` ns on its CPU (or round-robin over its affinity). */
+export interface IrqConfig {
+	readonly irq: number;
+	/** The action's name (request_irq's devname), as /proc/interrupts shows it. */
+	readonly name: string;
+	/** `IO-APIC-edge`, `IO-APIC-fasteoi`, `PCI-MSI-edge`: chip name and flow name. */
+	readonly chip: string;
+	/** The handler function, for stack dumps. */
+	readonly handler: string;
+	readonly cpus: readonly number[];
+	readonly every: number;
+	readonly startAt: number;
+	readonly steps: readonly IrqStep[];
+}
+
 export interface TaskConfig {
 	readonly cpu: number;
 	readonly comm: string;
@@ -88,6 +110,8 @@ export interface KernelConfig {
 	readonly perfNmiHz: number;
 	/** What input `mitigation` flips: an extension option and the value that avoids the lockup. */
 	readonly mitigation?: {readonly describe: string; readonly option: string; readonly value: unknown} | undefined;
+	/** Device interrupt lines (none by default). */
+	readonly irqs?: readonly IrqConfig[] | undefined;
 }
 
 export const DEFAULT_TIMING: Timing = {

@@ -3,13 +3,15 @@
 // disable), the time handlers steal from the activity they interrupt, and handlers that
 // block: such a handler saves the interrupted context on the CPU's irqStack and gives it
 // back when it returns.
-import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, highestReady} from './apic.js';
+import {V_CAL, V_CALS, V_DEVICE, V_DTRACE, V_LOC, V_RES, highestReady} from './apic.js';
 import type {Activity, Context, Cpu} from './cpu.js';
 import {EV_RESUME, EV_STEP_DONE} from './engine.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
-import {kick, setActivity} from './sched.js';
+import {printk} from './printk.js';
+import {draw, kick, setActivity} from './sched.js';
 import {callFunctionInterrupt, waitOver} from './smp.js';
+import {releaseSpin, spinFromNmi} from './spinlock.js';
 import {localTimerInterrupt} from './tick.js';
 
 /** Accepts pending vectors while the CPU has interrupts on and is not in a handler. */
@@ -49,6 +51,8 @@ export function handleVector(k: Kernel, cpu: Cpu, vector: number, interrupted: C
 		case V_CAL:
 			callFunctionInterrupt(k, cpu);
 			return true;
+		case V_DEVICE:
+			return deviceInterrupt(k, cpu);
 		case V_DTRACE:
 		default: {
 			const depth = cpu.irqStack.length;
@@ -126,4 +130,135 @@ export function returnFromInterrupt(k: Kernel, cpu: Cpu): void {
 	else if (a.kind === 'idle' && cpu.current === undefined && cpu.runq.length > 0) kick(k, cpu);
 	for (const ext of k.extensions) ext.ipiMasked?.(k, cpu, -1);
 	deliver(k, cpu);
+}
+
+// --- Device interrupts (kernel/irq/handle.c, chip.c) ----------------------------------------
+// A scenario's `irqs`: each line is raised every `every` ns on its CPU (round-robin over an
+// affinity list); the APIC holds one pending per line; handle_irq runs the action's steps in
+// hardirq context on that CPU, IRQs off for the whole handler. A handler that must wait (a
+// spinlock someone holds, a `run` step) blocks as other handlers do: the interrupted context
+// is saved on the CPU's irqStack and comes back when the handler returns.
+
+/** Raises line `line` now; the next one comes `every` later. */
+export function raiseDeviceIrq(k: Kernel, line: number): void {
+	const conf = k.config.irqs![line]!;
+	const d = k.s.devIrq;
+	const target = conf.cpus[d.raised[line]! % conf.cpus.length]!;
+	d.raised[line]!++;
+	k.at(k.s.now + conf.every, k.devIrqFns.raise, target, line);
+	const cpu = k.s.cpus[target]!;
+	const pending = d.pending[target]!;
+	if (pending.includes(line)) return; // already pending in the IRR: the edge merges into it
+	pending.push(line);
+	cpu.irr |= 1 << V_DEVICE;
+	if (cpu.irqsOn) deliver(k, cpu);
+}
+
+/** A raise, for step reports (after `CPU0: `): `irq 19 (eth0) raised; pending (in a handler): spin nic_lock (CPU0)`. */
+export function describeRaise(k: Kernel, cpuId: number, line: number): string {
+	const conf = k.config.irqs![line]!;
+	const cpu = k.s.cpus[cpuId]!;
+	const pending = k.s.devIrq.pending[cpuId]!.includes(line);
+	const where = !pending ? 'taken' : cpu.ctx === 'hardirq' || cpu.ctx === 'nmi' ? 'pending (in a handler)' : !cpu.irqsOn ? 'pending (IRQs off)' : 'pending';
+	return `irq ${conf.irq} (${conf.name}) raised; ${where}: ${k.describe(cpu)}`;
+}
+
+/** The device vector: handle_irq for the oldest pending line; false when its handler blocked. */
+function deviceInterrupt(k: Kernel, cpu: Cpu): boolean {
+	const d = k.s.devIrq;
+	const pending = d.pending[cpu.id]!;
+	const line = pending.shift();
+	if (line === undefined) {
+		cpu.spu++;
+		return true;
+	}
+	if (pending.length > 0) cpu.irr |= 1 << V_DEVICE;
+	d.counts[line]![cpu.id]!++;
+	charge(cpu, k.config.timing.callHandler);
+	d.running[cpu.id] = {line, pc: 0, blocked: false, id: d.nextId++};
+	return runDeviceHandler(k, cpu);
+}
+
+/** The handler's stack for dumps, innermost first. */
+function handlerFrames(k: Kernel, line: number): string[] {
+	const conf = k.config.irqs![line]!;
+	const flow = conf.chip.endsWith('fasteoi') ? 'handle_fasteoi_irq' : 'handle_edge_irq';
+	return [conf.handler, 'handle_irq_event_percpu', 'handle_irq_event', flow, 'handle_irq', 'do_IRQ', 'common_interrupt'];
+}
+
+/** Waits inside the handler: the first wait saves the interrupted context. */
+function handlerWaits(k: Kernel, cpu: Cpu, activity: Activity): void {
+	const r = k.s.devIrq.running[cpu.id]!;
+	if (r.blocked) setActivity(k, cpu, activity);
+	else {
+		r.blocked = true;
+		blockInHandler(k, cpu, activity, handlerFrames(k, r.line));
+	}
+}
+
+/**
+ * Runs the handler on `cpu` from its next step until it waits or returns. Returns true when
+ * it returned without ever blocking (the caller writes EOI), false otherwise.
+ */
+export function runDeviceHandler(k: Kernel, cpu: Cpu): boolean {
+	const d = k.s.devIrq;
+	const r = d.running[cpu.id];
+	if (!r) return true;
+	const conf = k.config.irqs![r.line]!;
+	while (r.pc < conf.steps.length) {
+		const step = conf.steps[r.pc++]!;
+		switch (step.op) {
+			case 'spin_lock': {
+				const got = spinFromNmi(k, cpu, step.lock);
+				if (got === 'taken') break;
+				if (got === 'self') {
+					// The code this handler interrupted holds it: it waits for ever.
+					const lock = k.s.locks.get(step.lock) as Spinlock;
+					lock.contentions++;
+					lock.waiters.push(cpu.id);
+				}
+				handlerWaits(k, cpu, {kind: 'spin', lock: step.lock});
+				// The hand-over (spin_unlock on the holder) resumes the handler after the lock.
+				cpu.resumeHook = {fn: k.devIrqFns.resume};
+				return false;
+			}
+			case 'spin_unlock':
+				releaseSpin(k, cpu, step.lock);
+				break;
+			case 'run': {
+				const ns = draw(cpu, step.for);
+				handlerWaits(k, cpu, {kind: 'run', mode: 'kernel', fn: conf.handler, until: k.s.now + ns});
+				k.at(k.s.now + ns, k.devIrqFns.resume, cpu.id, r.id);
+				return false;
+			}
+			case 'printk':
+				printk(k, cpu.id, 'info', step.text);
+				break;
+		}
+	}
+	d.running[cpu.id] = null;
+	if (!r.blocked) return true;
+	returnFromInterrupt(k, cpu);
+	return false;
+}
+
+/** The continuation a blocked handler resumes by (data: the run id of a timed step, or none for a lock hand-over). */
+export function resumeDeviceHandler(k: Kernel, cpu: Cpu, id: number | undefined): void {
+	const r = k.s.devIrq.running[cpu.id];
+	if (!r || (id !== undefined && id !== r.id)) return;
+	runDeviceHandler(k, cpu);
+}
+
+/** /proc/interrupts' numbered rows for the scenario's lines: per-CPU counts, chip, action. */
+export function deviceIrqRows(k: Kernel): {irq: number; chip: string; handler: string; action: string; perCpu: number[]}[] {
+	return (k.config.irqs ?? []).map((conf, i) => {
+		const [chip, flow] = splitChip(conf.chip);
+		return {irq: conf.irq, chip, handler: flow, action: conf.name, perCpu: [...k.s.devIrq.counts[i]!]};
+	});
+}
+
+/** `IO-APIC-fasteoi` → chip `IO-APIC`, flow `fasteoi`. */
+export function splitChip(name: string): [string, string] {
+	const dash = name.lastIndexOf('-');
+	return [name.slice(0, dash), name.slice(dash + 1)];
 }

@@ -15,6 +15,7 @@ import {hashHex, hashString, hashWord} from './hash.js';
 import {InputFeed, sourceArg, type AppliedInput, type InputSource} from './input-feed.js';
 import {KernelLog} from './klog.js';
 import {EventQueue} from './queue.js';
+import {describeRaise, raiseDeviceIrq, resumeDeviceHandler} from './irq.js';
 import {startGp} from './rcu/tree.js';
 import {startHungTask} from './hung_task.js';
 import {crossCall, type CrossCall, type CrossCallOptions} from './smp.js';
@@ -69,6 +70,8 @@ export class Kernel {
 	readonly extensions: KernelExtension[] = [];
 	/** smp_call_function's mask per CPU (derived from the CPU count, see othersOf). */
 	readonly others: (readonly number[])[] = [];
+	/** The functions device interrupt lines run by (see irq.ts), defined at attach when the scenario has lines. */
+	readonly devIrqFns = {raise: 0, resume: 0};
 	private readonly inputs = new Map<string, InputDefinition>();
 	private readonly fns: KernelFn<unknown>[] = [() => undefined];
 	private readonly fnNames: string[] = ['(none)'];
@@ -106,6 +109,11 @@ export class Kernel {
 		if (this.attached) return;
 		this.attached = true;
 		for (const ext of this.extensions) ext.attach?.(this);
+		// After the extensions', and only when there are lines: other scenarios' function ids stay as they were.
+		if (this.config.irqs?.length) {
+			this.devIrqFns.raise = this.define<number>('irq_raise', (k, _cpu, line) => raiseDeviceIrq(k, line), (k, cpu, line) => describeRaise(k, cpu, line));
+			this.devIrqFns.resume = this.define<number | undefined>('irq_handler_resume', (k, cpu, id) => resumeDeviceHandler(k, cpu, id), (k, cpu) => `interrupt handler goes on: ${k.describe(k.s.cpus[cpu]!)}`);
+		}
 		const m = this.config.mitigation;
 		if (m) {
 			this.inputs.set('mitigation', {
@@ -143,6 +151,7 @@ export class Kernel {
 		if (this.config.perfNmiHz > 0) q.push(Math.floor(NS_PER_SEC / this.config.perfNmiHz), EV_PERF_NMI, -1);
 		startGp(s.rcu, 0);
 		if (this.config.watchdogs) startHungTask(this);
+		(this.config.irqs ?? []).forEach((irq, line) => this.at(irq.startAt, this.devIrqFns.raise, irq.cpus[0]!, line));
 		for (const ext of this.extensions) ext.boot?.(this);
 		return this;
 	}

@@ -57,12 +57,25 @@ export function archRows(cpus: readonly Cpu[]): InterruptRow[] {
 
 const u10 = (n: number): string => `${String(n >>> 0).padStart(10, ' ')} `;
 
-export function renderProcInterrupts(cpus: readonly Cpu[], errCount = 0, misCount = 0): string {
+/** A scenario's device line as show_interrupts prints it. */
+export interface DeviceRow {
+	readonly irq: number;
+	readonly chip: string;
+	readonly handler: string;
+	readonly action: string;
+	readonly perCpu: readonly number[];
+}
+
+export function renderProcInterrupts(cpus: readonly Cpu[], errCount = 0, misCount = 0, devices: readonly DeviceRow[] = []): string {
 	const prec = irqColumnWidth(cpus.length);
 	const lines: string[] = [];
 	lines.push(' '.repeat(prec + 8) + cpus.map((c) => `CPU${String(c.id).padEnd(8, ' ')}`).join(''));
-	for (const dev of DEVICE_IRQS) {
-		const counts = cpus.map((c) => (c.id === 0 ? dev.bootCount : 0));
+	// The scenario's lines take the place of a legacy line of the same number; rows go by number.
+	const rows: DeviceRow[] = DEVICE_IRQS.filter((d) => !devices.some((r) => r.irq === d.irq)).map((d) => ({...d, perCpu: cpus.map((c) => (c.id === 0 ? d.bootCount : 0))}));
+	rows.push(...devices);
+	rows.sort((a, b) => a.irq - b.irq);
+	for (const dev of rows) {
+		const counts = dev.perCpu;
 		if (dev.action === '' && counts.every((n) => n === 0)) continue;
 		lines.push(
 			`${String(dev.irq).padStart(prec, ' ')}: ` +

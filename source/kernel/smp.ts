@@ -111,8 +111,9 @@ export function crossCall(k: Kernel, caller: Cpu, targets: readonly number[], vi
 
 /** smp_call_function_interrupt: runs every call queued for this CPU and acks it. */
 export function callFunctionInterrupt(k: Kernel, cpu: Cpu): void {
+	// 3.10: smp_call_function_interrupt counts irq_call_count once per interrupt;
+	// flush_tlb_func() (arch/x86/mm/tlb.c) counts irq_tlb_count once per call it runs.
 	cpu.call++;
-	let ranTlb = false;
 	const queue = cpu.callQueue;
 	const cost = k.config.timing.callHandler;
 	// An ack never queues work synchronously (completion is an event), so everything
@@ -122,7 +123,7 @@ export function callFunctionInterrupt(k: Kernel, cpu: Cpu): void {
 	for (let i = cpu.callHead; i < n; i++) {
 		const call = queue[i]!;
 		queue[i] = undefined!;
-		if (call.isTlb) ranTlb = true;
+		if (call.isTlb) cpu.tlb++;
 		charge(cpu, cost);
 		ack(k, call, cpu.id);
 	}
@@ -131,7 +132,6 @@ export function callFunctionInterrupt(k: Kernel, cpu: Cpu): void {
 		queue.length = 0;
 		cpu.callHead = 0;
 	}
-	if (ranTlb) cpu.tlb++;
 }
 
 /** A target has run the function: the caller's csd lock for it clears. Returns false when it had already. */

@@ -6,6 +6,7 @@ import type {Kernel, Warnings} from './kernel.js';
 import type {DtracePort} from './dtrace/port.js';
 import type {LogRecord} from './klog.js';
 import {archRows, type InterruptRow} from './procfs.js';
+import {deviceIrqRows} from './irq.js';
 import type {Lockup} from './waitfor.js';
 import {stalledCpus} from './rcu/tree.js';
 
@@ -131,7 +132,7 @@ export function snapshot(k: Kernel, opts: {logLines?: number; traceLines?: numbe
 		events: k.events,
 		hash: k.eventHash,
 		cpus,
-		interrupts: archRows(k.cpus),
+		interrupts: [...deviceIrqRows(k).map((r) => ({tag: String(r.irq), label: `${r.chip}-${r.handler}  ${r.action}`, perCpu: r.perCpu})), ...archRows(k.cpus)],
 		locks,
 		waitFor: k.waitFor().edges.map((e) => e.text),
 		lockup: k.lockup,

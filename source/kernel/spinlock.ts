@@ -11,6 +11,7 @@ import {setActivity} from './sched.js';
 /** spin_lock(_irqsave) from a task step: returns true when taken (the task goes on), false when the CPU now spins. */
 export function spinLock(k: Kernel, cpu: Cpu, task: Task, name: string, irqsave: boolean): boolean {
 	const lock = lockNamed(k, name, 'spinlock');
+	if (!irqsave && k.s.mitigated && k.config.mitigation?.option === 'irqsave' && takenInIrq(k, name)) irqsave = true;
 	if (irqsave) {
 		cpu.savedIrq.set(name, cpu.irqsOn);
 		setIrqs(k, cpu, false);
@@ -87,4 +88,9 @@ export function releaseSpin(k: Kernel, cpu: Cpu, name: string): void {
 	if (lock.holder !== cpu.id) return;
 	cpu.preempt++;
 	spinUnlock(k, cpu, name);
+}
+
+/** Whether a device interrupt handler takes `name` (the irqsave mitigation applies to such locks only). */
+function takenInIrq(k: Kernel, name: string): boolean {
+	return (k.config.irqs ?? []).some((irq) => irq.steps.some((st) => st.op === 'spin_lock' && st.lock === name));
 }

@@ -1,5 +1,6 @@
 // Stack frames for dumps (arch/x86/kernel/dumpstack.c): the call chain a CPU shows for what
 // it is doing, innermost first, with any blocked handlers on top of what they interrupted.
+import {V_DEVICE} from './apic.js';
 import type {Activity, Cpu} from './cpu.js';
 import {currentComm} from './cpu.js';
 import type {Kernel} from './kernel.js';
@@ -10,12 +11,22 @@ const IDLE_FRAMES = ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_s
 /** The call chain a stack dump shows for what the CPU is doing, innermost first. */
 export function framesOf(cpu: Cpu): string[] {
 	// A handler that blocked sits on top of what it interrupted.
-	let frames = activityFrames(cpu, cpu.activity);
+	let frames = deviceHandlerFrames(cpu) ?? activityFrames(cpu, cpu.activity);
 	for (let i = cpu.irqStack.length - 1; i >= 0; i--) {
 		const f = cpu.irqStack[i]!;
 		frames = [...frames, ...f.frames, ...activityFrames(cpu, f.activity)];
 	}
 	return frames;
+}
+
+/**
+ * What a blocked device interrupt handler (irq.ts) is doing above its own frames: nothing
+ * of the task below it (those frames come after the handler's).
+ */
+function deviceHandlerFrames(cpu: Cpu): string[] | undefined {
+	if (cpu.irqStack.at(-1)?.vector !== V_DEVICE) return undefined;
+	const a = cpu.activity;
+	return a.kind === 'spin' ? ['_raw_spin_lock'] : [];
 }
 
 /** The frames below whatever the current task is doing. */

@@ -74,6 +74,21 @@ export interface KernelState {
 	lostMessages: number;
 	/** Each extension's own state, by extension name. */
 	readonly ext: Record<string, unknown>;
+	/** Device interrupt lines (config.irqs): counts, pending lines, handlers in progress. */
+	readonly devIrq: DevIrqState;
+}
+
+/** Device interrupts' state, plain data (see irq.ts). */
+export interface DevIrqState {
+	/** kstat_irqs: per line (config.irqs order), per CPU. */
+	readonly counts: number[][];
+	/** Times each line was raised (round-robin over its affinity). */
+	readonly raised: number[];
+	/** Lines raised on each CPU whose handler has not started (one pending per line, as the IRR). */
+	readonly pending: number[][];
+	/** The handler running on each CPU: its line, next step, whether it has blocked, its run id. */
+	readonly running: ({line: number; pc: number; blocked: boolean; id: number} | null)[];
+	nextId: number;
 }
 
 export function makeState(config: KernelConfig, seed: number): KernelState {
@@ -134,5 +149,12 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		unmitigatedValue: undefined,
 		lostMessages: 0,
 		ext: {},
+		devIrq: {
+			counts: (config.irqs ?? []).map(() => cpus.map(() => 0)),
+			raised: (config.irqs ?? []).map(() => 0),
+			pending: cpus.map(() => []),
+			running: cpus.map(() => null),
+			nextId: 1,
+		},
 	};
 }

@@ -160,7 +160,18 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 		const a = cpu.activity;
 		if (a.kind === 'spin') {
 			const lock = s.locks.get(a.lock) as Spinlock | undefined;
-			if (lock && lock.holder === cpu.id) {
+			if (lock && lock.holder === cpu.id && cpu.ctx === 'hardirq' && cpu.irqStack.length > 0) {
+				// The interrupt came in on the holder's own CPU: the holder is the code it interrupted.
+				const r = s.devIrq.running[cpu.id];
+				const line = r ? k.config.irqs?.[r.line] : undefined;
+				const handler = line ? `CPU${cpu.id}'s irq ${line.irq} (${line.name}) handler ${line.handler}` : `CPU${cpu.id}'s interrupt handler`;
+				const task = cpu.current ? `${cpu.current.comm} (pid ${cpu.current.pid})` : 'the code';
+				stuck.push({
+					node: cpuNode(cpu.id),
+					since: cpu.since,
+					text: `${handler} spins with IRQs off on lock ${a.lock}, which ${task} holds on CPU${cpu.id}, interrupted by that very handler: it cannot run again to release it`,
+				});
+			} else if (lock && lock.holder === cpu.id) {
 				// AA: the CPU spins on a lock it holds itself, a cycle of one that nothing can break.
 				const t = cpu.current;
 				edges.push({

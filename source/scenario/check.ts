@@ -216,5 +216,35 @@ function checkTask(s: Parsed, index: number, shared: boolean): Problem[] {
 /** Every static problem of a scenario that passed the schema, task by task. */
 export function checkScenario(s: Parsed): Problem[] {
 	const shared = sharedCpus(s);
-	return s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu)));
+	return [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu))), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i))];
+}
+
+/**
+ * A device interrupt handler runs in hardirq context, from its first step to its last: it may
+ * not sleep, it releases only what it took, and it returns holding nothing.
+ */
+function checkIrqHandler(s: Parsed, index: number): Problem[] {
+	const problems: Problem[] = [];
+	const line = s.irqs[index]!;
+	const held = new Map<string, number>();
+	line.steps.forEach((step, j) => {
+		const path = ['irqs', index, 'steps', j];
+		switch (step.op) {
+			case 'mutex_lock':
+			case 'mutex_unlock':
+			case 'idle':
+				problems.push({path, text: `${step.op} can sleep, and an interrupt handler (hardirq context) may not sleep; take a spinlock instead, or defer the work to a task`});
+				break;
+			case 'spin_lock':
+				held.set(step.lock, j);
+				break;
+			case 'spin_unlock':
+				if (!held.delete(step.lock)) problems.push({path, text: `spin_unlock of "${quote(step.lock)}", which this handler does not hold here`});
+				break;
+			default:
+				break;
+		}
+	});
+	for (const [lock, j] of held) problems.push({path: ['irqs', index, 'steps', j], text: `the handler returns still holding spinlock "${quote(lock)}", taken here`});
+	return problems;
 }

@@ -4,7 +4,7 @@ import {readdirSync, existsSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import type * as z from 'zod';
-import {DEFAULT_RELEASE, LOGBUF_LOCK, type KernelConfig, type Step} from '../kernel/config.js';
+import {DEFAULT_RELEASE, LOGBUF_LOCK, type IrqConfig, type IrqStep, type KernelConfig, type Step} from '../kernel/config.js';
 import {InputError, lineColumn, parseJson, readInputFile} from '../input-file.js';
 import {quote, safeJson} from '../terminal/safe-text.js';
 import {scenarioSchema, type Scenario} from './schema.js';
@@ -131,6 +131,21 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		perfNmiHz: s.perfNmiHz,
 		watchdogs: s.watchdogs,
 		mitigation: s.mitigation,
+		irqs: s.irqs.length === 0 ? undefined : s.irqs.map(toIrqConfig),
+	};
+}
+
+/** A device line as the kernel takes it (the static checks have refused handler steps that sleep). */
+function toIrqConfig(line: Scenario['irqs'][number]): IrqConfig {
+	return {
+		irq: line.irq,
+		name: line.name,
+		chip: line.chip,
+		handler: line.handler ?? `${line.name.replace(/[^A-Za-z0-9_]/g, '_')}_interrupt`,
+		cpus: line.affinity ?? [line.cpu ?? 0],
+		every: line.every,
+		startAt: line.startAt ?? line.every,
+		steps: line.steps.filter((st): st is IrqStep & typeof st => st.op !== 'mutex_lock' && st.op !== 'mutex_unlock' && st.op !== 'idle'),
 	};
 }
 

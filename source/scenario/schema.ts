@@ -47,6 +47,33 @@ const step = z.discriminatedUnion('op', [
 	z.strictObject({op: z.literal('on_each_cpu'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 ]);
 
+/**
+ * A device interrupt handler's steps. The sleeping ones (mutex_lock, mutex_unlock, idle) are
+ * in the schema only so that the static checks can refuse them with the reason.
+ */
+const irqStep = z.discriminatedUnion('op', [
+	z.strictObject({op: z.literal('spin_lock'), lock: lockName}),
+	z.strictObject({op: z.literal('spin_unlock'), lock: lockName}),
+	z.strictObject({op: z.literal('run'), for: durationSpec}),
+	z.strictObject({op: z.literal('printk'), text: z.string().min(1)}),
+	z.strictObject({op: z.literal('mutex_lock'), lock: lockName}),
+	z.strictObject({op: z.literal('mutex_unlock'), lock: lockName}),
+	z.strictObject({op: z.literal('idle'), for: durationSpec}),
+]);
+
+/** A device interrupt line: request_irq's number and name, where it is routed, how often it fires, what its handler does. */
+const irqLine = z.strictObject({
+	irq: z.number().int().min(0).max(255),
+	name: z.string().min(1).max(32),
+	chip: z.enum(['IO-APIC-edge', 'IO-APIC-fasteoi', 'PCI-MSI-edge']).default('IO-APIC-fasteoi'),
+	handler: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'}).optional(),
+	cpu: z.number().int().min(0).optional(),
+	affinity: z.array(z.number().int().min(0)).min(1).optional(),
+	every: duration.refine((ns) => ns > 0, {message: 'expected a duration above 0'}),
+	startAt: duration.optional(),
+	steps: z.array(irqStep).min(1),
+});
+
 const dtraceOptionsShape = {
 	safeMode: z.boolean().default(DEFAULT_DTRACE_OPTIONS.safeMode),
 	xcall: z.enum(['dtrace_xcall', 'smp_call_function']).default(DEFAULT_DTRACE_OPTIONS.xcall),
@@ -67,6 +94,8 @@ export const MITIGATION_OPTIONS: Record<string, readonly unknown[]> = {
 	rcuWatchingGuard: [true, false],
 	inTracingFlag: [true, false],
 	rendezvousGeneration: [true, false],
+	/** Process-context spin_lock of a lock an interrupt handler takes becomes spin_lock_irqsave. */
+	irqsave: [true, false],
 };
 
 const dtrace = z.strictObject({
@@ -208,6 +237,7 @@ export const scenarioSchema = z
 			})
 			.optional(),
 		tour: tour.optional(),
+		irqs: z.array(irqLine).default([]),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -251,9 +281,29 @@ export const scenarioSchema = z
 		if (s.mitigation?.option === 'rendezvousGeneration' && !s.rendezvous) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"rendezvousGeneration" needs a $.rendezvous section'});
 		}
-		if (s.mitigation && s.mitigation.option !== 'rendezvousGeneration' && !s.dtrace) {
+		if (s.mitigation?.option === 'irqsave' && s.irqs.length === 0) {
+			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"irqsave" needs device interrupts ($.irqs) whose handlers take a spinlock'});
+		}
+		if (s.mitigation && s.mitigation.option !== 'rendezvousGeneration' && s.mitigation.option !== 'irqsave' && !s.dtrace) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: `"${s.mitigation.option}" is a DTrace option, but the scenario has no $.dtrace`});
 		}
+		const irqNumbers = new Set<number>();
+		s.irqs.forEach((line, i) => {
+			if (irqNumbers.has(line.irq)) ctx.addIssue({code: 'custom', path: ['irqs', i, 'irq'], message: `irq ${line.irq} is declared twice`});
+			irqNumbers.add(line.irq);
+			if ((line.cpu === undefined) === (line.affinity === undefined)) ctx.addIssue({code: 'custom', path: ['irqs', i], message: 'expected either "cpu" (the CPU the line is routed to) or "affinity" (a list of CPUs), not both or neither'});
+			[...(line.cpu === undefined ? [] : [['cpu'] as (string | number)[]]), ...(line.affinity ?? []).map((_, j) => ['affinity', j])].forEach((where) => {
+				const c = where[0] === 'cpu' ? line.cpu! : line.affinity![where[1] as number]!;
+				if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['irqs', i, ...where], message: `expected a CPU below ${s.cpus} (the scenario has ${s.cpus} CPUs), got ${c}`});
+			});
+			line.steps.forEach((st, j) => {
+				if (!('lock' in st)) return;
+				const path = ['irqs', i, 'steps', j, 'lock'];
+				if (st.lock === 'logbuf_lock') ctx.addIssue({code: 'custom', path, message: 'logbuf_lock is the kernel\'s own; use a printk step'});
+				else if (!locks.has(st.lock)) ctx.addIssue({code: 'custom', path, message: `lock "${quote(st.lock)}" is not declared in $.locks`});
+				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
+			});
+		});
 		s.expect?.cpus?.forEach((c, i) => {
 			if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['expect', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
 		});

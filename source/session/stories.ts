@@ -43,6 +43,10 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		tells: 'the suspicious RCU usage splat from the idle-loop probe; m turns the guard on',
 		keys: [['1', 1200], ['m', 1200]],
 	},
+	'irq-lock-inversion': {
+		tells: "eth0's handler spins on nic_lock that the task it interrupted holds on CPU0: hard lockup and RCU stall (x10)",
+		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3500], ['r', 500]],
+	},
 };
 
 async function main(): Promise<void> {

@@ -8,7 +8,7 @@ import {commandFor, decode, type Command, type KeyEvent} from './keymap.js';
 import {layout, MIN_COLS, MIN_ROWS, paneAt, tooSmall, type Layout, type Rect} from './layout.js';
 import type {Theme} from './theme.js';
 import {PANES, type PaneId} from './ui-state.js';
-import {irqTags, type ViewModel} from './view-model.js';
+import type {ViewModel} from './view-model.js';
 import {wrap} from './text.js';
 import {Header} from './panes/Header.js';
 import {CpuStrip, cpuWindow} from './panes/CpuStrip.js';
@@ -68,7 +68,7 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 	const [overlayScroll, setOverlayScroll] = useState(0);
 	const small = tooSmall(cols, rows);
 	const ui = view.ui;
-	const l = small ? undefined : layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: irqTags(view.dtrace !== undefined).length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols)});
+	const l = small ? undefined : layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: view.interrupts.rows.length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols)});
 	if (l) controller.setViewport(viewportOf(view, l));
 	const overlayLines = ui.help ? helpLines(cols, view.available, view.header.replay !== undefined, view.header.mitigation?.describe) : ui.tour && view.story ? storyLines(view.story, cols) : undefined;
 

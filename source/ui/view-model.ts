@@ -4,6 +4,7 @@
 import type {Kernel} from '../kernel/kernel.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 import {archRows} from '../kernel/procfs.js';
+import {deviceIrqRows} from '../kernel/irq.js';
 import {irqTimeNs} from '../kernel/cpu.js';
 import {snapshot} from '../kernel/snapshot.js';
 import {formatSeconds, NS_PER_SEC} from '../kernel/time.js';
@@ -108,15 +109,18 @@ export interface Sample {
 const IRQ_TAGS = ['NMI', 'LOC', 'RES', 'CAL', 'TLB', 'XCL', 'PMI', 'SPU'] as const;
 const XCL_LABEL = 'dtrace_xcall IPIs (vector 0xd9, not in /proc/interrupts)';
 
-export function irqTags(hasPort: boolean): string[] {
-	return IRQ_TAGS.filter((t) => hasPort || t !== 'XCL');
+export function irqTags(hasPort: boolean, devices: readonly string[] = []): string[] {
+	return [...devices, ...IRQ_TAGS.filter((t) => hasPort || t !== 'XCL')];
 }
+
+/** The scenario's device lines, as /proc/interrupts numbers them: first in the pane. */
+const deviceTags = (k: Kernel): string[] => (k.config.irqs ?? []).map((irq) => String(irq.irq));
 
 const TRACE_LINES = 2000;
 
 export function sample(k: Kernel, port: DtracePort | undefined): Sample {
-	const rows = new Map(archRows(k.cpus).map((r) => [r.tag, r.perCpu]));
-	const irq = irqTags(port !== undefined).map((tag) => (tag === 'XCL' ? k.cpus.map((c) => port!.ipiCount(c.id)) : rows.get(tag)!));
+	const rows = new Map([...deviceIrqRows(k).map((r): [string, readonly number[]] => [String(r.irq), r.perCpu]), ...archRows(k.cpus).map((r): [string, readonly number[]] => [r.tag, r.perCpu])]);
+	const irq = irqTags(port !== undefined, deviceTags(k)).map((tag) => (tag === 'XCL' ? k.cpus.map((c) => port!.ipiCount(c.id)) : rows.get(tag)!));
 	return {t: k.now, jiffies: k.jiffies, irq, irqNs: k.cpus.map((c) => irqTimeNs(c, k.now))};
 }
 
@@ -168,7 +172,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	const labels = new Map(snap.interrupts.map((r) => [r.tag, r.label]));
 	// A mark means the value moved since the last frame: none on a still screen or a mode switch.
 	const prevRows = previous && previous.interrupts.rates === ui.rates && previous.header.time !== formatSeconds(now) ? previous.interrupts.rows : undefined;
-	const rows: IrqRow[] = irqTags(port !== undefined).map((tag, r) => {
+	const rows: IrqRow[] = irqTags(port !== undefined, deviceTags(k)).map((tag, r) => {
 		const totals = current.irq[r]!;
 		const values = ui.rates ? (base && rateNs > 0 ? totals.map((v, i) => Math.round(((v - base.irq[r]![i]!) * NS_PER_SEC) / rateNs)) : totals.map(() => 0)) : totals;
 		const before = prevRows?.find((p) => p.tag === tag)?.values;
