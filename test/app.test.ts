@@ -217,3 +217,17 @@ test('kernel log: l filters, / searches with n and N, and the title says which',
 	assert.match(frame().split('\n').at(-1)!, /no older match for "soft lockup"/);
 	r.unmount();
 });
+
+test('kernel log at 80 columns: a folded repeat keeps its count and first time when the message is cut', async () => {
+	// irq-lock-inversion's RCU stall repeats at 84 s; its line is wider than 80 columns.
+	const k = buildKernel(loadScenario('irq-lock-inversion'));
+	k.advance(90 * 1e9);
+	const c = new Controller(k, {clock: () => 0, paused: true});
+	const r = render(React.createElement(App, {controller: c, cols: 80, rows: 24, theme: {color: false}}));
+	await settle();
+	const stall = (r.lastFrame() ?? '').split('\n').find((l) => l.includes('rcu_sched detected stalls'));
+	assert.ok(stall, r.lastFrame());
+	assert.ok(stall.length <= 80, stall);
+	assert.match(stall, /^\[ +84\.008000\] INFO: rcu_sched detected stalls .* …  ×2 since 21\.003s$/);
+	r.unmount();
+});
