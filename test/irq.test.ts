@@ -8,6 +8,7 @@ import {renderProcInterrupts} from '../source/kernel/procfs.js';
 import {loadScenario, parseScenario} from '../source/scenario/load.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {kernelFor, logTexts, MS, S} from './helpers.js';
+import {Controller} from '../source/ui/controller.js';
 
 const base = {
 	description: 'device irq test',
@@ -150,6 +151,10 @@ test('3.10 counts TLB per flush_tlb_func() call and prints CAL as irq_call_count
 	const tlb = lines.find((l) => l.startsWith('TLB:'))!;
 	assert.equal(cal.slice(5, 5 + 33), '         0          0 4294967295 ');
 	assert.equal(tlb.slice(5, 5 + 33), '         1          1          2 ');
+	// The monitor's interrupts pane, in totals mode (r), shows the same unsigned value.
+	const c = new Controller(k, {clock: () => 0, paused: true});
+	if (c.ui.rates) c.dispatch('rates');
+	assert.deepEqual(c.getView().interrupts.rows.find((r) => r.tag === 'CAL')!.values, [0, 0, 4294967295]);
 });
 
 test('single steps say what a device interrupt did', () => {
