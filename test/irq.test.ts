@@ -161,4 +161,6 @@ test('single steps say what a device interrupt did', () => {
 	const k = buildKernel(loadScenario('irq-lock-inversion'));
 	k.advance(1300 * 1000 - 1);
 	assert.equal(k.step()!.text, 'CPU0: irq 19 (eth0) raised; taken: spin nic_lock (CPU0)');
+	// The task's work that the interrupt cut short would have ended now: the handler is what spins.
+	assert.equal(k.step()!.text, 'CPU0: nothing happens (the work it would end was cut short before); still irq 19 (eth0) handler nic_interrupt: spin nic_lock (CPU0)');
 });
