@@ -69,7 +69,7 @@ export interface LockdepState {
 
 /** The debug options' state (k.s.debug), present when the scenario has a `debug` key. */
 export interface DebugState {
-	/** __might_sleep()'s prev_jiffy (its once-a-second rate limit); 0: never printed. */
+	/** __might_sleep()'s prev_jiffy (its once-a-second rate limit); -1: never printed (3.10's 0, as its jiffies never are 0 then). */
 	mightSleepJiffy: number;
 	readonly lockdep: LockdepState | null;
 }
@@ -77,7 +77,7 @@ export interface DebugState {
 export function makeDebugState(cpus: number, proveLocking: boolean): DebugState {
 	const irq: IrqTrace[] = [];
 	for (let i = 0; i < cpus; i++) irq.push({events: 0, onEvent: 0, onIp: 'start_secondary', offEvent: 0, offIp: 'start_secondary'});
-	return {mightSleepJiffy: 0, lockdep: proveLocking ? {classes: {}, chains: {}, held: {}, irq, reports: 0} : null};
+	return {mightSleepJiffy: -1, lockdep: proveLocking ? {classes: {}, chains: {}, held: {}, irq, reports: 0} : null};
 }
 
 /** How a lock is taken, as the stack shows it (the function lock_acquire is called from). */
@@ -133,7 +133,7 @@ export function lockdepAcquire(k: Kernel, cpu: Cpu, name: string, fn: LockFn): v
 	const callers = callerFrames(k, cpu);
 	const held = (ld.held[currentKey(cpu)] ??= []);
 	const next: HeldLock = {name, hardirq, ip: callers[0]!};
-	const a: Acquire = {cpu, name, fn, hardirq, hardirqsOff: !cpu.irqsOn, callers, held, next};
+	const a: Acquire = {cpu, name, fn, hardirq, hardirqsOff: hardirq || !cpu.irqsOn, callers, held, next};
 	const cls = classOf(ld, name);
 	// mark_irqflags(): the usage this acquisition shows, each checked against its opposite.
 	const trace = ['__lock_acquire', 'lock_acquire', fn, ...callers];

@@ -139,7 +139,7 @@ export function printCircularBug(k: Kernel, ld: LockdepState, a: Acquire, prev: 
 /** print_usage_bug(): `prevBit` is the usage seen before, `newBit` this acquisition's. */
 export function printUsageBug(k: Kernel, ld: LockdepState, a: Acquire, prevBit: number, newBit: number): void {
 	const hc = a.hardirq ? 1 : 0;
-	const he = a.cpu.irqsOn ? 1 : 0;
+	const he = a.hardirqsOff ? 0 : 1;
 	const trace = ld.classes[a.name]?.usageTraces[prevBit] ?? [];
 	printLines(k, a.cpu.id, [
 		w(''),

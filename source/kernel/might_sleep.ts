@@ -28,7 +28,7 @@ export function mightSleep(k: Kernel, cpu: Cpu, file: string, line: number, fn: 
 	if (cpu.preempt === 0 && cpu.irqsOn) return;
 	// if (time_before(jiffies, prev_jiffy + HZ) && prev_jiffy) return;
 	const jiffies = k.jiffies;
-	if (d.mightSleepJiffy !== 0 && jiffies < d.mightSleepJiffy + k.config.hz) return;
+	if (d.mightSleepJiffy >= 0 && jiffies < d.mightSleepJiffy + k.config.hz) return;
 	d.mightSleepJiffy = jiffies;
 	const {comm, pid} = currentComm(cpu);
 	const ctx = stackContext(k, cpu);
