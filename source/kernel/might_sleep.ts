@@ -12,13 +12,17 @@ import type {Line} from './messages.js';
 import * as msg from './messages.js';
 import {printLines} from './printk.js';
 import {stackContext} from './stacktrace.js';
-import {callerFrames} from './lockdep.js';
+import {callerFrames, lockdepAcquire} from './lockdep.js';
 import {heldLocks, irqtraceEvents} from './lockdep_report.js';
 
-/** might_sleep() in mutex_lock: kernel/mutex.c:95, or :413 in mutex_lock_nested with DEBUG_LOCK_ALLOC (lockdep). */
-export function mutexMightSleep(k: Kernel, cpu: Cpu): void {
+/**
+ * mutex_lock's debugging, before it tries the mutex: might_sleep() (kernel/mutex.c:95, or :413
+ * in mutex_lock_nested with DEBUG_LOCK_ALLOC, lockdep's), then mutex_acquire() (lockdep).
+ */
+export function mutexLockDebug(k: Kernel, cpu: Cpu, name: string): void {
 	const lockdep = k.config.debug?.proveLocking === true;
 	mightSleep(k, cpu, 'kernel/mutex.c', lockdep ? 413 : 95, lockdep ? 'mutex_lock_nested' : 'mutex_lock');
+	lockdepAcquire(k, cpu, name, 'mutex_lock_nested');
 }
 
 /** __might_sleep(file, line, 0). */

@@ -14,7 +14,7 @@ import {spinBug, spinDump} from './debug_locks.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {allCpuBacktrace} from './nmi.js';
-import {callerFrames} from './lockdep.js';
+import {callerFrames, lockdepAcquire, type LockFn} from './lockdep.js';
 import {NS_PER_SEC} from './time.js';
 
 /** loops_per_jiffy * HZ iterations of __delay(1): one second. */
@@ -31,8 +31,9 @@ export function attachSpinlockDebug(k: Kernel): number {
 	return k.define<SpinCheck>('spin_lockup_check', (kk, cpu, data) => spinLockupCheck(kk, cpu, data), (kk, cpu, data) => `CPU${cpu}: __spin_lock_debug: ${data.lock} still taken after loops_per_jiffy * HZ tries: ${kk.describe(kk.s.cpus[cpu]!)}`);
 }
 
-/** debug_spin_lock_before(), from a spin_lock on `cpu` before it tries the lock. */
-export function spinLockBefore(k: Kernel, cpu: Cpu, lock: Spinlock, fn: string): void {
+/** spin_acquire() (lockdep), then debug_spin_lock_before(): a spin_lock on `cpu` (task or handler), before it tries the lock. */
+export function spinLockDebug(k: Kernel, cpu: Cpu, lock: Spinlock, fn: LockFn): void {
+	lockdepAcquire(k, cpu, lock.name, fn);
 	if (!k.config.debug?.debugSpinlock) return;
 	// lock->owner == current: the code this CPU runs (or the task a handler interrupted) holds it.
 	if (lock.holder === cpu.id) spinBug(k, cpu, lock.name, 'recursion', cpu.id, ['spin_bug', 'do_raw_spin_lock', fn], callerFrames(k, cpu));

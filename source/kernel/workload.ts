@@ -26,7 +26,7 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return false;
 		}
 		case 'idle': {
-			scheduleBug(k, cpu, ['schedule_timeout', 'schedule_timeout_uninterruptible', 'msleep']);
+			if (k.s.debug) scheduleBug(k, cpu, ['schedule_timeout', 'schedule_timeout_uninterruptible', 'msleep']);
 			task.state = 'sleeping';
 			task.sleepToken++;
 			cpu.current = undefined;
