@@ -200,7 +200,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	// Most telling first: locks somebody waits for, then held ones, then free ones.
 	const rank = (l: LockRow): number => (l.waiters !== '-' ? 0 : l.holder !== '-' ? 1 : 2);
 	locks.sort((a, b) => rank(a) - rank(b));
-	const lockup = snap.lockup ? `LOCKUP ${headerParties(snap.lockup)} at ${formatSeconds(snap.lockup.at, 3)}` : undefined;
+	const lockup = snap.lockup ? `LOCKUP ${headerParties(snap.lockup)} at ${formatSeconds(snap.lockup.at, 6)}` : undefined;
 
 	let dtrace: ViewModel['dtrace'];
 	let consumer: string | undefined;
