@@ -81,6 +81,10 @@ const DESCRIPTIONS: readonly (readonly [string, string])[] = [
 	['irqs.[].every', 'Time between two interrupts of the line; one that comes while the previous is still pending merges into it.'],
 	['irqs.[].startAt', 'When the first interrupt comes (default: every).'],
 	['irqs.[].steps', 'What the handler does, in order, with IRQs off: spin_lock, spin_unlock, run (kernel code for a while), printk. Steps that sleep are refused.'],
+	['debug', '3.10 lock-debugging Kconfig options the kernel is built with, each false unless written: their reports, in 3.10 formats.'],
+	['debug.PROVE_LOCKING', 'Lockdep: possible circular locking dependency, inconsistent lock state, possible recursive locking; the first report turns it off. Selects DEBUG_SPINLOCK.'],
+	['debug.DEBUG_SPINLOCK', 'BUG: spinlock recursion, and BUG: spinlock lockup suspected after a CPU has spun on one lock for a second.'],
+	['debug.DEBUG_ATOMIC_SLEEP', 'BUG: sleeping function called from invalid context (mutex_lock in atomic context), BUG: scheduling while atomic (sleeping holding a spinlock).'],
 ];
 
 /** Nanoseconds as a person writes them: the largest unit that keeps it short ("30s", "1.2us", "600ns"). */

@@ -121,6 +121,15 @@ export interface KernelConfig {
 	readonly mitigation?: {readonly describe: string; readonly option?: string | undefined; readonly value?: unknown} | undefined;
 	/** Device interrupt lines (none by default). */
 	readonly irqs?: readonly IrqConfig[] | undefined;
+	/** Kconfig debug options the scenario switches on (lockdep.ts, spinlock_debug.ts, might_sleep.ts); none when absent. */
+	readonly debug?: DebugConfig | undefined;
+}
+
+/** 3.10 lock-debugging Kconfig options. PROVE_LOCKING selects DEBUG_SPINLOCK (lib/Kconfig.debug). */
+export interface DebugConfig {
+	readonly proveLocking: boolean;
+	readonly debugSpinlock: boolean;
+	readonly debugAtomicSleep: boolean;
 }
 
 export const DEFAULT_TIMING: Timing = {

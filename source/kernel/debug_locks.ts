@@ -30,15 +30,20 @@ export function mutexUnlockNotOwner(k: Kernel, cpu: Cpu): void {
  * spin_bug() from debug_spin_unlock(): `BUG: spinlock %s on CPU#%d, %s/%d`, the lock line,
  * and dump_stack(). `what` is "already unlocked" or "wrong owner"; `owner` the holder's CPU, or -1.
  */
-export function spinBug(k: Kernel, cpu: Cpu, lock: string, what: string, ownerCpu: number): void {
+export function spinBug(k: Kernel, cpu: Cpu, lock: string, what: string, ownerCpu: number, frames: readonly string[] = ['spin_bug', 'do_raw_spin_unlock', '_raw_spin_unlock'], stackFrames?: readonly string[]): void {
 	if (!debugLocksOff(k)) return;
+	spinDump(k, cpu, lock, what, ownerCpu, frames, stackFrames);
+}
+
+/** spin_dump() (lib/spinlock_debug.c): the BUG line, the lock line, dump_stack(); `frames` are those below spin_dump. */
+export function spinDump(k: Kernel, cpu: Cpu, lock: string, what: string, ownerCpu: number, frames: readonly string[], stackFrames?: readonly string[]): void {
 	const {comm, pid} = currentComm(cpu);
 	const owner = ownerCpu >= 0 ? k.s.cpus[ownerCpu]?.current : undefined;
 	const ctx = stackContext(k, cpu);
 	printLines(k, cpu.id, [
 		{level: 'emerg', text: `BUG: spinlock ${what} on CPU#${cpu.id}, ${comm}/${pid}`},
 		{level: 'emerg', text: ` lock: ${lock}+0x0/0x40, .magic: dead4ead, .owner: ${owner ? `${owner.comm}/${owner.pid}` : '<none>/-1'}, .owner_cpu: ${ownerCpu}`},
-		...msg.dumpStack({...ctx, frames: ['dump_stack', 'spin_dump', 'spin_bug', 'do_raw_spin_unlock', '_raw_spin_unlock', ...ctx.frames]}),
+		...msg.dumpStack({...ctx, frames: ['dump_stack', 'spin_dump', ...frames, ...(stackFrames ?? ctx.frames)]}),
 	]);
 	k.s.warnings.bug++;
 }

@@ -8,6 +8,7 @@ import {EV_HUNG_TASK} from './engine.js';
 import type {Kernel} from './kernel.js';
 import * as msg from './messages.js';
 import {printLines} from './printk.js';
+import {debugShowHeldLocks} from './lockdep_report.js';
 import {NS_PER_SEC} from './time.js';
 
 /** sysctl_hung_task_warnings' initial value. */
@@ -43,6 +44,8 @@ function checkHungTask(k: Kernel, t: Task, timeout: number): void {
 	}
 	if (k.s.hungTaskWarnings === 0) return;
 	k.s.hungTaskWarnings--;
-	printLines(k, t.cpu, msg.hungTaskReport(t.comm, t.pid, timeout, ['schedule', 'schedule_preempt_disabled', '__mutex_lock_slowpath', 'mutex_lock', 'system_call_fastpath']));
+	// With lockdep (DEBUG_LOCK_ALLOC) mutex_lock is mutex_lock_nested; debug_show_held_locks(t) follows sched_show_task(t).
+	const slowpath = k.config.debug?.proveLocking ? ['mutex_lock_nested'] : ['__mutex_lock_slowpath', 'mutex_lock'];
+	printLines(k, t.cpu, [...msg.hungTaskReport(t.comm, t.pid, timeout, ['schedule', 'schedule_preempt_disabled', ...slowpath, 'system_call_fastpath']), ...debugShowHeldLocks(k, t)]);
 	k.s.warnings.hungTask++;
 }

@@ -13,6 +13,8 @@ import {draw, kick, setActivity} from './sched.js';
 import {callFunctionInterrupt, waitOver} from './smp.js';
 import {releaseSpin, spinFromNmi} from './spinlock.js';
 import {localTimerInterrupt} from './tick.js';
+import {lockdepIrqFlags} from './lockdep.js';
+import {spinLockDebug, spinLockDebugWait} from './spinlock_debug.js';
 
 /** Accepts pending vectors while the CPU has interrupts on and is not in a handler. */
 export function deliver(k: Kernel, cpu: Cpu): void {
@@ -73,6 +75,7 @@ export function charge(cpu: Cpu, ns: number): void {
 export function setIrqs(k: Kernel, cpu: Cpu, on: boolean): void {
 	if (cpu.irqsOn === on) return;
 	cpu.irqsOn = on;
+	if (k.s.debug) lockdepIrqFlags(k, cpu, on);
 	if (!on) cpu.irqOffSince = k.s.now;
 	else deliver(k, cpu);
 }
@@ -210,6 +213,7 @@ export function runDeviceHandler(k: Kernel, cpu: Cpu): boolean {
 		if (step.when !== undefined && (step.when === 'mitigated') !== r.mitigated) continue;
 		switch (step.op) {
 			case 'spin_lock': {
+				if (k.s.debug) spinLockDebug(k, cpu, k.s.locks.get(step.lock) as Spinlock, '_raw_spin_lock');
 				const got = spinFromNmi(k, cpu, step.lock);
 				if (got === 'taken') break;
 				if (got === 'self') {
@@ -219,6 +223,7 @@ export function runDeviceHandler(k: Kernel, cpu: Cpu): boolean {
 					lock.waiters.push(cpu.id);
 				}
 				handlerWaits(k, cpu, {kind: 'spin', lock: step.lock});
+				if (k.s.debug) spinLockDebugWait(k, cpu, step.lock);
 				// The hand-over (spin_unlock on the holder) resumes the handler after the lock.
 				cpu.resumeHook = {fn: k.devIrqFns.resume};
 				return false;

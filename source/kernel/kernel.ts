@@ -18,6 +18,7 @@ import {EventQueue} from './queue.js';
 import {describeRaise, raiseDeviceIrq, resumeDeviceHandler} from './irq.js';
 import {startGp} from './rcu/tree.js';
 import {startHungTask} from './hung_task.js';
+import {attachSpinlockDebug} from './spinlock_debug.js';
 import {crossCall, type CrossCall, type CrossCallOptions} from './smp.js';
 import {framesOf} from './stacktrace.js';
 import {makeState, type KernelState} from './state.js';
@@ -72,6 +73,8 @@ export class Kernel {
 	readonly others: (readonly number[])[] = [];
 	/** The functions device interrupt lines run by (see irq.ts), defined at attach when the scenario has lines. */
 	readonly devIrqFns = {raise: 0, resume: 0};
+	/** The debug options' functions (spinlock_debug.ts), defined at attach when the scenario switches them on. */
+	readonly debugFns = {spinLockup: 0};
 	private readonly inputs = new Map<string, InputDefinition>();
 	private readonly fns: KernelFn<unknown>[] = [() => undefined];
 	private readonly fnNames: string[] = ['(none)'];
@@ -114,6 +117,7 @@ export class Kernel {
 			this.devIrqFns.raise = this.define<number>('irq_raise', (k, _cpu, line) => raiseDeviceIrq(k, line), (k, cpu, line) => describeRaise(k, cpu, line));
 			this.devIrqFns.resume = this.define<number | undefined>('irq_handler_resume', (k, cpu, id) => resumeDeviceHandler(k, cpu, id), (k, cpu) => `interrupt handler goes on: ${k.describe(k.s.cpus[cpu]!)}`);
 		}
+		if (this.config.debug?.debugSpinlock) this.debugFns.spinLockup = attachSpinlockDebug(this);
 		const m = this.config.mitigation;
 		if (m) {
 			this.inputs.set('mitigation', {

@@ -7,6 +7,8 @@ import {setIrqs} from './irq.js';
 import type {Kernel} from './kernel.js';
 import {lockNamed, type Spinlock} from './locks.js';
 import {setActivity} from './sched.js';
+import {lockdepRelease} from './lockdep.js';
+import {spinLockDebug, spinLockDebugWait} from './spinlock_debug.js';
 
 /** spin_lock(_irqsave) from a task step: returns true when taken (the task goes on), false when the CPU now spins. */
 export function spinLock(k: Kernel, cpu: Cpu, task: Task, name: string, irqsave: boolean): boolean {
@@ -17,6 +19,7 @@ export function spinLock(k: Kernel, cpu: Cpu, task: Task, name: string, irqsave:
 		setIrqs(k, cpu, false);
 	}
 	cpu.preempt++;
+	if (k.s.debug) spinLockDebug(k, cpu, lock, irqsave ? '_raw_spin_lock_irqsave' : '_raw_spin_lock');
 	if (lock.holder === -1) {
 		takeSpinlock(k, lock, cpu);
 		task.pc++;
@@ -25,6 +28,7 @@ export function spinLock(k: Kernel, cpu: Cpu, task: Task, name: string, irqsave:
 	lock.contentions++;
 	lock.waiters.push(cpu.id);
 	setActivity(k, cpu, {kind: 'spin', lock: name});
+	if (k.s.debug) spinLockDebugWait(k, cpu, name);
 	return false;
 }
 
@@ -37,6 +41,7 @@ function takeSpinlock(k: Kernel, lock: Spinlock, cpu: Cpu): void {
 
 export function spinUnlock(k: Kernel, cpu: Cpu, name: string): void {
 	const lock = lockNamed(k, name, 'spinlock');
+	if (k.s.debug) lockdepRelease(k, cpu, name);
 	if (lock.holder === -1) {
 		// debug_spin_unlock(): SPIN_BUG_ON(!raw_spin_is_locked(lock), lock, "already unlocked"); nothing to release.
 		spinBug(k, cpu, name, 'already unlocked', -1);

@@ -11,6 +11,7 @@ import {quiescentState} from './rcu/tree.js';
 import {draw, schedulePoint, startTimed} from './sched.js';
 import {flushTlbOthers, smpCallFunction, smpCallTargeted} from './smp.js';
 import {spinLock, spinUnlock} from './spinlock.js';
+import {scheduleBug} from './might_sleep.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
 export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
@@ -25,6 +26,7 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return false;
 		}
 		case 'idle': {
+			if (k.s.debug) scheduleBug(k, cpu, ['schedule_timeout', 'schedule_timeout_uninterruptible', 'msleep']);
 			task.state = 'sleeping';
 			task.sleepToken++;
 			cpu.current = undefined;

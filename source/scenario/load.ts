@@ -134,6 +134,7 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		watchdogs: s.watchdogs,
 		mitigation: s.mitigation,
 		irqs: s.irqs.length === 0 ? undefined : s.irqs.map(toIrqConfig),
+		debug: s.debug && {proveLocking: s.debug.PROVE_LOCKING, debugSpinlock: s.debug.PROVE_LOCKING || (s.debug.DEBUG_SPINLOCK ?? false), debugAtomicSleep: s.debug.DEBUG_ATOMIC_SLEEP},
 	};
 }
 

@@ -244,6 +244,15 @@ export const scenarioSchema = z
 			.optional(),
 		tour: tour.optional(),
 		irqs: z.array(irqLine).default([]),
+		/** 3.10 lock-debugging Kconfig options (lockdep, DEBUG_SPINLOCK, DEBUG_ATOMIC_SLEEP). */
+		debug: z
+			.strictObject({
+				PROVE_LOCKING: z.boolean().default(false),
+				/** Off unless written, or selected by PROVE_LOCKING. */
+				DEBUG_SPINLOCK: z.boolean().optional(),
+				DEBUG_ATOMIC_SLEEP: z.boolean().default(false),
+			})
+			.optional(),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -317,6 +326,9 @@ export const scenarioSchema = z
 				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
 			});
 		});
+		if (s.debug?.PROVE_LOCKING && s.debug.DEBUG_SPINLOCK === false) {
+			ctx.addIssue({code: 'custom', path: ['debug', 'DEBUG_SPINLOCK'], message: 'PROVE_LOCKING selects DEBUG_SPINLOCK (lib/Kconfig.debug): it cannot be off with PROVE_LOCKING on'});
+		}
 		s.expect?.cpus?.forEach((c, i) => {
 			if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['expect', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
 		});

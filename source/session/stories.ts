@@ -47,6 +47,10 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		tells: "eth0's handler spins on nic_lock that the task it interrupted holds on CPU0: hard lockup and RCU stall (x10)",
 		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3500], ['r', 500]],
 	},
+	'mutex-abba': {
+		tells: 'lockdep reports the ABBA order at 3.2 ms, the two tasks deadlock at 0.17 s, hung-task names both at 240 s (x100)',
+		keys: [['', 1200], ['\t', 300], ['\t', 300], ['\t', 300], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 3500]],
+	},
 };
 
 async function main(): Promise<void> {
