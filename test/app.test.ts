@@ -228,6 +228,6 @@ test('kernel log at 80 columns: a folded repeat keeps its count and first time w
 	const stall = (r.lastFrame() ?? '').split('\n').find((l) => l.includes('rcu_sched detected stalls'));
 	assert.ok(stall, r.lastFrame());
 	assert.ok(stall.length <= 80, stall);
-	assert.match(stall, /^\[ +84\.008000\] INFO: rcu_sched detected stalls .* …  ×2 since 21\.003s$/);
+	assert.match(stall, /^\[ +84\.008000\] INFO: rcu_sched detected stalls .* … {2}×2 since 21\.003s$/);
 	r.unmount();
 });
