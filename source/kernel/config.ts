@@ -28,7 +28,12 @@ export type Step =
 	| {readonly op: 'log'; readonly text: string}
 	| {readonly op: 'smp_call_function_single'; readonly cpu: number; readonly func: string; readonly wait: boolean}
 	| {readonly op: 'smp_call_function_many'; readonly cpus: readonly number[]; readonly func: string; readonly wait: boolean}
-	| {readonly op: 'on_each_cpu'; readonly func: string; readonly wait: boolean};
+	| {readonly op: 'on_each_cpu'; readonly func: string; readonly wait: boolean}
+	// Reader-writer locks (rwlock.ts): irqsave is the _irqsave form, irq the _irq one.
+	| {readonly op: 'read_lock' | 'write_lock'; readonly lock: string; readonly irqsave: boolean; readonly irq: boolean}
+	| {readonly op: 'read_unlock' | 'write_unlock'; readonly lock: string; readonly irq: boolean}
+	/** spin_trylock: takes the lock if free; if not, skips the next `skip` steps. */
+	| {readonly op: 'spin_trylock'; readonly lock: string; readonly irqsave: boolean; readonly skip: number};
 
 export type StepOp = Step['op'];
 
@@ -37,7 +42,8 @@ export type IrqStep =
 	| {readonly op: 'spin_lock'; readonly lock: string}
 	| {readonly op: 'spin_unlock'; readonly lock: string}
 	| {readonly op: 'run'; readonly for: Dur}
-	| {readonly op: 'printk'; readonly text: string};
+	| {readonly op: 'printk'; readonly text: string}
+	| {readonly op: 'read_lock' | 'write_lock' | 'read_unlock' | 'write_unlock'; readonly lock: string};
 
 /** A device interrupt line (kernel/irq/): raised every `every` ns on its CPU (or round-robin over its affinity). */
 export interface IrqConfig {
@@ -66,7 +72,7 @@ export interface TaskConfig {
 
 export interface LockConfig {
 	readonly name: string;
-	readonly kind: 'spinlock' | 'mutex';
+	readonly kind: 'spinlock' | 'mutex' | 'rwlock';
 }
 
 export interface Timing {

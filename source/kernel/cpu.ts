@@ -50,7 +50,8 @@ export interface Callback extends Continuation {
 export type Activity =
 	| {readonly kind: 'run'; readonly mode: 'user' | 'kernel'; readonly fn: string | undefined; readonly until: number}
 	| {readonly kind: 'idle'}
-	| {readonly kind: 'spin'; readonly lock: string}
+	/** `rw`: spinning in read_lock/write_lock on an rwlock (rwlock.ts). */
+	| {readonly kind: 'spin'; readonly lock: string; readonly rw?: 'read' | 'write'}
 	/**
 	 * Waiting for a cross-call's targets (csd_lock_wait); with `csd`, waiting in csd_lock()
 	 * for the earlier `call` to run on CPU `csd` before the same csd can be used again.

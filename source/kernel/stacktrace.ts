@@ -39,6 +39,7 @@ function activityFrames(cpu: Cpu, a: Activity): string[] {
 	const base = baseFrames(cpu);
 	switch (a.kind) {
 		case 'spin':
+			if (a.rw) return [`__${a.rw}_lock_failed`, `_raw_${a.rw}_lock${cpu.savedIrq.has(a.lock) ? '_irqsave' : ''}`, ...base];
 			return [cpu.savedIrq.has(a.lock) ? '_raw_spin_lock_irqsave' : '_raw_spin_lock', ...base];
 		case 'xcall-wait':
 			if (a.csd !== undefined && a.call.frames) return ['csd_lock', ...a.call.frames.filter((f) => f !== 'generic_exec_single'), ...base];

@@ -7,6 +7,7 @@ import {EV_DETECT} from './engine.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {canService, isPending} from './smp.js';
+import {rwlockWaits} from './rwlock.js';
 
 export interface WaitEdge {
 	readonly from: string;
@@ -158,7 +159,9 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 	const stuck: StuckNode[] = [];
 	for (const cpu of s.cpus) {
 		const a = cpu.activity;
-		if (a.kind === 'spin') {
+		const rw = a.kind === 'spin' ? s.locks.get(a.lock) : undefined;
+		if (rw?.kind === 'rwlock') rwlockWaits(k, cpu, rw, edges, stuck);
+		else if (a.kind === 'spin') {
 			const lock = s.locks.get(a.lock) as Spinlock | undefined;
 			if (lock && lock.holder === cpu.id && cpu.ctx === 'hardirq' && cpu.irqStack.length > 0) {
 				// The interrupt came in on the holder's own CPU: the holder is the code it interrupted.

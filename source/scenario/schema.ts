@@ -45,6 +45,11 @@ const step = z.discriminatedUnion('op', [
 	z.strictObject({op: z.literal('smp_call_function_single'), cpu: z.number().int().min(0), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	z.strictObject({op: z.literal('smp_call_function_many'), cpus: z.array(z.number().int().min(0)).min(1), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	z.strictObject({op: z.literal('on_each_cpu'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	// Reader-writer locks (source/kernel/rwlock.ts): "irqsave" is read_lock_irqsave (as spin_lock's), "irq" read_lock_irq / read_unlock_irq.
+	...(['read_lock', 'write_lock'] as const).map((op) => z.strictObject({op: z.literal(op), lock: lockName, irqsave: z.boolean().default(false), irq: z.boolean().default(false)})),
+	...(['read_unlock', 'write_unlock'] as const).map((op) => z.strictObject({op: z.literal(op), lock: lockName, irq: z.boolean().default(false)})),
+	/** spin_trylock: the lock if it is free; if not, the task goes on at once, skipping the next `skip` steps (the body that runs under the lock, its spin_unlock last). */
+	z.strictObject({op: z.literal('spin_trylock'), lock: lockName, irqsave: z.boolean().default(false), skip: z.number().int().min(1)}),
 ]);
 
 /**
@@ -59,6 +64,7 @@ const irqStep = z.discriminatedUnion('op', [
 	z.strictObject({op: z.literal('mutex_lock'), lock: lockName}),
 	z.strictObject({op: z.literal('mutex_unlock'), lock: lockName}),
 	z.strictObject({op: z.literal('idle'), for: durationSpec}),
+	...(['read_lock', 'write_lock', 'read_unlock', 'write_unlock'] as const).map((op) => z.strictObject({op: z.literal(op), lock: lockName})),
 ]);
 
 /** A device interrupt line: request_irq's number and name, where it is routed, how often it fires, what its handler does. */
@@ -218,7 +224,7 @@ export const scenarioSchema = z
 				contextSwitch: duration.default(DEFAULT_TIMING.contextSwitch),
 			})
 			.prefault({}),
-		locks: z.array(z.strictObject({name: lockName, kind: z.enum(['spinlock', 'mutex'])})).default([]),
+		locks: z.array(z.strictObject({name: lockName, kind: z.enum(['spinlock', 'mutex', 'rwlock'])})).default([]),
 		tasks: z.array(task).default([]),
 		timeline: z.array(timelineEntry).default([]),
 		dtrace: dtrace.optional(),
@@ -262,7 +268,7 @@ export const scenarioSchema = z
 					ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: 'logbuf_lock is the kernel\'s own; use a printk step'});
 					return;
 				}
-				const want = st.op.startsWith('spin') ? 'spinlock' : 'mutex';
+				const want = st.op.startsWith('spin') ? 'spinlock' : st.op.startsWith('mutex') ? 'mutex' : 'rwlock';
 				const have = locks.get(st.lock);
 				if (have === undefined) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `lock "${quote(st.lock)}" is not declared in $.locks`});
 				else if (have !== want) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `"${quote(st.lock)}" is a ${have}, but ${st.op} needs a ${want}`});
@@ -302,6 +308,7 @@ export const scenarioSchema = z
 				if (st.lock === 'logbuf_lock') ctx.addIssue({code: 'custom', path, message: 'logbuf_lock is the kernel\'s own; use a printk step'});
 				else if (!locks.has(st.lock)) ctx.addIssue({code: 'custom', path, message: `lock "${quote(st.lock)}" is not declared in $.locks`});
 				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
+				else if (/^(read|write)_/.test(st.op) && locks.get(st.lock) !== 'rwlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs an rwlock`});
 			});
 		});
 		s.expect?.cpus?.forEach((c, i) => {
