@@ -4,6 +4,7 @@
 /** A duration drawn uniformly from [min, max] ns by the CPU's own PRNG stream. */
 /** The printk ring's raw spinlock (kernel/printk.c); here so a scenario can name it without loading the kernel. */
 export const LOGBUF_LOCK = 'logbuf_lock';
+import type {ConsoleConfig} from './console.js';
 
 export interface Dur {
 	readonly min: number;
@@ -40,6 +41,8 @@ export type Step = Variant &
 	| {readonly op: 'read_unlock' | 'write_unlock'; readonly lock: string; readonly irq: boolean}
 	/** spin_trylock: takes the lock if free; if not, skips the next `skip` steps. */
 	| {readonly op: 'spin_trylock'; readonly lock: string; readonly irqsave: boolean; readonly skip: number}
+	/** printk with a console (console.ts): console_trylock_for_printk, then console_unlock's drain. */
+	| {readonly op: 'console_trylock' | 'console_drain'}
 	);
 
 export type StepOp = Step['op'];
@@ -127,6 +130,8 @@ export interface KernelConfig {
 	readonly mitigation?: {readonly describe: string; readonly option?: string | undefined; readonly value?: unknown} | undefined;
 	/** Device interrupt lines (none by default). */
 	readonly irqs?: readonly IrqConfig[] | undefined;
+	/** printk's console (console.ts); without it a printk step writes its own record for its `for`. */
+	readonly console?: ConsoleConfig | undefined;
 }
 
 export const DEFAULT_TIMING: Timing = {

@@ -158,6 +158,8 @@ export interface Cpu {
 	hrtimerInts: number;
 	hrtimerIntsSaved: number;
 	hardWarned: boolean;
+	/** touch_nmi_watchdog() was called since the last NMI check (watchdog_nmi_touch): the next check skips. */
+	nmiTouched: boolean;
 
 	// RCU
 	rcuTicksThisGp: number;
@@ -208,6 +210,7 @@ export function makeCpu(id: number, random: RandomState): Cpu {
 		hrtimerInts: 0,
 		hrtimerIntsSaved: 0,
 		hardWarned: false,
+		nmiTouched: false,
 		rcuTicksThisGp: 0,
 		softirqs: 0,
 	};

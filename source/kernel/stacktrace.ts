@@ -26,6 +26,7 @@ export function framesOf(cpu: Cpu): string[] {
 function deviceHandlerFrames(cpu: Cpu): string[] | undefined {
 	if (cpu.irqStack.at(-1)?.vector !== V_DEVICE) return undefined;
 	const a = cpu.activity;
+	if (a.kind === 'spin' && a.rw) return [`__${a.rw}_lock_failed`, `_raw_${a.rw}_lock`];
 	return a.kind === 'spin' ? ['_raw_spin_lock'] : [];
 }
 

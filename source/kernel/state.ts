@@ -17,6 +17,7 @@ import {makeRcu, type RcuState} from './rcu/tree.js';
 import {makeTraceState, type TraceState} from './trace-ring.js';
 import type {Lockup} from './waitfor.js';
 import {HUNG_TASK_WARNINGS} from './hung_task.js';
+import {makeConsoleState, type ConsoleState} from './console.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -76,6 +77,8 @@ export interface KernelState {
 	readonly ext: Record<string, unknown>;
 	/** Device interrupt lines (config.irqs): counts, pending lines, handlers in progress. */
 	readonly devIrq: DevIrqState;
+	/** console_sem and the console's place in the log (console.ts). */
+	readonly console: ConsoleState;
 }
 
 /** Device interrupts' state, plain data (see irq.ts). */
@@ -158,5 +161,6 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 			running: cpus.map(() => null),
 			nextId: 1,
 		},
+		console: makeConsoleState(),
 	};
 }

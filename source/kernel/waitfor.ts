@@ -8,6 +8,7 @@ import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {canService, isPending} from './smp.js';
 import {rwlockWaits} from './rwlock.js';
+import {consoleOwnerStuck, consoleWaits} from './console.js';
 
 export interface WaitEdge {
 	readonly from: string;
@@ -233,6 +234,7 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 			});
 		}
 	}
+	consoleWaits(k, stuck);
 	for (const ext of k.extensions) ext.waitFor?.(k, edges, stuck);
 	return {edges, stuck};
 }
@@ -258,6 +260,7 @@ export function detect(k: Kernel): void {
 		}
 	}
 	if (!blocked) for (const lock of s.locks.values()) if (lock.kind === 'mutex' && lock.waiters.length > 0) blocked = true;
+	if (!blocked && k.config.console && consoleOwnerStuck(k)) blocked = true;
 	if (!blocked) return;
 	const {edges, stuck} = waitFor(k);
 	s.lockup = findLockup(edges, stuck);

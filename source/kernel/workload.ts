@@ -12,6 +12,7 @@ import {draw, schedulePoint, startTimed} from './sched.js';
 import {flushTlbOthers, smpCallFunction, smpCallTargeted} from './smp.js';
 import {spinLock, spinTrylock, spinUnlock} from './spinlock.js';
 import {rwLock, rwUnlock} from './rwlock.js';
+import {consoleDrain, consoleTrylock} from './console.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
 export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
@@ -85,6 +86,10 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			rwUnlock(k, cpu, step, step.op === 'write_unlock');
 			task.pc++;
 			return true;
+		case 'console_trylock':
+			return consoleTrylock(k, cpu, task);
+		case 'console_drain':
+			return consoleDrain(k, cpu, task);
 		case 'spin_trylock':
 			return spinTrylock(k, cpu, task, step.lock, step.irqsave, step.skip);
 	}

@@ -33,8 +33,8 @@ interface Held extends Origin {
 	/** spin_lock irqsave: what spin_unlock restores (undefined: IRQs were not certainly off). */
 	readonly irqsave: boolean;
 	readonly restoresOff: Origin | undefined;
-	/** Held by read_lock (an rwlock a task may read again). */
-	readonly read?: boolean;
+	/** How many read_locks hold it (an rwlock a task may read again); 0 for other holds. */
+	readonly read?: number;
 }
 
 interface State {
@@ -55,7 +55,7 @@ function origin(task: number, o: Origin, pass: number): string {
 
 /** The state at the start of a pass, as a key: passes that start alike run alike. */
 function stateKey(s: State): string {
-	const spin = [...s.spin].map(([name, h]) => [name, h.step, h.irqsave, h.restoresOff?.step ?? -1]);
+	const spin = [...s.spin].map(([name, h]) => [name, h.step, h.irqsave, h.restoresOff?.step ?? -1, h.read ?? 0]);
 	const mutex = [...s.mutex].map(([name, h]) => [name, h.step]);
 	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1]);
 }
@@ -183,13 +183,17 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 						}
 					}
 					// A second read_lock of a lock this task reads is a legal recursive read.
-					if (step.op === 'read_lock' && state.spin.get(step.lock)?.read) break;
+					const reading = state.spin.get(step.lock);
+					if (step.op === 'read_lock' && reading?.read) {
+						state.spin.set(step.lock, {...reading, read: reading.read + 1});
+						break;
+					}
 					if (state.spin.has(step.lock)) {
 						deadlocked = true;
 						break walk;
 					}
-					const irqsave = step.op !== 'spin_lock' && step.op !== 'spin_trylock' && step.irq ? false : step.irqsave;
-					state.spin.set(step.lock, {step: j, pass, irqsave, restoresOff: irqsave ? state.irqsOff : undefined, read: step.op === 'read_lock'});
+					const irqsave = step.irqsave;
+					state.spin.set(step.lock, {step: j, pass, irqsave, restoresOff: irqsave ? state.irqsOff : undefined, read: step.op === 'read_lock' ? 1 : 0});
 					if (irqsave || ('irq' in step && step.irq)) state.irqsOff ??= {step: j, pass};
 					break;
 				}
@@ -199,6 +203,10 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 					const held = state.spin.get(step.lock);
 					if (!held) {
 						report(at(j), `${step.op} of "${quote(step.lock)}", which this task does not hold here`);
+						break;
+					}
+					if (step.op === 'read_unlock' && (held.read ?? 0) > 1) {
+						state.spin.set(step.lock, {...held, read: held.read! - 1});
 						break;
 					}
 					state.spin.delete(step.lock);

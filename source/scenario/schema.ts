@@ -108,6 +108,8 @@ export const MITIGATION_OPTIONS: Record<string, readonly unknown[]> = {
 	rendezvousGeneration: [true, false],
 	/** Process-context spin_lock of a lock an interrupt handler takes becomes spin_lock_irqsave. */
 	irqsave: [true, false],
+	/** console_loglevel 4, as the `quiet` boot option sets it: KERN_INFO and below stay in the log, off the console. */
+	quiet: [true, false],
 };
 
 const dtrace = z.strictObject({
@@ -250,6 +252,8 @@ export const scenarioSchema = z
 			.optional(),
 		tour: tour.optional(),
 		irqs: z.array(irqLine).default([]),
+		/** printk's console: a serial line at `baud` (8N1) that the console_sem owner writes every record to, and console_loglevel. */
+		console: z.strictObject({baud: z.number().int().min(50).max(4_000_000).default(115_200), loglevel: z.number().int().min(1).max(8).default(7)}).optional(),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -300,10 +304,11 @@ export const scenarioSchema = z
 		if (s.mitigation?.option === 'rendezvousGeneration' && !s.rendezvous) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"rendezvousGeneration" needs a $.rendezvous section'});
 		}
+		if (s.mitigation?.option === 'quiet' && !s.console) ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"quiet" lowers console_loglevel, but the scenario has no $.console'});
 		if (s.mitigation?.option === 'irqsave' && s.irqs.length === 0) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"irqsave" needs device interrupts ($.irqs) whose handlers take a spinlock'});
 		}
-		if (s.mitigation?.option !== undefined && s.mitigation.option !== 'rendezvousGeneration' && s.mitigation.option !== 'irqsave' && !s.dtrace) {
+		if (s.mitigation?.option !== undefined && s.mitigation.option !== 'rendezvousGeneration' && s.mitigation.option !== 'irqsave' && s.mitigation.option !== 'quiet' && !s.dtrace) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: `"${s.mitigation.option}" is a DTrace option, but the scenario has no $.dtrace`});
 		}
 		const irqNumbers = new Set<number>();
