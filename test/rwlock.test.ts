@@ -33,6 +33,11 @@ test('arch/x86/lib/rwlock.S: a spinning writer holds nothing, so a reader that c
 	assert.deepEqual(lock.waiters, [{cpu: 1, write: true}]);
 	assert.equal(k.describe(k.cpus[1]!), 'write_lock R (CPU0,CPU2 read)');
 	assert.deepEqual(k.framesOf(k.cpus[1]!).slice(0, 2), ['__write_lock_failed', '_raw_write_lock']);
+	// A writer waits for every holder; the late reader waits for nobody.
+	assert.deepEqual(
+		k.waitFor().edges.map((e) => e.text),
+		['CPU1 spins with IRQs on in write_lock on rwlock R held for reading by CPU0', 'CPU1 spins with IRQs on in write_lock on rwlock R held for reading by CPU2'],
+	);
 	// CPU0 lets go at 1 ms: CPU2 still reads, the writer keeps spinning.
 	k.advance(1100 * US);
 	assert.equal(lock.writer, -1);
@@ -111,6 +116,27 @@ test('read_lock then write_lock of the same rwlock on one task: AA, explained as
 	assert.ok(k.lockup);
 	assert.equal(k.lockup.kind, 'self-deadlock');
 	assert.equal(k.lockup.explanation, 'CPU0 (upgrade, pid 100) spins with IRQs on in write_lock on rwlock R, which it already holds for reading itself: it can never get it (AA self-deadlock)');
+});
+
+test('two readers each wanting to write what the other reads: a cycle through both read holds', () => {
+	const task = (cpu: number, mine: string, theirs: string) => ({cpu, comm: `rw${cpu}`, pid: 100 + cpu, steps: [{op: 'read_lock', lock: mine}, {op: 'call', fn: 'scan', for: '100us'}, {op: 'write_lock', lock: theirs}, {op: 'write_unlock', lock: theirs}, {op: 'read_unlock', lock: mine}, {op: 'idle', for: '1ms'}]});
+	const k = kernelFor({...base, cpus: 2, locks: [{name: 'R', kind: 'rwlock'}, {name: 'S', kind: 'rwlock'}], tasks: [task(0, 'R', 'S'), task(1, 'S', 'R')]});
+	k.advance(10 * MS);
+	assert.ok(k.lockup);
+	assert.equal(k.lockup.kind, 'deadlock');
+	assert.equal(k.lockup.explanation, 'CPU0 spins with IRQs on in write_lock on rwlock S held for reading by CPU1; CPU1 spins with IRQs on in write_lock on rwlock R held for reading by CPU0');
+});
+
+test('a handler that takes for writing what the task it interrupted reads: stuck, waiting for a read_unlock that never comes', () => {
+	const k = kernelFor({
+		...base,
+		cpus: 1,
+		tasks: [{cpu: 0, comm: 'reader', pid: 100, steps: [{op: 'read_lock', lock: 'R'}, {op: 'call', fn: 'walk', for: '500us'}, {op: 'read_unlock', lock: 'R'}, {op: 'idle', for: '100us'}]}],
+		irqs: [{irq: 11, name: 'dev', cpu: 0, every: '1ms', steps: [{op: 'write_lock', lock: 'R'}, {op: 'run', for: '2us'}, {op: 'write_unlock', lock: 'R'}]}],
+	});
+	k.advance(20 * MS);
+	assert.ok(k.lockup);
+	assert.equal(k.lockup.explanation, "CPU0's irq 11 (dev) handler dev_interrupt spins with IRQs off in write_lock on rwlock R, which reader (pid 100) holds for reading on CPU0, interrupted by that very handler: it cannot run again to read_unlock it");
 });
 
 test('spin_trylock takes a free lock and runs the body; on a held lock it goes on at once, skipping `skip` steps', () => {
