@@ -87,6 +87,8 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 			return s.cpus > 1;
 		case 'spin_lock':
 		case 'mutex_lock':
+		case 'read_lock':
+		case 'write_lock':
 			// Waits only while another task holds the lock.
 			return s.tasks.some((t, i) => i !== task && t.steps.some((st) => 'lock' in st && st.lock === step.lock));
 		default:
