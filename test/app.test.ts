@@ -90,7 +90,7 @@ test('keys: ? help, s safe mode, space pause, r totals, Tab focus, digits select
 test('a lockup shows in the header, the CPU strip and the locks pane', async () => {
 	const {frame, r} = await mount('safe-xcall', 120, 40, 3);
 	const text = frame();
-	assert.match(text.split('\n')[0]!, / LOCKUP CPU0,1,3 at 0\.503s /);
+	assert.match(text.split('\n')[0]!, / LOCKUP CPU0,1,3 at 0\.503487s /);
 	assert.match(text, /LOCKUP: CPU0 waits for CPU1 to run its cross-call/);
 	assert.ok(text.split('\n').some((l) => /^ +1 +task +OFF +irq\/24-eth0\/202 +spin A \(CPU0\)/.test(l)));
 	r.unmount();
@@ -215,5 +215,19 @@ test('kernel log: l filters, / searches with n and N, and the title says which',
 	assert.match(frame().split('\n').at(-1)!, /match 1 of 1 for "soft lockup"/);
 	await press('n');
 	assert.match(frame().split('\n').at(-1)!, /no older match for "soft lockup"/);
+	r.unmount();
+});
+
+test('kernel log at 80 columns: a folded repeat keeps its count and first time when the message is cut', async () => {
+	// irq-lock-inversion's RCU stall repeats at 84 s; its line is wider than 80 columns.
+	const k = buildKernel(loadScenario('irq-lock-inversion'));
+	k.advance(90 * 1e9);
+	const c = new Controller(k, {clock: () => 0, paused: true});
+	const r = render(React.createElement(App, {controller: c, cols: 80, rows: 24, theme: {color: false}}));
+	await settle();
+	const stall = (r.lastFrame() ?? '').split('\n').find((l) => l.includes('rcu_sched detected stalls'));
+	assert.ok(stall, r.lastFrame());
+	assert.ok(stall.length <= 80, stall);
+	assert.match(stall, /^\[ +84\.008000\] INFO: rcu_sched detected stalls .* …  ×2 since 21\.003s$/);
 	r.unmount();
 });

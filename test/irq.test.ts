@@ -8,6 +8,7 @@ import {renderProcInterrupts} from '../source/kernel/procfs.js';
 import {loadScenario, parseScenario} from '../source/scenario/load.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {kernelFor, logTexts, MS, S} from './helpers.js';
+import {Controller} from '../source/ui/controller.js';
 
 const base = {
 	description: 'device irq test',
@@ -150,10 +151,16 @@ test('3.10 counts TLB per flush_tlb_func() call and prints CAL as irq_call_count
 	const tlb = lines.find((l) => l.startsWith('TLB:'))!;
 	assert.equal(cal.slice(5, 5 + 33), '         0          0 4294967295 ');
 	assert.equal(tlb.slice(5, 5 + 33), '         1          1          2 ');
+	// The monitor's interrupts pane, in totals mode (r), shows the same unsigned value.
+	const c = new Controller(k, {clock: () => 0, paused: true});
+	if (c.ui.rates) c.dispatch('rates');
+	assert.deepEqual(c.getView().interrupts.rows.find((r) => r.tag === 'CAL')!.values, [0, 0, 4294967295]);
 });
 
 test('single steps say what a device interrupt did', () => {
 	const k = buildKernel(loadScenario('irq-lock-inversion'));
 	k.advance(1300 * 1000 - 1);
 	assert.equal(k.step()!.text, 'CPU0: irq 19 (eth0) raised; taken: spin nic_lock (CPU0)');
+	// The task's work that the interrupt cut short would have ended now: the handler is what spins.
+	assert.equal(k.step()!.text, 'CPU0: nothing happens (the work it would end was cut short before); still irq 19 (eth0) handler nic_interrupt: spin nic_lock (CPU0)');
 });

@@ -8,9 +8,8 @@ import path from 'node:path';
 import {stripVTControlCharacters} from 'node:util';
 import React from 'react';
 import {renderOffscreen, settle} from '../source/ui/offscreen.js';
-import {App} from '../source/ui/App.js';
-import {layout, MIN_COLS, MIN_ROWS, type Area} from '../source/ui/layout.js';
-import {statusLines} from '../source/ui/panes/StatusLine.js';
+import {App, layoutOf} from '../source/ui/App.js';
+import {MIN_COLS, MIN_ROWS, type Area} from '../source/ui/layout.js';
 import {loadSession} from '../source/session/load.js';
 import {replayHeadless} from '../source/session/replay.js';
 import type {Controller} from '../source/ui/controller.js';
@@ -54,9 +53,7 @@ for (const file of SESSIONS) {
 					const where = `${cols}x${rows}${zoom ? ' zoomed' : ''}`;
 					assert.equal(lines.length, rows - 1, `${where}: ${rows - 1} lines`);
 					for (const l of lines) assert.ok(l.length <= cols, `${where}: a line of ${l.length} columns:\n${l}`);
-					const view = controller.getView();
-					const ui = view.ui;
-					const lay = layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: view.interrupts.rows.length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols)});
+					const lay = layoutOf(controller.getView(), cols, rows);
 					for (const [area, rect] of Object.entries(lay.rects)) {
 						const title = TITLES[area as Area];
 						if (!title) continue;
@@ -103,5 +100,31 @@ test('the interrupts pane in totals mode equals /proc/interrupts at the end of e
 				`${path.basename(file)}: ${tag} on screen`,
 			);
 		}
+	}
+});
+
+test('at 80x24 a lockup\'s explanation takes rows from the log (which keeps its title and five lines) rather than be cut', async () => {
+	for (const [name, whole] of [['irq-lock-inversion', true], ['ipi-irqs-off', true], ['safe-xcall', false]] as const) {
+		const file = path.join(ROOT, 'scenarios/sessions', `${name}.jsonl`);
+		const {controller, kernel} = replayHeadless(loadSession(file));
+		controller.refresh();
+		assert.ok(kernel.lockup, `${name}: the session ends in a lockup`);
+		const lines = await frameAt(controller, 80, 24);
+		const lay = layoutOf(controller.getView(), 80, 24);
+		const locks = lay.rects.locks!;
+		const log = lay.rects.log ?? lay.rects.trace!;
+		const screen = `\n${lines.join('\n')}`;
+		const title = lines[locks.top]!.slice(locks.left, locks.left + locks.width);
+		const body = lines.slice(locks.top + 2, locks.top + locks.height).map((l) => l.slice(locks.left).trim()).join(' ');
+		const last = kernel.lockup.explanation.split(/\s+/).at(-1)!;
+		if (whole) {
+			assert.doesNotMatch(title, /z: all/, `${name}: nothing of the locks pane hidden:${screen}`);
+			assert.ok(body.includes(last), `${name}: the explanation's last word "${last}" on screen:${screen}`);
+		} else {
+			// Too long for 80x24 with a DTrace line: the pane takes all the log can give, and says there is more.
+			assert.equal(log.height, 6, `${name}: the log gave all it may:${screen}`);
+			assert.match(title, /↓ z: all/, `${name}: the title says there is more:${screen}`);
+		}
+		assert.ok(log.height >= 6, `${name}: the log keeps its title and five lines (${log.height})`);
 	}
 });

@@ -45,8 +45,9 @@ export function archRows(cpus: readonly Cpu[]): InterruptRow[] {
 		row('IWI', 'IRQ work interrupts', (c) => c.iwi),
 		row('RTR', 'APIC ICR read retries', (c) => c.rtr),
 		row('RES', 'Rescheduling interrupts', (c) => c.res),
-		// 3.x: "irq_tlb_count is double-counted in irq_call_count, so it must be subtracted"
-		row('CAL', 'Function call interrupts', (c) => c.call - c.tlb),
+		// 3.x: "irq_tlb_count is double-counted in irq_call_count, so it must be subtracted"; both are
+	// unsigned ints, so more flush_tlb_func() runs than call interrupts (merged IPIs) wraps.
+		row('CAL', 'Function call interrupts', (c) => (c.call - c.tlb) >>> 0),
 		row('TLB', 'TLB shootdowns', (c) => c.tlb),
 		row('TRM', 'Thermal event interrupts', () => 0),
 		row('THR', 'Threshold APIC interrupts', () => 0),

@@ -191,7 +191,11 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 		case 'step-done': {
 			const c = cpu!;
 			const name = taskName(pre!.task, id);
-			if (arg !== pre!.token) text = `CPU${id}: nothing happens (the work it would end was cut short before); still ${name} ${doingText(pre!.doing)}`;
+			// Cut short by an interrupt whose handler is still running: it is the handler that spins or runs now.
+			const handler = k.s.devIrq.running[id];
+			const line = handler ? k.config.irqs?.[handler.line] : undefined;
+			const who = line ? `irq ${line.irq} (${line.name}) handler ${line.handler}:` : name;
+			if (arg !== pre!.token) text = `CPU${id}: nothing happens (the work it would end was cut short before); still ${who} ${doingText(pre!.doing)}`;
 			else if (pre!.stolen > 0) text = `CPU${id}: ${name} ${doingText(pre!.doing)} goes on ${formatDuration(pre!.stolen)} longer (time taken by interrupts)`;
 			else text = `CPU${id}: ${name} done with ${doingText(pre!.doing)}, ${nowDoing(k, c, pre!)}`;
 			break;

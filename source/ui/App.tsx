@@ -13,7 +13,7 @@ import {wrap} from './text.js';
 import {Header} from './panes/Header.js';
 import {CpuStrip, cpuWindow} from './panes/CpuStrip.js';
 import {Interrupts} from './panes/Interrupts.js';
-import {Locks, locksMaxScroll} from './panes/Locks.js';
+import {Locks, locksBodyLines, locksMaxScroll} from './panes/Locks.js';
 import {LogPane, TracePane} from './panes/LogPane.js';
 import {Dtrace} from './panes/Dtrace.js';
 import {StatusLine, statusLines} from './panes/StatusLine.js';
@@ -54,6 +54,13 @@ function viewportOf(view: ViewModel, l: Layout): Viewport {
 	};
 }
 
+
+/** The panes' rectangles for a view at a terminal size. */
+export function layoutOf(view: ViewModel, cols: number, rows: number): Layout {
+	const ui = view.ui;
+	return layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: view.interrupts.rows.length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols), locksLines: (width) => locksBodyLines(view.locks, width)});
+}
+
 export function App({controller, cols, rows, theme, intercept}: AppProps): React.JSX.Element {
 	const view = useSyncExternalStore(controller.subscribe, controller.getView);
 	const {exit} = useApp();
@@ -68,7 +75,7 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 	const [overlayScroll, setOverlayScroll] = useState(0);
 	const small = tooSmall(cols, rows);
 	const ui = view.ui;
-	const l = small ? undefined : layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: view.interrupts.rows.length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols)});
+	const l = small ? undefined : layoutOf(view, cols, rows);
 	if (l) controller.setViewport(viewportOf(view, l));
 	const overlayLines = ui.help ? helpLines(cols, view.available, view.header.replay !== undefined, view.header.mitigation?.describe) : ui.tour && view.story ? storyLines(view.story, cols) : undefined;
 

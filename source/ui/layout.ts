@@ -47,7 +47,12 @@ export interface LayoutInput {
 	readonly zoom: boolean;
 	/** Lines the status line needs: 2 while a message is longer than the width. */
 	readonly statusLines?: number;
+	/** Lines of the locks pane's body that matter (busy locks, the explanation) at the pane's width. */
+	readonly locksLines?: (width: number) => number;
 }
+
+/** The log keeps at least this many lines (title included) when the locks pane takes rows from it. */
+const LOG_KEEPS = 6;
 
 export function layout(cols: number, rows: number, o: LayoutInput): Layout {
 	const height = rows - 1;
@@ -65,19 +70,27 @@ export function layout(cols: number, rows: number, o: LayoutInput): Layout {
 	const roomy = height >= 36;
 	// Rows of the interrupts pane: all of them when there is room, else the five that tell
 	// a lockup (NMI LOC RES CAL TLB) and the port's XCL.
-	const irqRows = Math.min(o.irqRowCount, roomy ? o.irqRowCount : o.hasDtrace ? 6 : 5);
-	const mid = 2 + irqRows;
+	let irqRows = Math.min(o.irqRowCount, roomy ? o.irqRowCount : o.hasDtrace ? 6 : 5);
+	let mid = 2 + irqRows;
 	const cpuCap = roomy ? Math.min(24, Math.floor(height / 3)) : height >= 28 ? 8 : 4;
 	const minBottom = 3;
 	// CPU rows give way first (the strip scrolls and says what it hides), down to one.
 	const cpuRows = Math.max(1, Math.min(o.cpuCount, cpuCap, avail - dtrace - mid - minBottom - 1));
 	const cpus = 1 + cpuRows;
-	const bottom = avail - dtrace - mid - cpus;
+	let bottom = avail - dtrace - mid - cpus;
+	// Interrupts take what their CPUs need (5 + 9 a CPU), up to 60 %; locks keep at least LOCKS_MIN.
+	const irqWidth = Math.max(30, Math.min(6 + o.cpuCount * 9, Math.max(42, Math.floor(cols * 0.6)), cols - LOCKS_MIN));
+	// A lockup's explanation is what the screen is for: the locks pane takes rows from the
+	// log (down to LOG_KEEPS) rather than cut it, and the interrupts beside it show more rows.
+	if (o.locksLines) {
+		const extra = Math.max(0, Math.min(2 + o.locksLines(cols - irqWidth) - mid, bottom - LOG_KEEPS));
+		mid += extra;
+		bottom -= extra;
+		irqRows = Math.min(o.irqRowCount, mid - 2);
+	}
 	let top = 1;
 	rects.cpus = full(top, cpus);
 	top += cpus;
-	// Interrupts take what their CPUs need (5 + 9 a CPU), up to 60 %; locks keep at least LOCKS_MIN.
-	const irqWidth = Math.max(30, Math.min(6 + o.cpuCount * 9, Math.max(42, Math.floor(cols * 0.6)), cols - LOCKS_MIN));
 	rects.interrupts = {top, left: 0, width: irqWidth, height: mid};
 	rects.locks = {top, left: irqWidth, width: cols - irqWidth, height: mid};
 	top += mid;

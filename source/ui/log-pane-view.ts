@@ -3,12 +3,14 @@
 import type {KernelLog, LogLevel} from '../kernel/klog.js';
 import {dmesgStamp} from '../kernel/time.js';
 import {LogIndex} from './log/index.js';
-import {entryText, type LogList, type LogEntryRow, type LogLineRow} from './log/list.js';
+import {entryTail, type LogList, type LogEntryRow, type LogLineRow} from './log/list.js';
 import type {LogFilter, UiState} from './ui-state.js';
 
 export interface LogEntry {
 	readonly key: string;
 	readonly text: string;
+	/** A folded row's count (`  ×2 since 21.003s`): kept whole when the text is cut to the pane. */
+	readonly tail?: string | undefined;
 	readonly level: LogLevel;
 	readonly match: boolean;
 }
@@ -62,7 +64,7 @@ export class LogPaneModel {
 	view(ui: UiState, height: number): LogView {
 		const list = this.list(ui);
 		const w = list.window({height, scroll: ui.scroll.log, ...(ui.search ? {query: ui.search} : {})});
-		const entries = w.rows.map((r): LogEntry => ('head' in r ? {key: r.key, text: dmesgStamp(r.ns) + r.text, level: r.level, match: r.match} : {key: r.key, text: entryText(r), level: r.level, match: r.match}));
+		const entries = w.rows.map((r): LogEntry => ('head' in r ? {key: r.key, text: dmesgStamp(r.ns) + r.text, level: r.level, match: r.match} : {key: r.key, text: dmesgStamp(r.lastNs) + r.text, tail: entryTail(r) || undefined, level: r.level, match: r.match}));
 		return {
 			entries,
 			full: ui.fullLog,

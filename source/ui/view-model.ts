@@ -93,6 +93,12 @@ export interface ViewModel {
 	readonly story: Story | undefined;
 }
 
+/** How far a 32-bit kernel counter moved: CAL (calls minus TLB shootdowns) can wrap either way. */
+function counterDelta(now: number, before: number): number {
+	const d = now - before;
+	return d > 2 ** 31 ? d - 2 ** 32 : d < -(2 ** 31) ? d + 2 ** 32 : d;
+}
+
 /** Counter samples, to turn totals into rates over the last virtual second. */
 export interface Sample {
 	readonly t: number;
@@ -174,7 +180,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	const prevRows = previous && previous.interrupts.rates === ui.rates && previous.header.time !== formatSeconds(now) ? previous.interrupts.rows : undefined;
 	const rows: IrqRow[] = irqTags(port !== undefined, deviceTags(k)).map((tag, r) => {
 		const totals = current.irq[r]!;
-		const values = ui.rates ? (base && rateNs > 0 ? totals.map((v, i) => Math.round(((v - base.irq[r]![i]!) * NS_PER_SEC) / rateNs)) : totals.map(() => 0)) : totals;
+		const values = ui.rates ? (base && rateNs > 0 ? totals.map((v, i) => Math.round((counterDelta(v, base.irq[r]![i]!) * NS_PER_SEC) / rateNs)) : totals.map(() => 0)) : totals;
 		const before = prevRows?.find((p) => p.tag === tag)?.values;
 		return {tag, label: tag === 'XCL' ? XCL_LABEL : labels.get(tag)!, values, changed: values.map((v, i) => before !== undefined && before[i] !== v)};
 	});
@@ -200,7 +206,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	// Most telling first: locks somebody waits for, then held ones, then free ones.
 	const rank = (l: LockRow): number => (l.waiters !== '-' ? 0 : l.holder !== '-' ? 1 : 2);
 	locks.sort((a, b) => rank(a) - rank(b));
-	const lockup = snap.lockup ? `LOCKUP ${headerParties(snap.lockup)} at ${formatSeconds(snap.lockup.at, 3)}` : undefined;
+	const lockup = snap.lockup ? `LOCKUP ${headerParties(snap.lockup)} at ${formatSeconds(snap.lockup.at, 6)}` : undefined;
 
 	let dtrace: ViewModel['dtrace'];
 	let consumer: string | undefined;

@@ -79,10 +79,15 @@ export interface LogMatch {
 
 /** The one-line form of an entry: newest stamp, headline, `×count` and the span of a run. */
 export function entryText(e: LogEntryRow): string {
-	let text = dmesgStamp(e.lastNs) + e.text;
-	if (e.count > 1) text += `  ×${e.count} since ${formatSeconds(e.firstNs, 3)}`;
-	if (e.suppressed > 0) text += ` (+${e.suppressed} suppressed)`;
-	return text;
+	return dmesgStamp(e.lastNs) + e.text + entryTail(e);
+}
+
+/** What a folded row adds after the message: how many times since when, and what was suppressed. */
+export function entryTail(e: LogEntryRow): string {
+	let tail = '';
+	if (e.count > 1) tail += `  ×${e.count} since ${formatSeconds(e.firstNs, 3)}`;
+	if (e.suppressed > 0) tail += ` (+${e.suppressed} suppressed)`;
+	return tail;
 }
 
 /** Clamps a scroll offset counted back from the newest of `total` rows shown `height` at a time (Infinity: the oldest). */

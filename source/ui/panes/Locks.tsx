@@ -21,6 +21,11 @@ function lockLines(locks: ViewModel['locks'], width: number): Line[] {
 	return [...busy.map((lock): Line => ({kind: 'lock', lock})), ...words, ...free.map((lock): Line => ({kind: 'lock', lock}))];
 }
 
+/** Lines of the body that matter at the pane's width: busy locks and the explanation (the layout makes room for them), not free locks. */
+export function locksBodyLines(locks: ViewModel['locks'], width: number): number {
+	return lockLines(locks, width - 1).filter((l) => l.kind === 'words' || l.lock.holder !== '-' || l.lock.waiters !== '-').length;
+}
+
 /** Lines past what the body shows. */
 export function locksMaxScroll(locks: ViewModel['locks'], width: number, height: number): number {
 	return Math.max(0, lockLines(locks, width - 1).length - (height - 2));

@@ -2,10 +2,19 @@ import React from 'react';
 import {Box, Text} from 'ink';
 import type {ViewModel} from '../view-model.js';
 import {tone, type Theme, type Tone} from '../theme.js';
+import stringWidth from 'string-width';
 import {clip, wrap} from '../text.js';
 import {Title} from './Title.js';
 
 const LEVEL_TONE: Partial<Record<string, Tone>> = {emerg: 'bad', alert: 'bad', crit: 'bad', err: 'bad', warn: 'warn'};
+
+/** One line of a row: cut to the width, keeping a fold count whole (it says when the first one came). */
+function cut(text: string, tail: string | undefined, width: number): string {
+	if (!tail) return clip(text, width);
+	const tailWidth = stringWidth(tail);
+	if (stringWidth(text) + tailWidth <= width || tailWidth > width / 2) return clip(text + tail, width);
+	return clip(text, width - tailWidth) + tail;
+}
 
 interface Shown {
 	readonly key: string;
@@ -17,12 +26,12 @@ interface Shown {
  * The lines of a window over `items` that ends `scroll` items back from the newest, `body`
  * lines tall; zoomed, long lines wrap instead of being cut.
  */
-function windowLines<T>(items: readonly T[], scroll: number, body: number, width: number, wrapLines: boolean, render: (item: T) => {key: string; text: string; tone?: Tone | undefined}): Shown[] {
+function windowLines<T>(items: readonly T[], scroll: number, body: number, width: number, wrapLines: boolean, render: (item: T) => {key: string; text: string; tail?: string | undefined; tone?: Tone | undefined}): Shown[] {
 	const end = Math.max(0, items.length - scroll);
 	const out: Shown[] = [];
 	for (let i = end - 1; i >= 0 && out.length < body; i--) {
 		const r = render(items[i]!);
-		const parts = wrapLines ? wrap(r.text, width) : [clip(r.text, width)];
+		const parts = wrapLines ? wrap(r.text + (r.tail ?? ''), width) : [cut(r.text, r.tail, width)];
 		for (let p = parts.length - 1; p >= 0 && out.length < body; p--) out.push({key: `${r.key}.${p}`, text: parts[p]!, tone: r.tone});
 	}
 	out.reverse();
@@ -32,11 +41,11 @@ function windowLines<T>(items: readonly T[], scroll: number, body: number, width
 }
 
 /** The first `body` lines of `items`, oldest first. */
-function topLines<T>(items: readonly T[], body: number, width: number, wrapLines: boolean, render: (item: T) => {key: string; text: string; tone?: Tone | undefined}): Shown[] {
+function topLines<T>(items: readonly T[], body: number, width: number, wrapLines: boolean, render: (item: T) => {key: string; text: string; tail?: string | undefined; tone?: Tone | undefined}): Shown[] {
 	const out: Shown[] = [];
 	for (let i = 0; i < items.length && out.length < body; i++) {
 		const r = render(items[i]!);
-		const parts = wrapLines ? wrap(r.text, width) : [clip(r.text, width)];
+		const parts = wrapLines ? wrap(r.text + (r.tail ?? ''), width) : [cut(r.text, r.tail, width)];
 		for (let p = 0; p < parts.length && out.length < body; p++) out.push({key: `${r.key}.${p}`, text: parts[p]!, tone: r.tone});
 	}
 	return out;
@@ -47,7 +56,7 @@ export const LogPane = React.memo(function LogPane({log, height, width, scroll, 
 	const body = height - 1;
 	// The entries are already the window; zoomed, long ones wrap and the newest keep the room,
 	// except scrolled to the oldest, where the oldest do.
-	const render = (e: ViewModel['log']['entries'][number]): {key: string; text: string; tone: Tone | undefined} => ({key: e.key, text: e.text, tone: e.match ? 'accent' : LEVEL_TONE[e.level]});
+	const render = (e: ViewModel['log']['entries'][number]): {key: string; text: string; tail: string | undefined; tone: Tone | undefined} => ({key: e.key, text: e.text, tail: e.tail, tone: e.match ? 'accent' : LEVEL_TONE[e.level]});
 	const lines = scroll > 0 && log.older === 0 ? topLines(log.entries, body, width - 1, zoomed, render) : windowLines(log.entries, 0, body, width - 1, zoomed, render);
 	const mode = log.full ? 'full' : 'headlines';
 	const filter = log.filter === 'all' ? '' : `, ${log.filter} only`;
