@@ -89,6 +89,7 @@ test('printk-console-storm: CPU0 never gets out of console_unlock; 3.10 reports 
 	const cpu0 = k.cpus[0]!;
 	assert.equal(cpu0.irqsOn, false);
 	assert.ok(cpu0.loc < 10, `CPU0's timer stopped: LOC ${cpu0.loc}`);
+	assert.deepEqual(k.framesOf(cpu0).slice(3, 8), ['serial8250_console_write', 'call_console_drivers', 'console_unlock', 'vprintk_emit', 'printk']);
 	assert.ok(k.cpus[1]!.loc > 20_000);
 	// It writes about 15 records a second, and is ever further behind.
 	const c = k.s.console;

@@ -163,3 +163,9 @@ export function consoleWaits(k: Kernel, stuck: StuckNode[]): void {
 		text: `CPU${c.owner}${t ? ` (${t.comm}, pid ${t.pid})` : ''} owns console_sem and writes the log to the ${k.config.console.baud}-baud console in console_unlock with IRQs off, ${backlog(k)} records behind: ${who} printk faster than it can write, so it never gets out`,
 	});
 }
+
+/** What a stack dump shows under the record being written: the write loop, then printk's path into it. */
+export function consoleFrames(fn: string | undefined): string[] {
+	const path = ['console_unlock', 'vprintk_emit', 'printk'];
+	return fn === 'serial8250_console_write' ? ['wait_for_xmitr', 'serial8250_console_putchar', 'uart_console_write', fn, 'call_console_drivers', ...path] : [fn ?? 'msg_print_text', ...path];
+}

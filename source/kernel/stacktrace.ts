@@ -5,6 +5,7 @@ import type {Activity, Cpu} from './cpu.js';
 import {currentComm} from './cpu.js';
 import type {Kernel} from './kernel.js';
 import * as msg from './messages.js';
+import {consoleFrames} from './console.js';
 
 const IDLE_FRAMES = ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
 
@@ -50,6 +51,7 @@ function activityFrames(cpu: Cpu, a: Activity): string[] {
 			if (a.call.via === 'flush_tlb_others') return ['smp_call_function_many', 'native_flush_tlb_others', 'flush_tlb_mm_range', 'SyS_munmap', ...base];
 			return [a.call.via, ...base];
 		case 'run':
+			if (a.mode === 'kernel' && cpu.current?.steps[cpu.current.pc + 1]?.op === 'console_drain') return [...consoleFrames(a.fn), ...base];
 			return a.mode === 'kernel' ? [a.fn ?? 'do_kernel_work', ...base] : ['retint_careful'];
 		case 'stuck':
 			return [a.fn];
