@@ -23,11 +23,11 @@ test('a record takes 10 bits per character at the baud rate: "[%5lu.%06lu] " + t
 	const cpu = k.cpus[0]!;
 	assert.equal(k.s.console.owner, 0);
 	assert.equal(cpu.irqsOn, false);
-	assert.equal(k.describe(cpu), 'kernel serial8250_console_write');
+	assert.equal(k.describe(cpu), 'kernel serial8250_console_write (console_unlock, 0 behind)');
 	// The write ends 2 us (the record's copy) + 83.33 ms after the printk began; then the task's next step runs.
 	const start = cpu.since;
 	k.advance(start + write + 2 * US - 1);
-	assert.equal(k.describe(cpu), 'kernel serial8250_console_write');
+	assert.equal(k.describe(cpu), 'kernel serial8250_console_write (console_unlock, 0 behind)');
 	k.advance(start + write + 2 * US + 1);
 	assert.equal(k.describe(cpu), 'kernel after');
 	assert.equal(cpu.irqsOn, true);
@@ -48,6 +48,7 @@ test('console_trylock fails on a second CPU: it stores its record and goes on at
 	assert.equal(k.describe(k.cpus[1]!), 'kernel after', 'CPU1 returned from printk without writing');
 	assert.equal(k.cpus[1]!.irqsOn, true);
 	assert.equal(backlog(k), 1, "CPU1's record waits behind the one CPU0 is writing");
+	assert.equal(k.describe(k.cpus[0]!), 'kernel serial8250_console_write (console_unlock, 1 behind)');
 	// CPU0 writes its own record, then CPU1's: two records' worth of console time.
 	k.advance(2 * (consoleNs(9600, 80) + 2 * US) + 10 * US);
 	assert.equal(k.s.console.owner, -1);

@@ -6,12 +6,14 @@ import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {canService, isPending, type CrossCall} from './smp.js';
 import {describeRwSpin, rwWaitPhrase} from './rwlock.js';
+import {backlog} from './console.js';
 
 /** One line for the CPU strip: what it runs or spins on. */
 export function describe(k: Kernel, cpu: Cpu): string {
 	const a = cpu.activity;
 	switch (a.kind) {
 		case 'run':
+			if (k.s.console.owner === cpu.id && a.mode === 'kernel') return `kernel ${a.fn ?? ''} (console_unlock, ${backlog(k)} behind)`;
 			return a.mode === 'user' ? 'user' : `kernel ${a.fn ?? ''}`.trimEnd();
 		case 'idle':
 			return 'idle';
