@@ -214,8 +214,8 @@ test('rwlocks are plain data: a checkpoint with a handler spinning in read_lock 
 test('static checks: rwlock kinds, unlocks of what the path holds, a trylock skip that ends at its spin_unlock', () => {
 	const task = (steps: object[]) => ({...base, locks: [...base.locks, {name: 'L', kind: 'spinlock'}], tasks: [{cpu: 0, comm: 't', pid: 100, steps: [...steps, {op: 'idle', for: '1ms'}]}]});
 	const cases: [object, string][] = [
-		[task([{op: 'read_lock', lock: 'L'}, {op: 'read_unlock', lock: 'L'}]), '$.tasks[0].steps[0].lock: "L" is a spinlock, but read_lock needs a rwlock'],
-		[task([{op: 'spin_lock', lock: 'R'}]), '$.tasks[0].steps[0].lock: "R" is a rwlock, but spin_lock needs a spinlock'],
+		[task([{op: 'read_lock', lock: 'L'}, {op: 'read_unlock', lock: 'L'}]), '$.tasks[0].steps[0].lock: "L" is a spinlock, but read_lock needs an rwlock'],
+		[task([{op: 'spin_lock', lock: 'R'}]), '$.tasks[0].steps[0].lock: "R" is an rwlock, but spin_lock needs a spinlock'],
 		[task([{op: 'write_lock', lock: 'R'}, {op: 'read_unlock', lock: 'R'}, {op: 'write_unlock', lock: 'R'}]), '$.tasks[0].steps[2]: write_unlock of "R", which this task does not hold here'],
 		[task([{op: 'spin_trylock', lock: 'L', skip: 1}, {op: 'run', for: '1us', mode: 'kernel'}, {op: 'spin_unlock', lock: 'L'}]), '$.tasks[0].steps[0].skip: 1 ends at run; expected the number of steps up to and including the spin_unlock of "L"'],
 		[task([{op: 'spin_trylock', lock: 'L', skip: 5}, {op: 'spin_unlock', lock: 'L'}]), '$.tasks[0].steps[0].skip: 5 runs past the end of the task\'s steps'],

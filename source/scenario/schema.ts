@@ -281,7 +281,7 @@ export const scenarioSchema = z
 				const want = st.op.startsWith('spin') ? 'spinlock' : st.op.startsWith('mutex') ? 'mutex' : 'rwlock';
 				const have = locks.get(st.lock);
 				if (have === undefined) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `lock "${quote(st.lock)}" is not declared in $.locks`});
-				else if (have !== want) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `"${quote(st.lock)}" is a ${have}, but ${st.op} needs a ${want}`});
+				else if (have !== want) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `"${quote(st.lock)}" is ${have === 'rwlock' ? 'an' : 'a'} ${have}, but ${st.op} needs ${want === 'rwlock' ? 'an' : 'a'} ${want}`});
 			});
 		});
 		if (s.dtrace?.consumer && s.dtrace.consumer.cpu >= s.cpus) {
@@ -325,7 +325,7 @@ export const scenarioSchema = z
 				const path = ['irqs', i, 'steps', j, 'lock'];
 				if (st.lock === 'logbuf_lock') ctx.addIssue({code: 'custom', path, message: 'logbuf_lock is the kernel\'s own; use a printk step'});
 				else if (!locks.has(st.lock)) ctx.addIssue({code: 'custom', path, message: `lock "${quote(st.lock)}" is not declared in $.locks`});
-				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
+				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is ${locks.get(st.lock) === 'rwlock' ? 'an' : 'a'} ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
 				else if (/^(read|write)_/.test(st.op) && locks.get(st.lock) !== 'rwlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs an rwlock`});
 			});
 		});
