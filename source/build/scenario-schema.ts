@@ -85,6 +85,16 @@ const DESCRIPTIONS: readonly (readonly [string, string])[] = [
 	['debug.PROVE_LOCKING', 'Lockdep: possible circular locking dependency, inconsistent lock state, possible recursive locking; the first report turns it off. Selects DEBUG_SPINLOCK.'],
 	['debug.DEBUG_SPINLOCK', 'BUG: spinlock recursion, and BUG: spinlock lockup suspected after a CPU has spun on one lock for a second.'],
 	['debug.DEBUG_ATOMIC_SLEEP', 'BUG: sleeping function called from invalid context (mutex_lock in atomic context), BUG: scheduling while atomic (sleeping holding a spinlock).'],
+	// Reader-writer locks and spin_trylock (rwlock.ts, spinlock.ts).
+	['tasks.[].steps.[].op=read_lock', 'Take an rwlock for reading: in unless a CPU holds it for writing (a spinning writer does not stop readers); irq: read_lock_irq, irqsave: read_lock_irqsave.'],
+	['tasks.[].steps.[].op=read_unlock', 'Drop a read hold; irq: read_unlock_irq (interrupts on); flags saved by irqsave are restored.'],
+	['tasks.[].steps.[].op=write_lock', 'Take an rwlock for writing, spinning until nobody holds it; irq: write_lock_irq, irqsave: write_lock_irqsave.'],
+	['tasks.[].steps.[].op=write_unlock', 'Drop the write hold; irq: write_unlock_irq (interrupts on); flags saved by irqsave are restored.'],
+	['tasks.[].steps.[].op=spin_trylock', 'Take a spinlock if it is free; if not, go on at once, skipping the next `skip` steps (the code under the lock, ending with its spin_unlock).'],
+	// printk's console (console.ts).
+	['console', "printk's console: a serial line the CPU holding console_sem writes every record to, with IRQs off until the log is drained."],
+	['console.baud', 'Bits per second (8N1: 10 bits a character); default 115200.'],
+	['console.loglevel', 'console_loglevel: records of a lower level are written (default 7; the quiet boot option sets 4).'],
 ];
 
 /** Nanoseconds as a person writes them: the largest unit that keeps it short ("30s", "1.2us", "600ns"). */

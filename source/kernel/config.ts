@@ -4,6 +4,7 @@
 /** A duration drawn uniformly from [min, max] ns by the CPU's own PRNG stream. */
 /** The printk ring's raw spinlock (kernel/printk.c); here so a scenario can name it without loading the kernel. */
 export const LOGBUF_LOCK = 'logbuf_lock';
+import type {ConsoleConfig} from './console.js';
 
 export interface Dur {
 	readonly min: number;
@@ -35,6 +36,13 @@ export type Step = Variant &
 	| {readonly op: 'smp_call_function_single'; readonly cpu: number; readonly func: string; readonly wait: boolean}
 	| {readonly op: 'smp_call_function_many'; readonly cpus: readonly number[]; readonly func: string; readonly wait: boolean}
 	| {readonly op: 'on_each_cpu'; readonly func: string; readonly wait: boolean}
+	// Reader-writer locks (rwlock.ts): irqsave is the _irqsave form, irq the _irq one.
+	| {readonly op: 'read_lock' | 'write_lock'; readonly lock: string; readonly irqsave: boolean; readonly irq: boolean}
+	| {readonly op: 'read_unlock' | 'write_unlock'; readonly lock: string; readonly irq: boolean}
+	/** spin_trylock: takes the lock if free; if not, skips the next `skip` steps. */
+	| {readonly op: 'spin_trylock'; readonly lock: string; readonly irqsave: boolean; readonly skip: number}
+	/** printk with a console (console.ts): console_trylock_for_printk, then console_unlock's drain. */
+	| {readonly op: 'console_trylock' | 'console_drain'}
 	);
 
 export type StepOp = Step['op'];
@@ -46,6 +54,7 @@ export type IrqStep = Variant &
 		| {readonly op: 'spin_unlock'; readonly lock: string}
 		| {readonly op: 'run'; readonly for: Dur}
 		| {readonly op: 'printk'; readonly text: string}
+		| {readonly op: 'read_lock' | 'write_lock' | 'read_unlock' | 'write_unlock'; readonly lock: string}
 	);
 
 /** A device interrupt line (kernel/irq/): raised every `every` ns on its CPU (or round-robin over its affinity). */
@@ -75,7 +84,7 @@ export interface TaskConfig {
 
 export interface LockConfig {
 	readonly name: string;
-	readonly kind: 'spinlock' | 'mutex';
+	readonly kind: 'spinlock' | 'mutex' | 'rwlock';
 }
 
 export interface Timing {
@@ -123,6 +132,8 @@ export interface KernelConfig {
 	readonly irqs?: readonly IrqConfig[] | undefined;
 	/** Kconfig debug options the scenario switches on (lockdep.ts, spinlock_debug.ts, might_sleep.ts); none when absent. */
 	readonly debug?: DebugConfig | undefined;
+	/** printk's console (console.ts); without it a printk step writes its own record for its `for`. */
+	readonly console?: ConsoleConfig | undefined;
 }
 
 /** 3.10 lock-debugging Kconfig options. PROVE_LOCKING selects DEBUG_SPINLOCK (lib/Kconfig.debug). */

@@ -53,7 +53,8 @@ export interface Callback extends Continuation {
 export type Activity =
 	| {readonly kind: 'run'; readonly mode: 'user' | 'kernel'; readonly fn: string | undefined; readonly until: number}
 	| {readonly kind: 'idle'}
-	| {readonly kind: 'spin'; readonly lock: string}
+	/** `rw`: spinning in read_lock/write_lock on an rwlock (rwlock.ts). */
+	| {readonly kind: 'spin'; readonly lock: string; readonly rw?: 'read' | 'write'}
 	/**
 	 * Waiting for a cross-call's targets (csd_lock_wait); with `csd`, waiting in csd_lock()
 	 * for the earlier `call` to run on CPU `csd` before the same csd can be used again.
@@ -157,6 +158,8 @@ export interface Cpu {
 	hrtimerInts: number;
 	hrtimerIntsSaved: number;
 	hardWarned: boolean;
+	/** touch_nmi_watchdog() was called since the last NMI check (watchdog_nmi_touch): the next check skips. */
+	nmiTouched: boolean;
 
 	// RCU
 	rcuTicksThisGp: number;
@@ -207,6 +210,7 @@ export function makeCpu(id: number, random: RandomState): Cpu {
 		hrtimerInts: 0,
 		hrtimerIntsSaved: 0,
 		hardWarned: false,
+		nmiTouched: false,
 		rcuTicksThisGp: 0,
 		softirqs: 0,
 	};

@@ -5,17 +5,22 @@ import type {Cpu} from './cpu.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {canService, isPending, type CrossCall} from './smp.js';
+import {describeRwSpin, rwWaitPhrase} from './rwlock.js';
+import {backlog} from './console.js';
 
 /** One line for the CPU strip: what it runs or spins on. */
 export function describe(k: Kernel, cpu: Cpu): string {
 	const a = cpu.activity;
 	switch (a.kind) {
 		case 'run':
+			if (k.s.console.owner === cpu.id && a.mode === 'kernel') return `kernel ${a.fn ?? ''} (console_unlock, ${backlog(k)} behind)`;
 			return a.mode === 'user' ? 'user' : `kernel ${a.fn ?? ''}`.trimEnd();
 		case 'idle':
 			return 'idle';
 		case 'spin': {
-			const lock = k.s.locks.get(a.lock) as Spinlock | undefined;
+			const rw = k.s.locks.get(a.lock);
+			if (rw?.kind === 'rwlock') return describeRwSpin(rw, cpu.id);
+			const lock = rw as Spinlock | undefined;
 			return `spin ${a.lock}${lock && lock.holder >= 0 ? ` (CPU${lock.holder})` : ''}`;
 		}
 		case 'xcall-wait': {
@@ -73,6 +78,7 @@ export function waitPhrase(k: Kernel, cpu: Cpu): string {
 	switch (a.kind) {
 		case 'spin': {
 			const lock = k.locks.get(a.lock);
+			if (lock?.kind === 'rwlock') return rwWaitPhrase(lock, cpu.id);
 			return `spins on ${a.lock}${lock?.kind === 'spinlock' && lock.holder >= 0 ? `, held by CPU${lock.holder}` : ''}`;
 		}
 		case 'xcall-wait':

@@ -12,6 +12,7 @@ import {printk} from './printk.js';
 import {draw, kick, setActivity} from './sched.js';
 import {callFunctionInterrupt, waitOver} from './smp.js';
 import {releaseSpin, spinFromNmi} from './spinlock.js';
+import {rwGranted, rwLockFromHandler, rwUnlock} from './rwlock.js';
 import {localTimerInterrupt} from './tick.js';
 import {lockdepIrqFlags} from './lockdep.js';
 import {spinLockDebug, spinLockDebugWait} from './spinlock_debug.js';
@@ -129,6 +130,7 @@ export function returnFromInterrupt(k: Kernel, cpu: Cpu): void {
 	// Whatever the interrupted context was waiting for may have happened meanwhile.
 	if (a.kind === 'run') k.q.push(now + f.remaining, EV_STEP_DONE, cpu.id, token);
 	else if (a.kind === 'spin' && (k.s.locks.get(a.lock) as Spinlock | undefined)?.holder === cpu.id) k.q.push(now, EV_RESUME, cpu.id, token);
+	else if (a.kind === 'spin' && a.rw && rwGranted(k, a.lock, cpu.id)) k.q.push(now, EV_RESUME, cpu.id, token);
 	else if (a.kind === 'xcall-wait' && waitOver(a)) k.q.push(now, EV_RESUME, cpu.id, token);
 	else if (a.kind === 'idle' && cpu.current === undefined && cpu.runq.length > 0) kick(k, cpu);
 	for (const ext of k.extensions) ext.ipiMasked?.(k, cpu, -1);
@@ -230,6 +232,18 @@ export function runDeviceHandler(k: Kernel, cpu: Cpu): boolean {
 			}
 			case 'spin_unlock':
 				releaseSpin(k, cpu, step.lock);
+				break;
+			case 'read_lock':
+			case 'write_lock': {
+				const write = step.op === 'write_lock';
+				if (rwLockFromHandler(k, cpu, step.lock, write)) break;
+				handlerWaits(k, cpu, {kind: 'spin', lock: step.lock, rw: write ? 'write' : 'read'});
+				cpu.resumeHook = {fn: k.devIrqFns.resume};
+				return false;
+			}
+			case 'read_unlock':
+			case 'write_unlock':
+				rwUnlock(k, cpu, step, step.op === 'write_unlock', true);
 				break;
 			case 'run': {
 				const ns = draw(cpu, step.for);

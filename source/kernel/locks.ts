@@ -3,6 +3,7 @@
 import type {Task} from './cpu.js';
 import {KernelError} from './engine.js';
 import type {Kernel} from './kernel.js';
+import {makeRwlock, type Rwlock} from './rwlock.js';
 
 export interface Spinlock {
 	readonly name: string;
@@ -29,9 +30,10 @@ export interface Mutex {
 	maxHold: number;
 }
 
-export type Lock = Spinlock | Mutex;
+export type Lock = Spinlock | Mutex | Rwlock;
 
-export function makeLock(name: string, kind: 'spinlock' | 'mutex'): Lock {
+export function makeLock(name: string, kind: Lock['kind']): Lock {
+	if (kind === 'rwlock') return makeRwlock(name);
 	return kind === 'spinlock'
 		? {name, kind, holder: -1, heldSince: 0, holderIrqsOff: false, waiters: [], acquisitions: 0, contentions: 0, maxHold: 0}
 		: {name, kind, owner: undefined, heldSince: 0, waiters: [], acquisitions: 0, contentions: 0, maxHold: 0};

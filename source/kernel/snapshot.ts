@@ -9,6 +9,7 @@ import {archRows, type InterruptRow} from './procfs.js';
 import {deviceIrqRows} from './irq.js';
 import type {Lockup} from './waitfor.js';
 import {stalledCpus} from './rcu/tree.js';
+import {rwlockSnapshot} from './rwlock.js';
 
 export interface CpuSnapshot {
 	readonly id: number;
@@ -34,7 +35,7 @@ export interface CpuSnapshot {
 
 export interface LockSnapshot {
 	readonly name: string;
-	readonly kind: 'spinlock' | 'mutex';
+	readonly kind: 'spinlock' | 'mutex' | 'rwlock';
 	readonly holder: string | undefined;
 	readonly holderCpu: number | undefined;
 	readonly heldForNs: number;
@@ -110,6 +111,7 @@ export function snapshot(k: Kernel, opts: {logLines?: number; traceLines?: numbe
 				maxHoldNs: l.maxHold,
 			};
 		}
+		if (l.kind === 'rwlock') return rwlockSnapshot(l, now);
 		const ownerCpu = l.owner ? k.cpus.find((c) => c.current === l.owner)?.id : undefined;
 		return {
 			name: l.name,

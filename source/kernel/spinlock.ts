@@ -32,6 +32,27 @@ export function spinLock(k: Kernel, cpu: Cpu, task: Task, name: string, irqsave:
 	return false;
 }
 
+/**
+ * spin_trylock(_irqsave): takes the lock when it is free, else goes on at once without it,
+ * skipping the `skip` steps that would have run under it (the scenario's `if` body).
+ */
+export function spinTrylock(k: Kernel, cpu: Cpu, task: Task, name: string, irqsave: boolean, skip: number): boolean {
+	const lock = lockNamed(k, name, 'spinlock');
+	if (lock.holder !== -1) {
+		// Not a contention: lock statistics count only waits.
+		task.pc += 1 + skip;
+		return true;
+	}
+	if (irqsave) {
+		cpu.savedIrq.set(name, cpu.irqsOn);
+		setIrqs(k, cpu, false);
+	}
+	cpu.preempt++;
+	takeSpinlock(k, lock, cpu);
+	task.pc++;
+	return true;
+}
+
 function takeSpinlock(k: Kernel, lock: Spinlock, cpu: Cpu): void {
 	lock.holder = cpu.id;
 	lock.heldSince = k.s.now;

@@ -5,6 +5,7 @@ import type {Activity, Cpu} from './cpu.js';
 import {currentComm} from './cpu.js';
 import type {Kernel} from './kernel.js';
 import * as msg from './messages.js';
+import {consoleFrames} from './console.js';
 
 const IDLE_FRAMES = ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
 
@@ -26,6 +27,7 @@ export function framesOf(cpu: Cpu): string[] {
 function deviceHandlerFrames(cpu: Cpu): string[] | undefined {
 	if (cpu.irqStack.at(-1)?.vector !== V_DEVICE) return undefined;
 	const a = cpu.activity;
+	if (a.kind === 'spin' && a.rw) return [`__${a.rw}_lock_failed`, `_raw_${a.rw}_lock`];
 	return a.kind === 'spin' ? ['_raw_spin_lock'] : [];
 }
 
@@ -39,6 +41,7 @@ function activityFrames(cpu: Cpu, a: Activity): string[] {
 	const base = baseFrames(cpu);
 	switch (a.kind) {
 		case 'spin':
+			if (a.rw) return [`__${a.rw}_lock_failed`, `_raw_${a.rw}_lock${cpu.savedIrq.has(a.lock) ? '_irqsave' : ''}`, ...base];
 			return [cpu.savedIrq.has(a.lock) ? '_raw_spin_lock_irqsave' : '_raw_spin_lock', ...base];
 		case 'xcall-wait':
 			if (a.csd !== undefined && a.call.frames) return ['csd_lock', ...a.call.frames.filter((f) => f !== 'generic_exec_single'), ...base];
@@ -48,6 +51,7 @@ function activityFrames(cpu: Cpu, a: Activity): string[] {
 			if (a.call.via === 'flush_tlb_others') return ['smp_call_function_many', 'native_flush_tlb_others', 'flush_tlb_mm_range', 'SyS_munmap', ...base];
 			return [a.call.via, ...base];
 		case 'run':
+			if (a.mode === 'kernel' && cpu.current?.steps[cpu.current.pc + 1]?.op === 'console_drain') return [...consoleFrames(a.fn), ...base];
 			return a.mode === 'kernel' ? [a.fn ?? 'do_kernel_work', ...base] : ['retint_careful'];
 		case 'stuck':
 			return [a.fn];

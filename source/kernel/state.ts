@@ -18,6 +18,7 @@ import {makeTraceState, type TraceState} from './trace-ring.js';
 import type {Lockup} from './waitfor.js';
 import {HUNG_TASK_WARNINGS} from './hung_task.js';
 import {makeDebugState, type DebugState} from './lockdep.js';
+import {makeConsoleState, type ConsoleState} from './console.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -79,6 +80,8 @@ export interface KernelState {
 	readonly devIrq: DevIrqState;
 	/** The scenario's debug options' state (lockdep's graph, __might_sleep's rate limit); none without `debug`. */
 	readonly debug: DebugState | undefined;
+	/** console_sem and the console's place in the log (console.ts). */
+	readonly console: ConsoleState;
 }
 
 /** Device interrupts' state, plain data (see irq.ts). */
@@ -162,5 +165,6 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 			nextId: 1,
 		},
 		debug: config.debug ? makeDebugState(config.cpus, config.debug.proveLocking) : undefined,
+		console: makeConsoleState(),
 	};
 }

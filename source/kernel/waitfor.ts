@@ -7,6 +7,8 @@ import {EV_DETECT} from './engine.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {canService, isPending} from './smp.js';
+import {rwlockWaits} from './rwlock.js';
+import {consoleOwnerStuck, consoleWaits} from './console.js';
 
 export interface WaitEdge {
 	readonly from: string;
@@ -158,7 +160,9 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 	const stuck: StuckNode[] = [];
 	for (const cpu of s.cpus) {
 		const a = cpu.activity;
-		if (a.kind === 'spin') {
+		const rw = a.kind === 'spin' ? s.locks.get(a.lock) : undefined;
+		if (rw?.kind === 'rwlock') rwlockWaits(k, cpu, rw, edges, stuck);
+		else if (a.kind === 'spin') {
 			const lock = s.locks.get(a.lock) as Spinlock | undefined;
 			if (lock && lock.holder === cpu.id && cpu.ctx === 'hardirq' && cpu.irqStack.length > 0) {
 				// The interrupt came in on the holder's own CPU: the holder is the code it interrupted.
@@ -230,6 +234,7 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 			});
 		}
 	}
+	consoleWaits(k, stuck);
 	for (const ext of k.extensions) ext.waitFor?.(k, edges, stuck);
 	return {edges, stuck};
 }
@@ -255,6 +260,7 @@ export function detect(k: Kernel): void {
 		}
 	}
 	if (!blocked) for (const lock of s.locks.values()) if (lock.kind === 'mutex' && lock.waiters.length > 0) blocked = true;
+	if (!blocked && k.config.console && consoleOwnerStuck(k)) blocked = true;
 	if (!blocked) return;
 	const {edges, stuck} = waitFor(k);
 	s.lockup = findLockup(edges, stuck);

@@ -79,6 +79,11 @@ export function onWatchdogNmi(k: Kernel, cpuId: number): void {
 	if (cpu.ctx === 'nmi') return; // NMIs are blocked until the running one returns
 	cpu.nmi++;
 	cpu.pmi++;
+	// watchdog_overflow_callback(): a touched watchdog skips this check (and keeps the old count).
+	if (cpu.nmiTouched) {
+		cpu.nmiTouched = false;
+		return;
+	}
 	if (cpu.hrtimerIntsSaved !== cpu.hrtimerInts) {
 		cpu.hrtimerIntsSaved = cpu.hrtimerInts;
 		cpu.hardWarned = false;

@@ -10,8 +10,10 @@ import {printk} from './printk.js';
 import {quiescentState} from './rcu/tree.js';
 import {draw, schedulePoint, startTimed} from './sched.js';
 import {flushTlbOthers, smpCallFunction, smpCallTargeted} from './smp.js';
-import {spinLock, spinUnlock} from './spinlock.js';
 import {scheduleBug} from './might_sleep.js';
+import {spinLock, spinTrylock, spinUnlock} from './spinlock.js';
+import {rwLock, rwUnlock} from './rwlock.js';
+import {consoleDrain, consoleTrylock} from './console.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
 export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
@@ -78,5 +80,19 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return smpCallTargeted(k, cpu, task, 'smp_call_function_many', step.cpus, step.func, step.wait);
 		case 'on_each_cpu':
 			return smpCallTargeted(k, cpu, task, 'on_each_cpu', k.s.cpus.map((c) => c.id), step.func, step.wait);
+		case 'read_lock':
+		case 'write_lock':
+			return rwLock(k, cpu, task, step, step.op === 'write_lock');
+		case 'read_unlock':
+		case 'write_unlock':
+			rwUnlock(k, cpu, step, step.op === 'write_unlock');
+			task.pc++;
+			return true;
+		case 'console_trylock':
+			return consoleTrylock(k, cpu, task);
+		case 'console_drain':
+			return consoleDrain(k, cpu, task);
+		case 'spin_trylock':
+			return spinTrylock(k, cpu, task, step.lock, step.irqsave, step.skip);
 	}
 }

@@ -33,6 +33,8 @@ interface Held extends Origin {
 	/** spin_lock irqsave: what spin_unlock restores (undefined: IRQs were not certainly off). */
 	readonly irqsave: boolean;
 	readonly restoresOff: Origin | undefined;
+	/** How many read_locks hold it (an rwlock a task may read again); 0 for other holds. */
+	readonly read?: number;
 }
 
 interface State {
@@ -53,7 +55,7 @@ function origin(task: number, o: Origin, pass: number): string {
 
 /** The state at the start of a pass, as a key: passes that start alike run alike. */
 function stateKey(s: State): string {
-	const spin = [...s.spin].map(([name, h]) => [name, h.step, h.irqsave, h.restoresOff?.step ?? -1]);
+	const spin = [...s.spin].map(([name, h]) => [name, h.step, h.irqsave, h.restoresOff?.step ?? -1, h.read ?? 0]);
 	const mutex = [...s.mutex].map(([name, h]) => [name, h.step]);
 	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1]);
 }
@@ -85,6 +87,8 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 			return s.cpus > 1;
 		case 'spin_lock':
 		case 'mutex_lock':
+		case 'read_lock':
+		case 'write_lock':
 			// Waits only while another task holds the lock.
 			return s.tasks.some((t, i) => i !== task && t.steps.some((st) => 'lock' in st && st.lock === step.lock));
 		default:
@@ -153,7 +157,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 					if (step.op === 'idle') mayLeaveCpu();
 					else if (step.mode === 'user') {
 						const [lock, held] = [...state.spin].at(-1) ?? [];
-						if (lock !== undefined && held) report(at(j), `run in user mode holding spinlock "${quote(lock)}" (taken at ${origin(index, held, pass)}); return to user mode after spin_unlock, or write "mode": "kernel"`);
+						if (lock !== undefined && held) report(at(j), `run in user mode holding ${lockKind(s, lock)} "${quote(lock)}" (taken at ${origin(index, held, pass)}); return to user mode after spin_unlock, or write "mode": "kernel"`);
 						else if (state.irqsOff) report(at(j), `run in user mode with IRQs off (turned off at ${origin(index, state.irqsOff, pass)}); return to user mode after irq_enable, or write "mode": "kernel"`);
 					}
 					break;
@@ -167,23 +171,49 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 					// 3.10's printk as the loader expands it: IRQs off ... then on again.
 					state.irqsOff = undefined;
 					break;
+				case 'spin_trylock':
+				case 'read_lock':
+				case 'write_lock':
 				case 'spin_lock': {
+					if (step.op === 'spin_trylock') {
+						const wrong = trylockSkipProblem(task.steps, j);
+						if (wrong) report([...at(j), 'skip'], wrong);
+						// Held already: it fails for certain, and the walk takes the failure path.
+						if (state.spin.has(step.lock)) {
+							j += step.skip;
+							break;
+						}
+					}
+					// A second read_lock of a lock this task reads is a legal recursive read.
+					const reading = state.spin.get(step.lock);
+					if (step.op === 'read_lock' && reading?.read) {
+						state.spin.set(step.lock, {...reading, read: reading.read + 1});
+						break;
+					}
 					if (state.spin.has(step.lock)) {
 						deadlocked = true;
 						break walk;
 					}
-					state.spin.set(step.lock, {step: j, pass, irqsave: step.irqsave, restoresOff: step.irqsave ? state.irqsOff : undefined});
-					if (step.irqsave) state.irqsOff ??= {step: j, pass};
+					const irqsave = step.irqsave;
+					state.spin.set(step.lock, {step: j, pass, irqsave, restoresOff: irqsave ? state.irqsOff : undefined, read: step.op === 'read_lock' ? 1 : 0});
+					if (irqsave || ('irq' in step && step.irq)) state.irqsOff ??= {step: j, pass};
 					break;
 				}
+				case 'read_unlock':
+				case 'write_unlock':
 				case 'spin_unlock': {
 					const held = state.spin.get(step.lock);
 					if (!held) {
-						report(at(j), `spin_unlock of "${quote(step.lock)}", which this task does not hold here`);
+						report(at(j), `${step.op} of "${quote(step.lock)}", which this task does not hold here`);
+						break;
+					}
+					if (step.op === 'read_unlock' && (held.read ?? 0) > 1) {
+						state.spin.set(step.lock, {...held, read: held.read! - 1});
 						break;
 					}
 					state.spin.delete(step.lock);
 					if (held.irqsave) state.irqsOff = held.restoresOff;
+					else if ('irq' in step && step.irq) state.irqsOff = undefined;
 					break;
 				}
 				case 'mutex_lock':
@@ -206,7 +236,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 		mayLeaveCpu();
 	}
 	if (!endless && !deadlocked) {
-		for (const [lock, held] of state.spin) report(at(held.step), `the task exits (repeat: ${task.repeat}) still holding spinlock "${quote(lock)}", taken here`);
+		for (const [lock, held] of state.spin) report(at(held.step), `the task exits (repeat: ${task.repeat}) still holding ${lockKind(s, lock)} "${quote(lock)}", taken here`);
 	}
 	if (endless && !deadlocked && !task.steps.some((st) => inVariant(st, variant) && canTakeTime(s, index, st))) {
 		report(['tasks', index, 'steps'], 'none of these steps can take virtual time, and the task repeats for ever (repeat: 0): its CPU would loop at one instant; add a run, idle or call that takes time, or give repeat a count');
@@ -257,16 +287,40 @@ function checkIrqHandler(s: Parsed, index: number, variant: Variant): Problem[] 
 			case 'idle':
 				problems.push({path, text: `${step.op} can sleep, and an interrupt handler (hardirq context) may not sleep; take a spinlock instead, or defer the work to a task`});
 				break;
+			case 'read_lock':
+			case 'write_lock':
 			case 'spin_lock':
 				held.set(step.lock, j);
 				break;
+			case 'read_unlock':
+			case 'write_unlock':
 			case 'spin_unlock':
-				if (!held.delete(step.lock)) problems.push({path, text: `spin_unlock of "${quote(step.lock)}", which this handler does not hold here`});
+				if (!held.delete(step.lock)) problems.push({path, text: `${step.op} of "${quote(step.lock)}", which this handler does not hold here`});
 				break;
 			default:
 				break;
 		}
 	});
-	for (const [lock, j] of held) problems.push({path: ['irqs', index, 'steps', j], text: `the handler returns still holding spinlock "${quote(lock)}", taken here`});
+	for (const [lock, j] of held) problems.push({path: ['irqs', index, 'steps', j], text: `the handler returns still holding ${lockKind(s, lock)} "${quote(lock)}", taken here`});
 	return problems;
+}
+
+/** A declared lock's kind, for messages: `spinlock`, `rwlock`. */
+function lockKind(s: Parsed, name: string): string {
+	return s.locks.find((l) => l.name === name)?.kind ?? 'spinlock';
+}
+
+/**
+ * What is wrong with a spin_trylock's `skip` (the steps its failure path leaves out), or
+ * undefined: they must stay in the list and end with the spin_unlock of its lock, so that
+ * the failure path never unlocks a lock it did not get.
+ */
+function trylockSkipProblem(steps: readonly Step[], j: number): string | undefined {
+	const step = steps[j]!;
+	if (step.op !== 'spin_trylock') return undefined;
+	const last = steps[j + step.skip];
+	const want = `expected the number of steps up to and including the spin_unlock of "${quote(step.lock)}"`;
+	if (!last) return `${step.skip} runs past the end of the task's steps; ${want}`;
+	if (last.op !== 'spin_unlock' || last.lock !== step.lock) return `${step.skip} ends at ${quote(last.op)}; ${want}`;
+	return undefined;
 }

@@ -99,22 +99,39 @@ const LOGBUF_HOLD = {min: 3_000, max: 5_000};
  * printk as 3.10's vprintk_emit + console_unlock do it: IRQs off, store and copy the record
  * under logbuf_lock, drop the lock, write the console with IRQs still off, restore.
  */
-function expandPrintk(steps: Scenario['tasks'][number]['steps']): Step[] {
-	return steps.flatMap((st): Step[] =>
+function expandPrintk(steps: Scenario['tasks'][number]['steps'], console: boolean): Step[] {
+	const expanded = steps.map((st): Step[] =>
 		st.op === 'printk'
 			? (
-					[
-						{op: 'irq_disable'},
-						{op: 'spin_lock', lock: LOGBUF_LOCK, irqsave: false},
-						{op: 'log', text: st.text},
-						{op: 'call', fn: 'msg_print_text', for: LOGBUF_HOLD},
-						{op: 'spin_unlock', lock: LOGBUF_LOCK},
-						{op: 'call', fn: 'serial8250_console_write', for: st.for},
-						{op: 'irq_enable'},
-					] as const
+					(console
+						? // With a console (source/kernel/console.ts): the CPU that gets console_sem writes the whole log.
+							[
+								{op: 'irq_disable'},
+								{op: 'spin_lock', lock: LOGBUF_LOCK, irqsave: false},
+								{op: 'log', text: st.text},
+								{op: 'console_trylock'},
+								{op: 'spin_unlock', lock: LOGBUF_LOCK},
+								{op: 'console_drain'},
+								{op: 'irq_enable'},
+							]
+						: [
+								{op: 'irq_disable'},
+								{op: 'spin_lock', lock: LOGBUF_LOCK, irqsave: false},
+								{op: 'log', text: st.text},
+								{op: 'call', fn: 'msg_print_text', for: LOGBUF_HOLD},
+								{op: 'spin_unlock', lock: LOGBUF_LOCK},
+								{op: 'call', fn: 'serial8250_console_write', for: st.for},
+								{op: 'irq_enable'},
+							]) as readonly Step[]
 				).map((x): Step => (st.when === undefined ? x : {...x, when: st.when}))
 			: [st],
 	);
+	// spin_trylock's `skip` counts steps as the file has them: count the expanded ones.
+	return expanded.flatMap((list, i) => {
+		const st = steps[i]!;
+		if (st.op !== 'spin_trylock') return list;
+		return [{...st, skip: expanded.slice(i + 1, i + 1 + st.skip).reduce((n, l) => n + l.length, 0)}];
+	});
 }
 
 export function toKernelConfig(s: Scenario): KernelConfig {
@@ -129,12 +146,13 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		thresholds: s.thresholds,
 		timing: s.timing,
 		locks: usesPrintk || s.dtrace?.printf === 'printk' || s.mitigation?.option === 'printf' ? [...s.locks, {name: LOGBUF_LOCK, kind: 'spinlock'}] : s.locks,
-		tasks: s.tasks.map((t) => ({...t, steps: expandPrintk(t.steps)})),
+		tasks: s.tasks.map((t) => ({...t, steps: expandPrintk(t.steps, s.console !== undefined)})),
 		perfNmiHz: s.perfNmiHz,
 		watchdogs: s.watchdogs,
 		mitigation: s.mitigation,
 		irqs: s.irqs.length === 0 ? undefined : s.irqs.map(toIrqConfig),
 		debug: s.debug && {proveLocking: s.debug.PROVE_LOCKING, debugSpinlock: s.debug.PROVE_LOCKING || (s.debug.DEBUG_SPINLOCK ?? false), debugAtomicSleep: s.debug.DEBUG_ATOMIC_SLEEP},
+		console: s.console,
 	};
 }
 

@@ -51,6 +51,11 @@ const step = z.discriminatedUnion('op', [
 	variant({op: z.literal('smp_call_function_single'), cpu: z.number().int().min(0), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	variant({op: z.literal('smp_call_function_many'), cpus: z.array(z.number().int().min(0)).min(1), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	variant({op: z.literal('on_each_cpu'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	// Reader-writer locks (source/kernel/rwlock.ts): "irqsave" is read_lock_irqsave (as spin_lock's), "irq" read_lock_irq / read_unlock_irq.
+	...(['read_lock', 'write_lock'] as const).map((op) => variant({op: z.literal(op), lock: lockName, irqsave: z.boolean().default(false), irq: z.boolean().default(false)})),
+	...(['read_unlock', 'write_unlock'] as const).map((op) => variant({op: z.literal(op), lock: lockName, irq: z.boolean().default(false)})),
+	/** spin_trylock: the lock if it is free; if not, the task goes on at once, skipping the next `skip` steps (the body that runs under the lock, its spin_unlock last). */
+	variant({op: z.literal('spin_trylock'), lock: lockName, irqsave: z.boolean().default(false), skip: z.number().int().min(1)}),
 ]);
 
 /**
@@ -65,6 +70,7 @@ const irqStep = z.discriminatedUnion('op', [
 	variant({op: z.literal('mutex_lock'), lock: lockName}),
 	variant({op: z.literal('mutex_unlock'), lock: lockName}),
 	variant({op: z.literal('idle'), for: durationSpec}),
+	...(['read_lock', 'write_lock', 'read_unlock', 'write_unlock'] as const).map((op) => variant({op: z.literal(op), lock: lockName})),
 ]);
 
 /** A device interrupt line: request_irq's number and name, where it is routed, how often it fires, what its handler does. */
@@ -102,6 +108,8 @@ export const MITIGATION_OPTIONS: Record<string, readonly unknown[]> = {
 	rendezvousGeneration: [true, false],
 	/** Process-context spin_lock of a lock an interrupt handler takes becomes spin_lock_irqsave. */
 	irqsave: [true, false],
+	/** console_loglevel 4, as the `quiet` boot option sets it: KERN_INFO and below stay in the log, off the console. */
+	quiet: [true, false],
 };
 
 const dtrace = z.strictObject({
@@ -224,7 +232,7 @@ export const scenarioSchema = z
 				contextSwitch: duration.default(DEFAULT_TIMING.contextSwitch),
 			})
 			.prefault({}),
-		locks: z.array(z.strictObject({name: lockName, kind: z.enum(['spinlock', 'mutex'])})).default([]),
+		locks: z.array(z.strictObject({name: lockName, kind: z.enum(['spinlock', 'mutex', 'rwlock'])})).default([]),
 		tasks: z.array(task).default([]),
 		timeline: z.array(timelineEntry).default([]),
 		dtrace: dtrace.optional(),
@@ -253,6 +261,8 @@ export const scenarioSchema = z
 				DEBUG_ATOMIC_SLEEP: z.boolean().default(false),
 			})
 			.optional(),
+		/** printk's console: a serial line at `baud` (8N1) that the console_sem owner writes every record to, and console_loglevel. */
+		console: z.strictObject({baud: z.number().int().min(50).max(4_000_000).default(115_200), loglevel: z.number().int().min(1).max(8).default(7)}).optional(),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -277,10 +287,10 @@ export const scenarioSchema = z
 					ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: 'logbuf_lock is the kernel\'s own; use a printk step'});
 					return;
 				}
-				const want = st.op.startsWith('spin') ? 'spinlock' : 'mutex';
+				const want = st.op.startsWith('spin') ? 'spinlock' : st.op.startsWith('mutex') ? 'mutex' : 'rwlock';
 				const have = locks.get(st.lock);
 				if (have === undefined) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `lock "${quote(st.lock)}" is not declared in $.locks`});
-				else if (have !== want) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `"${quote(st.lock)}" is a ${have}, but ${st.op} needs a ${want}`});
+				else if (have !== want) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'lock'], message: `"${quote(st.lock)}" is ${have === 'rwlock' ? 'an' : 'a'} ${have}, but ${st.op} needs ${want === 'rwlock' ? 'an' : 'a'} ${want}`});
 			});
 		});
 		if (s.dtrace?.consumer && s.dtrace.consumer.cpu >= s.cpus) {
@@ -303,10 +313,11 @@ export const scenarioSchema = z
 		if (s.mitigation?.option === 'rendezvousGeneration' && !s.rendezvous) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"rendezvousGeneration" needs a $.rendezvous section'});
 		}
+		if (s.mitigation?.option === 'quiet' && !s.console) ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"quiet" lowers console_loglevel, but the scenario has no $.console'});
 		if (s.mitigation?.option === 'irqsave' && s.irqs.length === 0) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"irqsave" needs device interrupts ($.irqs) whose handlers take a spinlock'});
 		}
-		if (s.mitigation?.option !== undefined && s.mitigation.option !== 'rendezvousGeneration' && s.mitigation.option !== 'irqsave' && !s.dtrace) {
+		if (s.mitigation?.option !== undefined && s.mitigation.option !== 'rendezvousGeneration' && s.mitigation.option !== 'irqsave' && s.mitigation.option !== 'quiet' && !s.dtrace) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: `"${s.mitigation.option}" is a DTrace option, but the scenario has no $.dtrace`});
 		}
 		const irqNumbers = new Set<number>();
@@ -323,7 +334,8 @@ export const scenarioSchema = z
 				const path = ['irqs', i, 'steps', j, 'lock'];
 				if (st.lock === 'logbuf_lock') ctx.addIssue({code: 'custom', path, message: 'logbuf_lock is the kernel\'s own; use a printk step'});
 				else if (!locks.has(st.lock)) ctx.addIssue({code: 'custom', path, message: `lock "${quote(st.lock)}" is not declared in $.locks`});
-				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
+				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is ${locks.get(st.lock) === 'rwlock' ? 'an' : 'a'} ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
+				else if (/^(read|write)_/.test(st.op) && locks.get(st.lock) !== 'rwlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs an rwlock`});
 			});
 		});
 		if (s.debug?.PROVE_LOCKING && s.debug.DEBUG_SPINLOCK === false) {

@@ -51,6 +51,14 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		tells: 'lockdep reports the ABBA order at 3.2 ms, the two tasks deadlock at 0.17 s, hung-task names both at 240 s (x100)',
 		keys: [['', 1200], ['\t', 300], ['\t', 300], ['\t', 300], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 3500]],
 	},
+	'rwlock-irq-reader': {
+		tells: "eth0's handler spins in read_lock on filter_lock that the task it interrupted holds for writing: hard lockup, RCU stall, CPU1's reader stuck behind (x10)",
+		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3500], ['1', 500]],
+	},
+	'printk-console-storm': {
+		tells: 'CPU0 owns console_sem and writes the kworkers\' lines to a 9600-baud console with IRQs off for ever: an RCU stall, no hard lockup (x10)',
+		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3500], ['r', 500]],
+	},
 };
 
 async function main(): Promise<void> {
