@@ -28,7 +28,11 @@ export type Step =
 	| {readonly op: 'log'; readonly text: string}
 	| {readonly op: 'smp_call_function_single'; readonly cpu: number; readonly func: string; readonly wait: boolean}
 	| {readonly op: 'smp_call_function_many'; readonly cpus: readonly number[]; readonly func: string; readonly wait: boolean}
-	| {readonly op: 'on_each_cpu'; readonly func: string; readonly wait: boolean};
+	| {readonly op: 'on_each_cpu'; readonly func: string; readonly wait: boolean}
+	/** stop_machine(fn, NULL, cpumask_of(cpu)): every CPU's stopper thread, `func` run on `cpu` with IRQs off everywhere (stop_machine.ts). */
+	| {readonly op: 'stop_machine'; readonly func: string; readonly cpu: number}
+	/** cond_resched(): a scheduling point when something else is runnable (stop_machine.ts, for preemption none). */
+	| {readonly op: 'cond_resched'};
 
 export type StepOp = Step['op'];
 
@@ -47,6 +51,20 @@ export interface IrqConfig {
 	/** `IO-APIC-edge`, `IO-APIC-fasteoi`, `PCI-MSI-edge`: chip name and flow name. */
 	readonly chip: string;
 	/** The handler function, for stack dumps. */
+	readonly handler: string;
+	readonly cpus: readonly number[];
+	readonly every: number;
+	readonly startAt: number;
+	readonly steps: readonly IrqStep[];
+}
+
+/** A function a scenario defines (`functions`), run by cross-calls and stop_machine: atomic context, nothing that sleeps. */
+export interface FunctionConfig {
+	readonly steps: readonly IrqStep[];
+}
+
+/** An NMI handler registered with register_nmi_handler(NMI_LOCAL, ...), run by a periodic NMI source on each of `cpus`. */
+export interface NmiConfig {
 	readonly handler: string;
 	readonly cpus: readonly number[];
 	readonly every: number;
@@ -112,6 +130,10 @@ export interface KernelConfig {
 	readonly mitigation?: {readonly describe: string; readonly option: string; readonly value: unknown} | undefined;
 	/** Device interrupt lines (none by default). */
 	readonly irqs?: readonly IrqConfig[] | undefined;
+	/** Functions with steps, by name: what `func` of a cross-call or stop_machine step runs (none: the handler's fixed cost). */
+	readonly functions?: Readonly<Record<string, FunctionConfig>> | undefined;
+	/** An NMI handler that runs steps (none by default). */
+	readonly nmi?: NmiConfig | undefined;
 }
 
 export const DEFAULT_TIMING: Timing = {

@@ -19,6 +19,8 @@ import {describeRaise, raiseDeviceIrq, resumeDeviceHandler} from './irq.js';
 import {startGp} from './rcu/tree.js';
 import {startHungTask} from './hung_task.js';
 import {crossCall, type CrossCall, type CrossCallOptions} from './smp.js';
+import {defineBodies, usesBodies} from './smp_function.js';
+import {bootNmiSource} from './nmi.js';
 import {framesOf} from './stacktrace.js';
 import {makeState, type KernelState} from './state.js';
 import type {StepReport} from './step-report.js';
@@ -72,6 +74,8 @@ export class Kernel {
 	readonly others: (readonly number[])[] = [];
 	/** The functions device interrupt lines run by (see irq.ts), defined at attach when the scenario has lines. */
 	readonly devIrqFns = {raise: 0, resume: 0};
+	/** The functions scenario-defined function bodies, the NMI source and stop_machine run by (see smp_function.ts). */
+	readonly bodyFns = {resume: 0, nmi: 0, stopper: 0, stopperKick: 0};
 	private readonly inputs = new Map<string, InputDefinition>();
 	private readonly fns: KernelFn<unknown>[] = [() => undefined];
 	private readonly fnNames: string[] = ['(none)'];
@@ -114,6 +118,7 @@ export class Kernel {
 			this.devIrqFns.raise = this.define<number>('irq_raise', (k, _cpu, line) => raiseDeviceIrq(k, line), (k, cpu, line) => describeRaise(k, cpu, line));
 			this.devIrqFns.resume = this.define<number | undefined>('irq_handler_resume', (k, cpu, id) => resumeDeviceHandler(k, cpu, id), (k, cpu) => `interrupt handler goes on: ${k.describe(k.s.cpus[cpu]!)}`);
 		}
+		if (usesBodies(this)) defineBodies(this);
 		const m = this.config.mitigation;
 		if (m) {
 			this.inputs.set('mitigation', {
@@ -152,6 +157,7 @@ export class Kernel {
 		startGp(s.rcu, 0);
 		if (this.config.watchdogs) startHungTask(this);
 		(this.config.irqs ?? []).forEach((irq, line) => this.at(irq.startAt, this.devIrqFns.raise, irq.cpus[0]!, line));
+		bootNmiSource(this);
 		for (const ext of this.extensions) ext.boot?.(this);
 		return this;
 	}

@@ -17,6 +17,8 @@ import {makeRcu, type RcuState} from './rcu/tree.js';
 import {makeTraceState, type TraceState} from './trace-ring.js';
 import type {Lockup} from './waitfor.js';
 import {HUNG_TASK_WARNINGS} from './hung_task.js';
+import {makeBodyState, type BodyState} from './smp_function.js';
+import {makeStopperState, type StopperState} from './stop_machine.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -76,6 +78,10 @@ export interface KernelState {
 	readonly ext: Record<string, unknown>;
 	/** Device interrupt lines (config.irqs): counts, pending lines, handlers in progress. */
 	readonly devIrq: DevIrqState;
+	/** Scenario-defined functions and the NMI handler running their steps, per context and CPU (smp_function.ts). */
+	readonly bodies: BodyState;
+	/** The stop_machine() in progress and the stopper threads made so far (stop_machine.ts). */
+	readonly stopper: StopperState;
 }
 
 /** Device interrupts' state, plain data (see irq.ts). */
@@ -156,5 +162,7 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 			running: cpus.map(() => null),
 			nextId: 1,
 		},
+		bodies: makeBodyState(config.cpus),
+		stopper: makeStopperState(config.cpus),
 	};
 }

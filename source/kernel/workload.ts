@@ -11,6 +11,7 @@ import {quiescentState} from './rcu/tree.js';
 import {draw, schedulePoint, startTimed} from './sched.js';
 import {flushTlbOthers, smpCallFunction, smpCallTargeted} from './smp.js';
 import {spinLock, spinUnlock} from './spinlock.js';
+import {condResched, stopMachine} from './stop_machine.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
 export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
@@ -76,5 +77,9 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return smpCallTargeted(k, cpu, task, 'smp_call_function_many', step.cpus, step.func, step.wait);
 		case 'on_each_cpu':
 			return smpCallTargeted(k, cpu, task, 'on_each_cpu', k.s.cpus.map((c) => c.id), step.func, step.wait);
+		case 'stop_machine':
+			return stopMachine(k, cpu, task, step.func, step.cpu);
+		case 'cond_resched':
+			return condResched(k, cpu, task);
 	}
 }

@@ -83,6 +83,9 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 			return step.cpus.some((c) => c !== taskCpu(s, task));
 		case 'on_each_cpu':
 			return s.cpus > 1;
+		case 'stop_machine':
+			// The caller sleeps until every stopper thread has run.
+			return true;
 		case 'spin_lock':
 		case 'mutex_lock':
 			// Waits only while another task holds the lock.
@@ -216,7 +219,7 @@ function checkTask(s: Parsed, index: number, shared: boolean): Problem[] {
 /** Every static problem of a scenario that passed the schema, task by task. */
 export function checkScenario(s: Parsed): Problem[] {
 	const shared = sharedCpus(s);
-	return [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu))), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i))];
+	return [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu))), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i)), ...checkBodies(s)];
 }
 
 /**
@@ -224,27 +227,37 @@ export function checkScenario(s: Parsed): Problem[] {
  * not sleep, it releases only what it took, and it returns holding nothing.
  */
 function checkIrqHandler(s: Parsed, index: number): Problem[] {
+	return checkAtomic(s.irqs[index]!.steps, ['irqs', index, 'steps'], 'an interrupt handler (hardirq context)', 'handler');
+}
+
+/** The same rules for every body that runs in atomic context: device handlers, called functions, the NMI handler. */
+function checkAtomic(steps: readonly {op: string; lock?: string}[], at: (string | number)[], context: string, noun: string): Problem[] {
 	const problems: Problem[] = [];
-	const line = s.irqs[index]!;
 	const held = new Map<string, number>();
-	line.steps.forEach((step, j) => {
-		const path = ['irqs', index, 'steps', j];
+	steps.forEach((step, j) => {
+		const path = [...at, j];
 		switch (step.op) {
 			case 'mutex_lock':
 			case 'mutex_unlock':
 			case 'idle':
-				problems.push({path, text: `${step.op} can sleep, and an interrupt handler (hardirq context) may not sleep; take a spinlock instead, or defer the work to a task`});
+				problems.push({path, text: `${step.op} can sleep, and ${context} may not sleep; take a spinlock instead, or defer the work to a task`});
 				break;
 			case 'spin_lock':
-				held.set(step.lock, j);
+				held.set(step.lock!, j);
 				break;
 			case 'spin_unlock':
-				if (!held.delete(step.lock)) problems.push({path, text: `spin_unlock of "${quote(step.lock)}", which this handler does not hold here`});
+				if (!held.delete(step.lock!)) problems.push({path, text: `spin_unlock of "${quote(step.lock!)}", which this ${noun} does not hold here`});
 				break;
 			default:
 				break;
 		}
 	});
-	for (const [lock, j] of held) problems.push({path: ['irqs', index, 'steps', j], text: `the handler returns still holding spinlock "${quote(lock)}", taken here`});
+	for (const [lock, j] of held) problems.push({path: [...at, j], text: `the ${noun} returns still holding spinlock "${quote(lock)}", taken here`});
 	return problems;
+}
+
+/** Called functions (cross-calls: the target's interrupt, IRQs off; stop_machine: IRQs off everywhere) and the NMI handler. */
+function checkBodies(s: Parsed): Problem[] {
+	const fns = Object.entries(s.functions).flatMap(([name, fn]) => checkAtomic(fn.steps, ['functions', name, 'steps'], 'a function called by a cross-call or stop_machine (atomic context, IRQs off)', 'function'));
+	return s.nmi ? [...fns, ...checkAtomic(s.nmi.steps, ['nmi', 'steps'], 'an NMI handler (NMI context)', 'NMI handler')] : fns;
 }

@@ -45,6 +45,9 @@ const step = z.discriminatedUnion('op', [
 	z.strictObject({op: z.literal('smp_call_function_single'), cpu: z.number().int().min(0), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	z.strictObject({op: z.literal('smp_call_function_many'), cpus: z.array(z.number().int().min(0)).min(1), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	z.strictObject({op: z.literal('on_each_cpu'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	// stop_machine (kernel/stop_machine.c) and the scheduling point that lets its stopper thread in.
+	z.strictObject({op: z.literal('stop_machine'), func: z.string().min(1), cpu: z.number().int().min(0).default(0)}),
+	z.strictObject({op: z.literal('cond_resched')}),
 ]);
 
 /**
@@ -70,6 +73,20 @@ const irqLine = z.strictObject({
 	cpu: z.number().int().min(0).optional(),
 	affinity: z.array(z.number().int().min(0)).min(1).optional(),
 	every: duration.refine((ns) => ns > 0, {message: 'expected a duration above 0'}),
+	startAt: duration.optional(),
+	steps: z.array(irqStep).min(1),
+});
+
+const cName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'});
+
+/** A function cross-calls and stop_machine run by name (`func`): its steps run in atomic context on the target. */
+const calledFunction = z.strictObject({steps: z.array(irqStep).min(1)});
+
+/** An NMI handler (register_nmi_handler, NMI_LOCAL) on a periodic NMI source: every `every` on each of `cpus` (all by default). */
+const nmiHandler = z.strictObject({
+	handler: cName,
+	every: duration.refine((ns) => ns > 0, {message: 'expected a duration above 0'}),
+	cpus: z.array(z.number().int().min(0)).min(1).optional(),
 	startAt: duration.optional(),
 	steps: z.array(irqStep).min(1),
 });
@@ -238,6 +255,8 @@ export const scenarioSchema = z
 			.optional(),
 		tour: tour.optional(),
 		irqs: z.array(irqLine).default([]),
+		functions: z.record(cName, calledFunction).default({}),
+		nmi: nmiHandler.optional(),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -304,6 +323,27 @@ export const scenarioSchema = z
 				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
 			});
 		});
+		// Called functions and the NMI handler: declared spinlocks, CPUs the machine has, stop_machine's CPU.
+		const bodyLocks = (steps: readonly {op: string; lock?: string}[], at: (string | number)[]): void =>
+			steps.forEach((st, j) => {
+				if (st.lock === undefined) return;
+				const path = [...at, j, 'lock'];
+				if (st.lock === 'logbuf_lock') ctx.addIssue({code: 'custom', path, message: 'logbuf_lock is the kernel\'s own; use a printk step'});
+				else if (!locks.has(st.lock)) ctx.addIssue({code: 'custom', path, message: `lock "${quote(st.lock)}" is not declared in $.locks`});
+				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
+			});
+		for (const [name, fn] of Object.entries(s.functions)) bodyLocks(fn.steps, ['functions', name, 'steps']);
+		if (s.nmi) {
+			bodyLocks(s.nmi.steps, ['nmi', 'steps']);
+			s.nmi.cpus?.forEach((c, i) => {
+				if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['nmi', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
+			});
+		}
+		s.tasks.forEach((t, i) =>
+			t.steps.forEach((st, j) => {
+				if (st.op === 'stop_machine' && st.cpu >= s.cpus) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'cpu'], message: `expected a CPU below ${s.cpus}, got ${st.cpu}`});
+			}),
+		);
 		s.expect?.cpus?.forEach((c, i) => {
 			if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['expect', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
 		});
