@@ -29,6 +29,8 @@ export interface BodyRun {
 	/** Whether it has waited at least once (an interrupt's context is then on the irqStack). */
 	blocked: boolean;
 	readonly id: number;
+	/** The mitigation state latched when the body started: steps of the other variant (`when`) are skipped. */
+	readonly mitigated: boolean;
 	/** ipi: the cross-call whose function this is, and the end of the call queue this interrupt runs. */
 	readonly call?: CrossCall;
 	readonly end?: number;
@@ -76,7 +78,7 @@ function framesFor(where: Where, r: BodyRun): string[] {
 /** Starts `fn` on `cpu` in context `where` and runs it until it waits; returns true when it already returned. */
 export function startBody(k: Kernel, cpu: Cpu, where: Where, fn: string, extra: {call?: CrossCall; end?: number; blocked?: boolean; from?: Context} = {}): boolean {
 	const b = k.s.bodies;
-	const r: BodyRun = {fn, pc: 0, blocked: extra.blocked ?? false, id: b.nextId++, ...(extra.call ? {call: extra.call, end: extra.end!} : {}), ...(extra.from ? {from: extra.from} : {})};
+	const r: BodyRun = {fn, pc: 0, blocked: extra.blocked ?? false, id: b.nextId++, mitigated: k.s.mitigated, ...(extra.call ? {call: extra.call, end: extra.end!} : {}), ...(extra.from ? {from: extra.from} : {})};
 	b[where][cpu.id] = r;
 	return runBody(k, cpu, where);
 }
@@ -98,6 +100,7 @@ function runBody(k: Kernel, cpu: Cpu, where: Where): boolean {
 	const steps = stepsOf(k, where, r);
 	while (r.pc < steps.length) {
 		const step = steps[r.pc++]!;
+		if (step.when !== undefined && (step.when === 'mitigated') !== r.mitigated) continue;
 		switch (step.op) {
 			case 'spin_lock': {
 				const got = spinFromNmi(k, cpu, step.lock);

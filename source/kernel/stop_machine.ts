@@ -85,7 +85,7 @@ function begin(k: Kernel, from: Cpu, caller: Task, fn: string, active: number): 
 	for (const cpu of k.s.cpus) {
 		let t = st.threads[cpu.id];
 		if (!t) {
-			t = {comm: `migration/${cpu.id}`, pid: stopperPid(cpu.id), cpu: cpu.id, steps: [], repeat: 0, pc: 0, iteration: 0, state: 'new', sleepsOn: undefined, sleepToken: 0, blockedSince: 0, switchCount: 0, lastSwitchCount: 0, driver: {fn: k.bodyFns.stopper}};
+			t = {comm: `migration/${cpu.id}`, pid: stopperPid(cpu.id), cpu: cpu.id, steps: [], repeat: 0, pc: 0, iteration: 0, variantPass: -1, mitigatedPass: false, state: 'new', sleepsOn: undefined, sleepToken: 0, blockedSince: 0, switchCount: 0, lastSwitchCount: 0, driver: {fn: k.bodyFns.stopper}};
 			st.threads[cpu.id] = t;
 			k.s.tasks.push(t);
 		}

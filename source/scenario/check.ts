@@ -113,7 +113,7 @@ function sharedCpus(s: Parsed): Set<number> {
 }
 
 /** The problems of one task, in the order the walk meets them. */
-function checkTask(s: Parsed, index: number, shared: boolean): Problem[] {
+function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant): Problem[] {
 	const task = s.tasks[index]!;
 	const problems: Problem[] = [];
 	const seen = new Set<string>();
@@ -148,6 +148,7 @@ function checkTask(s: Parsed, index: number, shared: boolean): Problem[] {
 		starts.push(copy(state));
 		for (let j = 0; j < task.steps.length; j++) {
 			const step = task.steps[j]!;
+			if (!inVariant(step, variant)) continue;
 			switch (step.op) {
 				case 'run':
 				case 'idle':
@@ -210,31 +211,52 @@ function checkTask(s: Parsed, index: number, shared: boolean): Problem[] {
 	if (!endless && !deadlocked) {
 		for (const [lock, held] of state.spin) report(at(held.step), `the task exits (repeat: ${task.repeat}) still holding spinlock "${quote(lock)}", taken here`);
 	}
-	if (endless && !deadlocked && !task.steps.some((st) => canTakeTime(s, index, st))) {
+	if (endless && !deadlocked && !task.steps.some((st) => inVariant(st, variant) && canTakeTime(s, index, st))) {
 		report(['tasks', index, 'steps'], 'none of these steps can take virtual time, and the task repeats for ever (repeat: 0): its CPU would loop at one instant; add a run, idle or call that takes time, or give repeat a count');
 	}
 	return problems;
 }
 
-/** Every static problem of a scenario that passed the schema, task by task. */
+/** Which code a walk follows: the original (false), the mitigated (true), or all steps (no `when` anywhere). */
+type Variant = boolean | undefined;
+
+const inVariant = (step: {readonly when?: 'mitigated' | 'unmitigated' | undefined}, variant: Variant): boolean =>
+	variant === undefined || step.when === undefined || (step.when === 'mitigated') === variant;
+
+/**
+ * Every static problem of a scenario that passed the schema, task by task. With steps marked
+ * `when`, the original and the mitigated code are each walked; a problem only one of them
+ * has says which.
+ */
 export function checkScenario(s: Parsed): Problem[] {
 	const shared = sharedCpus(s);
-	return [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu))), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i)), ...checkBodies(s)];
+	const walk = (variant: Variant): Problem[] => [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu), variant)), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i, variant)), ...checkBodies(s, variant)];
+	const variants = [...s.tasks.flatMap((t) => t.steps), ...s.irqs.flatMap((l) => l.steps), ...Object.values(s.functions).flatMap((f) => f.steps), ...(s.nmi?.steps ?? [])].some((st) => st.when !== undefined);
+	if (!variants) return walk(undefined);
+	const key = (p: Problem): string => `${p.path.join('/')}\n${p.text}`;
+	const [original, mitigated] = [walk(false), walk(true)];
+	const inOriginal = new Set(original.map(key));
+	const inMitigated = new Set(mitigated.map(key));
+	return [
+		...original.map((p) => (inMitigated.has(key(p)) ? p : {path: p.path, text: `${p.text} (without the mitigation)`})),
+		...mitigated.filter((p) => !inOriginal.has(key(p))).map((p) => ({path: p.path, text: `${p.text} (with the mitigation)`})),
+	];
 }
 
 /**
  * A device interrupt handler runs in hardirq context, from its first step to its last: it may
  * not sleep, it releases only what it took, and it returns holding nothing.
  */
-function checkIrqHandler(s: Parsed, index: number): Problem[] {
-	return checkAtomic(s.irqs[index]!.steps, ['irqs', index, 'steps'], 'an interrupt handler (hardirq context)', 'handler');
+function checkIrqHandler(s: Parsed, index: number, variant: Variant): Problem[] {
+	return checkAtomic(s.irqs[index]!.steps, ['irqs', index, 'steps'], 'an interrupt handler (hardirq context)', 'handler', variant);
 }
 
 /** The same rules for every body that runs in atomic context: device handlers, called functions, the NMI handler. */
-function checkAtomic(steps: readonly {op: string; lock?: string}[], at: (string | number)[], context: string, noun: string): Problem[] {
+function checkAtomic(steps: readonly {op: string; lock?: string; when?: 'mitigated' | 'unmitigated' | undefined}[], at: (string | number)[], context: string, noun: string, variant: Variant): Problem[] {
 	const problems: Problem[] = [];
 	const held = new Map<string, number>();
 	steps.forEach((step, j) => {
+		if (!inVariant(step, variant)) return;
 		const path = [...at, j];
 		switch (step.op) {
 			case 'mutex_lock':
@@ -257,7 +279,7 @@ function checkAtomic(steps: readonly {op: string; lock?: string}[], at: (string 
 }
 
 /** Called functions (cross-calls: the target's interrupt, IRQs off; stop_machine: IRQs off everywhere) and the NMI handler. */
-function checkBodies(s: Parsed): Problem[] {
-	const fns = Object.entries(s.functions).flatMap(([name, fn]) => checkAtomic(fn.steps, ['functions', name, 'steps'], 'a function called by a cross-call or stop_machine (atomic context, IRQs off)', 'function'));
-	return s.nmi ? [...fns, ...checkAtomic(s.nmi.steps, ['nmi', 'steps'], 'an NMI handler (NMI context)', 'NMI handler')] : fns;
+function checkBodies(s: Parsed, variant: Variant): Problem[] {
+	const fns = Object.entries(s.functions).flatMap(([name, fn]) => checkAtomic(fn.steps, ['functions', name, 'steps'], 'a function called by a cross-call or stop_machine (atomic context, IRQs off)', 'function', variant));
+	return s.nmi ? [...fns, ...checkAtomic(s.nmi.steps, ['nmi', 'steps'], 'an NMI handler (NMI context)', 'NMI handler', variant)] : fns;
 }
