@@ -261,7 +261,7 @@ export const scenarioSchema = z
 			.optional(),
 		tour: tour.optional(),
 		irqs: z.array(irqLine).default([]),
-		functions: z.record(cName, calledFunction).default({}),
+		functions: z.record(z.string(), calledFunction).default({}),
 		nmi: nmiHandler.optional(),
 	})
 	.superRefine((s, ctx) => {
@@ -345,7 +345,10 @@ export const scenarioSchema = z
 				else if (!locks.has(st.lock)) ctx.addIssue({code: 'custom', path, message: `lock "${quote(st.lock)}" is not declared in $.locks`});
 				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
 			});
-		for (const [name, fn] of Object.entries(s.functions)) bodyLocks(fn.steps, ['functions', name, 'steps']);
+		for (const [name, fn] of Object.entries(s.functions)) {
+			if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) ctx.addIssue({code: 'custom', path: ['functions', name], message: `expected a C function name as the key, got "${quote(name)}"`});
+			bodyLocks(fn.steps, ['functions', name, 'steps']);
+		}
 		if (s.nmi) {
 			bodyLocks(s.nmi.steps, ['nmi', 'steps']);
 			s.nmi.cpus?.forEach((c, i) => {
