@@ -135,7 +135,17 @@ function observe(k: Kernel, cpu: Cpu, sm: StopMachine): void {
 		finish(k, cpu, sm);
 		return;
 	}
-	setActivity(k, cpu, {kind: 'busy-wait', on: 'stop_machine', fn: 'stop_machine_cpu_stop', describe: `stop_machine ${STATE_NAMES[sm.state]}: wait ${pendingCpus(k, sm).map((c) => `CPU${c}`).join(',')}`});
+	setActivity(k, cpu, {kind: 'busy-wait', on: 'stop_machine', fn: 'stop_machine_cpu_stop', describe: ''});
+	redescribe(k, sm);
+}
+
+/** The spinning stoppers' words for the CPU strip, after any ack: whom they wait for now. */
+function redescribe(k: Kernel, sm: StopMachine): void {
+	const text = `stop_machine ${STATE_NAMES[sm.state]}: wait ${pendingCpus(k, sm).map((c) => `CPU${c}`).join(',')}`;
+	for (const c of k.s.cpus) {
+		const a = c.activity;
+		if (a.kind === 'busy-wait' && a.on === 'stop_machine' && a.describe !== text) c.activity = {...a, describe: text};
+	}
 }
 
 /** fn returned on the active CPU after it had waited. */
