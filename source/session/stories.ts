@@ -47,6 +47,10 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		tells: "eth0's handler spins on nic_lock that the task it interrupted holds on CPU0: hard lockup and RCU stall (x10)",
 		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3500], ['r', 500]],
 	},
+	'stop-machine-straggler': {
+		tells: 'stop_machine at 2 s: three stoppers spin in PREPARE behind hwpoll/1 on CPU1; RCU stall, then soft lockups on all four (x10)',
+		keys: [['1', 300], [FASTER, 200], [FASTER, 200], [FASTER, 4000]],
+	},
 };
 
 async function main(): Promise<void> {
