@@ -81,6 +81,13 @@ const DESCRIPTIONS: readonly (readonly [string, string])[] = [
 	['irqs.[].every', 'Time between two interrupts of the line; one that comes while the previous is still pending merges into it.'],
 	['irqs.[].startAt', 'When the first interrupt comes (default: every).'],
 	['irqs.[].steps', 'What the handler does, in order, with IRQs off: spin_lock, spin_unlock, run (kernel code for a while), printk. Steps that sleep are refused.'],
+	['functions', 'What the functions cross-calls and stop_machine name in `func` do, by C name: {"steps": [...]} as a device handler\'s, run on the target with IRQs off; the caller is released when the function returns.'],
+	['nmi', 'An NMI handler (register_nmi_handler, NMI_LOCAL) on a periodic NMI source: not maskable, no other NMI on that CPU while it runs.'],
+	['nmi.handler', 'The handler function, for stack dumps.'],
+	['nmi.every', 'Time between two NMIs on each of its CPUs.'],
+	['nmi.cpus', 'The CPUs the source interrupts (default: all).'],
+	['nmi.startAt', 'When the first NMI comes (default: every).'],
+	['nmi.steps', 'What the handler does, in order: spin_lock, spin_unlock, run, printk. Steps that sleep are refused.'],
 ];
 
 /** Nanoseconds as a person writes them: the largest unit that keeps it short ("30s", "1.2us", "600ns"). */

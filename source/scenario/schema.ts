@@ -261,7 +261,7 @@ export const scenarioSchema = z
 			.optional(),
 		tour: tour.optional(),
 		irqs: z.array(irqLine).default([]),
-		functions: z.record(z.string(), calledFunction).default({}),
+		functions: z.object({}).catchall(calledFunction).default({}),
 		nmi: nmiHandler.optional(),
 	})
 	.superRefine((s, ctx) => {
