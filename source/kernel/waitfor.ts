@@ -162,6 +162,8 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 		const a = cpu.activity;
 		if (a.kind === 'spin') {
 			const lock = s.locks.get(a.lock) as Spinlock | undefined;
+			// Handed the lock by its last holder (spin_unlock), about to go on: not waiting any more.
+			if (lock && lock.holder === cpu.id && !lock.waiters.includes(cpu.id)) continue;
 			const nmiText = lock && lock.holder === cpu.id ? nmiSelfSpinText(k, cpu, a.lock) : undefined;
 			if (nmiText) stuck.push({node: cpuNode(cpu.id), since: cpu.since, text: nmiText});
 			else if (lock && lock.holder === cpu.id && cpu.ctx === 'hardirq' && cpu.irqStack.length > 0) {
