@@ -104,6 +104,8 @@ export interface Timing {
 	readonly reschedHandler: number;
 	readonly lockHandoff: number;
 	readonly contextSwitch: number;
+	/** What a task step that touches shared state and goes straight on costs (a lock taken or released, IRQs off or on). */
+	readonly stepCost?: number;
 }
 
 export interface Thresholds {
@@ -152,6 +154,7 @@ export const DEFAULT_TIMING: Timing = {
 	reschedHandler: 600,
 	lockHandoff: 100,
 	contextSwitch: 2_000,
+	stepCost: 10,
 };
 
 export const DEFAULT_THRESHOLDS: Thresholds = {

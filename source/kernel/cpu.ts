@@ -158,6 +158,9 @@ export interface Cpu {
 	hrtimerIntsSaved: number;
 	hardWarned: boolean;
 
+	/** timing.stepCost owed for task steps that touched shared state and went straight on (sched.ts). */
+	stepDebt: number;
+
 	// RCU
 	rcuTicksThisGp: number;
 	softirqs: number;
@@ -207,6 +210,7 @@ export function makeCpu(id: number, random: RandomState): Cpu {
 		hrtimerInts: 0,
 		hrtimerIntsSaved: 0,
 		hardWarned: false,
+		stepDebt: 0,
 		rcuTicksThisGp: 0,
 		softirqs: 0,
 	};

@@ -8,7 +8,7 @@ import type {Kernel} from './kernel.js';
 import {mutexLock, mutexUnlock} from './mutex.js';
 import {printk} from './printk.js';
 import {quiescentState} from './rcu/tree.js';
-import {draw, schedulePoint, startTimed} from './sched.js';
+import {draw, schedulePoint, startTimed, takeDebt} from './sched.js';
 import {flushTlbOthers, smpCallFunction, smpCallTargeted} from './smp.js';
 import {spinLock, spinUnlock} from './spinlock.js';
 import {condResched, stopMachine} from './stop_machine.js';
@@ -29,7 +29,7 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			task.state = 'sleeping';
 			task.sleepToken++;
 			cpu.current = undefined;
-			k.q.push(k.s.now + draw(cpu, step.for), EV_TASK_WAKE, cpu.id, task.sleepToken, task);
+			k.q.push(k.s.now + draw(cpu, step.for) + takeDebt(cpu), EV_TASK_WAKE, cpu.id, task.sleepToken, task);
 			schedulePoint(k, cpu);
 			return true;
 		}

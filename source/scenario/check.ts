@@ -60,8 +60,12 @@ function stateKey(s: State): string {
 
 const taskCpu = (s: Parsed, task: number): number => s.tasks[task]!.cpu;
 
+const STEP_COST_OPS: ReadonlySet<string> = new Set(['spin_lock', 'spin_unlock', 'mutex_lock', 'mutex_unlock', 'smp_call_function', 'smp_call_function_single', 'smp_call_function_many', 'on_each_cpu']);
+
 /** Whether a step can let virtual time pass for its task (false only where that is certain). */
 function canTakeTime(s: Parsed, task: number, step: Step): boolean {
+	// A step that touches shared state costs timing.stepCost (source/kernel/sched.ts).
+	if (s.timing.stepCost > 0 && STEP_COST_OPS.has(step.op)) return true;
 	switch (step.op) {
 		case 'run':
 		case 'idle':

@@ -239,6 +239,7 @@ export const scenarioSchema = z
 				reschedHandler: duration.default(DEFAULT_TIMING.reschedHandler),
 				lockHandoff: duration.default(DEFAULT_TIMING.lockHandoff),
 				contextSwitch: duration.default(DEFAULT_TIMING.contextSwitch),
+				stepCost: duration.default(DEFAULT_TIMING.stepCost!),
 			})
 			.prefault({}),
 		locks: z.array(z.strictObject({name: lockName, kind: z.enum(['spinlock', 'mutex'])})).default([]),
