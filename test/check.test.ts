@@ -110,8 +110,10 @@ test('a task that repeats for ever without a step that can take virtual time', (
 	const never = 'none of these steps can take virtual time, and the task repeats for ever (repeat: 0): its CPU would loop at one instant; add a run, idle or call that takes time, or give repeat a count';
 	assert.deepEqual(problems(scenario([{steps: [{op: 'irq_disable'}, {op: 'irq_enable'}]}])), [`mine.json: $.tasks[0].steps: ${never}`]);
 	assert.deepEqual(problems(scenario([{steps: [{op: 'call', fn: 'nothing', for: '0ns'}]}])), [`mine.json: $.tasks[0].steps: ${never}`]);
-	assert.deepEqual(problems(scenario([{steps: [{op: 'smp_call_function', wait: false}]}], {cpus: 1})), [`mine.json: $.tasks[0].steps: ${never}`], 'one CPU: no csd to wait on');
-	assert.deepEqual(problems(scenario([{steps: [lock(), unlock()]}])), [`mine.json: $.tasks[0].steps: ${never}`], 'nobody else takes A: it never waits');
+	// Lock and cross-call steps cost timing.stepCost (test/step-cost.test.ts); without it:
+	const free = {timing: {stepCost: '0s'}};
+	assert.deepEqual(problems(scenario([{steps: [{op: 'smp_call_function', wait: false}]}], {cpus: 1, ...free})), [`mine.json: $.tasks[0].steps: ${never}`], 'one CPU: no csd to wait on');
+	assert.deepEqual(problems(scenario([{steps: [lock(), unlock()]}], free)), [`mine.json: $.tasks[0].steps: ${never}`], 'nobody else takes A: it never waits');
 	assert.deepEqual(problems(scenario([{steps: [{op: 'tlb_flush'}]}], {cpus: 1})), [`mine.json: $.tasks[0].steps: ${never}`], 'one CPU: no one to wait for');
 	// run and idle of 0s in an endless task, each named; with nothing else taking time, the task too.
 	assert.deepEqual(problems(scenario([{steps: [run('0s'), kernel('2ms')]}])), ['mine.json: $.tasks[0].steps[0].for: a run of 0s takes no time; in a task that repeats for ever, expected a duration above 0s']);

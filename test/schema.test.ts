@@ -85,8 +85,14 @@ function validate(root: Json, schema: Json, value: unknown, at = '$'): string[] 
 				}
 				break;
 			case 'additionalProperties':
-				assert.equal(want, false, 'only additionalProperties: false is used');
-				if (type(value) === 'object') for (const k of Object.keys(value as Json)) if (!(k in ((schema['properties'] as Json | undefined) ?? {}))) out.push(`${at}.${k}: additionalProperties`);
+				// false (strict objects), or a schema every other key's value must meet (`functions`, by name).
+				assert.ok(want === false || type(want) === 'object', 'additionalProperties is false or a schema');
+				if (type(value) === 'object')
+					for (const [k, v] of Object.entries(value as Json)) {
+						if (k in ((schema['properties'] as Json | undefined) ?? {})) continue;
+						if (want === false) out.push(`${at}.${k}: additionalProperties`);
+						else out.push(...validate(root, want as Json, v, `${at}.${k}`));
+					}
 				break;
 			case 'required':
 				if (type(value) === 'object') for (const k of want as string[]) if (!(k in (value as Json))) out.push(`${at}.${k}: required`);

@@ -95,6 +95,13 @@ const DESCRIPTIONS: readonly (readonly [string, string])[] = [
 	['console', "printk's console: a serial line the CPU holding console_sem writes every record to, with IRQs off until the log is drained."],
 	['console.baud', 'Bits per second (8N1: 10 bits a character); default 115200.'],
 	['console.loglevel', 'console_loglevel: records of a lower level are written (default 7; the quiet boot option sets 4).'],
+	['functions', 'What the functions cross-calls and stop_machine name in `func` do, by C name: {"steps": [...]} as a device handler\'s, run on the target with IRQs off; the caller is released when the function returns.'],
+	['nmi', 'An NMI handler (register_nmi_handler, NMI_LOCAL) on a periodic NMI source: not maskable, no other NMI on that CPU while it runs.'],
+	['nmi.handler', 'The handler function, for stack dumps.'],
+	['nmi.every', 'Time between two NMIs on each of its CPUs.'],
+	['nmi.cpus', 'The CPUs the source interrupts (default: all).'],
+	['nmi.startAt', 'When the first NMI comes (default: every).'],
+	['nmi.steps', 'What the handler does, in order: spin_lock, spin_unlock, run, printk. Steps that sleep are refused.'],
 ];
 
 /** Nanoseconds as a person writes them: the largest unit that keeps it short ("30s", "1.2us", "600ns"). */

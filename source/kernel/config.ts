@@ -43,6 +43,10 @@ export type Step = Variant &
 	| {readonly op: 'spin_trylock'; readonly lock: string; readonly irqsave: boolean; readonly skip: number}
 	/** printk with a console (console.ts): console_trylock_for_printk, then console_unlock's drain. */
 	| {readonly op: 'console_trylock' | 'console_drain'}
+	/** stop_machine(fn, NULL, cpumask_of(cpu)): every CPU's stopper thread, `func` run on `cpu` with IRQs off everywhere (stop_machine.ts). */
+	| {readonly op: 'stop_machine'; readonly func: string; readonly cpu: number}
+	/** cond_resched(): a scheduling point when something else is runnable (stop_machine.ts, for preemption none). */
+	| {readonly op: 'cond_resched'}
 	);
 
 export type StepOp = Step['op'];
@@ -65,6 +69,20 @@ export interface IrqConfig {
 	/** `IO-APIC-edge`, `IO-APIC-fasteoi`, `PCI-MSI-edge`: chip name and flow name. */
 	readonly chip: string;
 	/** The handler function, for stack dumps. */
+	readonly handler: string;
+	readonly cpus: readonly number[];
+	readonly every: number;
+	readonly startAt: number;
+	readonly steps: readonly IrqStep[];
+}
+
+/** A function a scenario defines (`functions`), run by cross-calls and stop_machine: atomic context, nothing that sleeps. */
+export interface FunctionConfig {
+	readonly steps: readonly IrqStep[];
+}
+
+/** An NMI handler registered with register_nmi_handler(NMI_LOCAL, ...), run by a periodic NMI source on each of `cpus`. */
+export interface NmiConfig {
 	readonly handler: string;
 	readonly cpus: readonly number[];
 	readonly every: number;
@@ -95,6 +113,8 @@ export interface Timing {
 	readonly reschedHandler: number;
 	readonly lockHandoff: number;
 	readonly contextSwitch: number;
+	/** What a task step that touches shared state and goes straight on costs (a lock taken or released, IRQs off or on). */
+	readonly stepCost?: number;
 }
 
 export interface Thresholds {
@@ -134,6 +154,10 @@ export interface KernelConfig {
 	readonly debug?: DebugConfig | undefined;
 	/** printk's console (console.ts); without it a printk step writes its own record for its `for`. */
 	readonly console?: ConsoleConfig | undefined;
+	/** Functions with steps, by name: what `func` of a cross-call or stop_machine step runs (none: the handler's fixed cost). */
+	readonly functions?: Readonly<Record<string, FunctionConfig>> | undefined;
+	/** An NMI handler that runs steps (none by default). */
+	readonly nmi?: NmiConfig | undefined;
 }
 
 /** 3.10 lock-debugging Kconfig options. PROVE_LOCKING selects DEBUG_SPINLOCK (lib/Kconfig.debug). */
@@ -150,6 +174,7 @@ export const DEFAULT_TIMING: Timing = {
 	reschedHandler: 600,
 	lockHandoff: 100,
 	contextSwitch: 2_000,
+	stepCost: 10,
 };
 
 export const DEFAULT_THRESHOLDS: Thresholds = {

@@ -161,6 +161,9 @@ export interface Cpu {
 	/** touch_nmi_watchdog() was called since the last NMI check (watchdog_nmi_touch): the next check skips. */
 	nmiTouched: boolean;
 
+	/** timing.stepCost owed for task steps that touched shared state and went straight on (sched.ts). */
+	stepDebt: number;
+
 	// RCU
 	rcuTicksThisGp: number;
 	softirqs: number;
@@ -211,6 +214,7 @@ export function makeCpu(id: number, random: RandomState): Cpu {
 		hrtimerIntsSaved: 0,
 		hardWarned: false,
 		nmiTouched: false,
+		stepDebt: 0,
 		rcuTicksThisGp: 0,
 		softirqs: 0,
 	};

@@ -48,12 +48,10 @@ export function handleVector(k: Kernel, cpu: Cpu, vector: number, interrupted: C
 		case V_CALS: {
 			const depth = cpu.irqStack.length;
 			for (const ext of k.extensions) if (ext.vector?.(k, cpu, vector)) return cpu.irqStack.length === depth;
-			callFunctionInterrupt(k, cpu);
-			return true;
+			return callFunctionInterrupt(k, cpu);
 		}
 		case V_CAL:
-			callFunctionInterrupt(k, cpu);
-			return true;
+			return callFunctionInterrupt(k, cpu);
 		case V_DEVICE:
 			return deviceInterrupt(k, cpu);
 		case V_DTRACE:

@@ -20,6 +20,8 @@ import {startGp} from './rcu/tree.js';
 import {startHungTask} from './hung_task.js';
 import {attachSpinlockDebug} from './spinlock_debug.js';
 import {crossCall, type CrossCall, type CrossCallOptions} from './smp.js';
+import {defineBodies, usesBodies} from './smp_function.js';
+import {bootNmiSource} from './nmi.js';
 import {framesOf} from './stacktrace.js';
 import {makeState, type KernelState} from './state.js';
 import type {StepReport} from './step-report.js';
@@ -75,6 +77,8 @@ export class Kernel {
 	readonly devIrqFns = {raise: 0, resume: 0};
 	/** The debug options' functions (spinlock_debug.ts), defined at attach when the scenario switches them on. */
 	readonly debugFns = {spinLockup: 0};
+	/** The functions scenario-defined function bodies, the NMI source and stop_machine run by (see smp_function.ts). */
+	readonly bodyFns = {resume: 0, nmi: 0, stopper: 0, stopperKick: 0};
 	private readonly inputs = new Map<string, InputDefinition>();
 	private readonly fns: KernelFn<unknown>[] = [() => undefined];
 	private readonly fnNames: string[] = ['(none)'];
@@ -118,6 +122,7 @@ export class Kernel {
 			this.devIrqFns.resume = this.define<number | undefined>('irq_handler_resume', (k, cpu, id) => resumeDeviceHandler(k, cpu, id), (k, cpu) => `interrupt handler goes on: ${k.describe(k.s.cpus[cpu]!)}`);
 		}
 		if (this.config.debug?.debugSpinlock) this.debugFns.spinLockup = attachSpinlockDebug(this);
+		if (usesBodies(this)) defineBodies(this);
 		const m = this.config.mitigation;
 		if (m) {
 			this.inputs.set('mitigation', {
@@ -156,6 +161,7 @@ export class Kernel {
 		startGp(s.rcu, 0);
 		if (this.config.watchdogs) startHungTask(this);
 		(this.config.irqs ?? []).forEach((irq, line) => this.at(irq.startAt, this.devIrqFns.raise, irq.cpus[0]!, line));
+		bootNmiSource(this);
 		for (const ext of this.extensions) ext.boot?.(this);
 		return this;
 	}

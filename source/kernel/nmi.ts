@@ -9,6 +9,8 @@ import * as msg from './messages.js';
 import {logbufWedged} from './printk.js';
 import {stackContext} from './stacktrace.js';
 import {NS_PER_SEC} from './time.js';
+import {returnFromInterrupt} from './irq.js';
+import {startBody} from './smp_function.js';
 
 export function onPerfNmi(k: Kernel): void {
 	const s = k.s;
@@ -43,4 +45,31 @@ export function allCpuBacktrace(k: Kernel, from: Cpu): void {
 		k.log.print(now, c.id, 'warn', head!.text, false);
 		for (const line of rest) k.log.print(now, c.id, 'warn', line.text, false);
 	}
+}
+
+// --- A scenario's NMI handler (`nmi`): register_nmi_handler(NMI_LOCAL, handler, 0, name) on
+// a periodic NMI source on each of its CPUs. NMIs are not maskable: the handler runs whatever
+// the CPU does, IRQs off or not, and no other NMI (the NMI watchdog's included) comes in
+// while it runs. A handler that spins on a lock the code it interrupted holds never returns.
+
+/** Queues the first NMI on each of the handler's CPUs (at boot). */
+export function bootNmiSource(k: Kernel): void {
+	const n = k.config.nmi;
+	if (n) for (const c of n.cpus) k.at(n.startAt, k.bodyFns.nmi, c);
+}
+
+/** The periodic source fires on `cpu`: nmi_handle() runs the handler, unless an NMI is in progress there. */
+export function onScenarioNmi(k: Kernel, cpu: Cpu): void {
+	const n = k.config.nmi!;
+	k.at(k.s.now + n.every, k.bodyFns.nmi, cpu.id);
+	if (cpu.ctx === 'nmi') return; // NMIs do not nest
+	cpu.nmi++;
+	const prev = cpu.ctx;
+	cpu.ctx = 'nmi';
+	if (startBody(k, cpu, 'nmi', n.handler, {from: prev})) cpu.ctx = prev;
+}
+
+/** The handler returned after it had waited: back to what the NMI interrupted. */
+export function nmiHandlerDone(k: Kernel, cpu: Cpu, blocked: boolean): void {
+	if (blocked) returnFromInterrupt(k, cpu);
 }

@@ -4,7 +4,7 @@
 // Tasks the kernel drives itself (the dtrace consumer, a kworker) run a registered function
 // instead of steps.
 import {V_RES} from './apic.js';
-import type {Dur} from './config.js';
+import {LOGBUF_LOCK, type Dur} from './config.js';
 import type {Activity, Continuation, Cpu, Task} from './cpu.js';
 import {EV_RESUME, EV_STEP_DONE, EV_TASK_WAKE, KernelError} from './engine.js';
 import {sendIpi} from './ipi.js';
@@ -21,9 +21,25 @@ export function setActivity(k: Kernel, cpu: Cpu, activity: Activity): void {
 	cpu.stolen = 0;
 }
 
-/** A timed activity that ends `ns` from now (its end moves out by interrupt time stolen meanwhile). */
+/**
+ * Steps that touch shared state (a lock taken or released, a csd queued): each costs
+ * timing.stepCost, owed by the CPU and paid by its next timed activity (or at the end of a
+ * pass that had none), so a loop of them moves the clock and contended loops take turns. A
+ * printk step's own logbuf_lock work is already in its timed record copy (msg_print_text).
+ */
+const SHARED_STATE_OPS: ReadonlySet<string> = new Set(['spin_lock', 'spin_unlock', 'mutex_lock', 'mutex_unlock', 'smp_call_function', 'smp_call_function_single', 'smp_call_function_many', 'on_each_cpu', 'read_lock', 'read_unlock', 'write_lock', 'write_unlock', 'spin_trylock']);
+
+/** What the CPU owes for steps that went straight on, now paid (by a timed step or a sleep that starts that much later). */
+export function takeDebt(cpu: Cpu): number {
+	const debt = cpu.stepDebt;
+	cpu.stepDebt = 0;
+	return debt;
+}
+
+/** A timed activity that ends `ns` from now, plus what the CPU owes for steps that went straight on (its end moves out by interrupt time stolen meanwhile). */
 export function startTimed(k: Kernel, cpu: Cpu, activity: Activity & {kind: 'run'}, ns: number): void {
 	const now = k.s.now;
+	ns += takeDebt(cpu);
 	setActivity(k, cpu, {...activity, until: now + ns});
 	k.q.push(now + ns, EV_STEP_DONE, cpu.id, cpu.token);
 }
@@ -154,6 +170,7 @@ function enterIdle(k: Kernel, cpu: Cpu): void {
 /** Runs the current task's steps until one takes time or blocks. */
 export function run(k: Kernel, cpu: Cpu): void {
 	const s = k.s;
+	const stepCost = k.config.timing.stepCost ?? 0;
 	for (let guard = 0; guard < 100_000; guard++) {
 		if (s.panicked !== undefined) return;
 		let task = cpu.current;
@@ -172,6 +189,11 @@ export function run(k: Kernel, cpu: Cpu): void {
 			return;
 		}
 		if (task.pc >= task.steps.length) {
+			// A pass of steps that went straight on pays for them before it starts again.
+			if (cpu.stepDebt > 0 && task.pc === task.steps.length) {
+				startTimed(k, cpu, {kind: 'run', mode: 'kernel', fn: undefined, until: 0}, 0);
+				return;
+			}
 			task.iteration++;
 			schedulePoint(k, cpu);
 			if (task.repeat > 0 && task.iteration >= task.repeat) {
@@ -198,6 +220,8 @@ export function run(k: Kernel, cpu: Cpu): void {
 			continue;
 		}
 		if (!execStep(k, cpu, task, step)) return;
+		if (stepCost > 0 && SHARED_STATE_OPS.has(step.op) && !('lock' in step && step.lock === LOGBUF_LOCK)) cpu.stepDebt += stepCost;
 	}
 	throw new KernelError(`CPU${cpu.id}: task ${cpu.current?.comm ?? '?'} runs too many zero-time steps in a row`);
 }
+

@@ -12,6 +12,7 @@ import type {Kernel} from './kernel.js';
 import * as msg from './messages.js';
 import {warnOnce} from './printk.js';
 import {setActivity} from './sched.js';
+import {hasBody, startBody} from './smp_function.js';
 
 /** One cross-call in flight: who sent it, to whom, and which targets have not yet run it. */
 export interface CrossCall {
@@ -109,29 +110,44 @@ export function crossCall(k: Kernel, caller: Cpu, targets: readonly number[], vi
 	return call;
 }
 
-/** smp_call_function_interrupt: runs every call queued for this CPU and acks it. */
-export function callFunctionInterrupt(k: Kernel, cpu: Cpu): void {
+/** smp_call_function_interrupt: runs every call queued for this CPU and acks it; false when a called function waits (the interrupt stays in service). */
+export function callFunctionInterrupt(k: Kernel, cpu: Cpu): boolean {
 	// 3.10: smp_call_function_interrupt counts irq_call_count once per interrupt;
 	// flush_tlb_func() (arch/x86/mm/tlb.c) counts irq_tlb_count once per call it runs.
 	cpu.call++;
+	return continueCallQueue(k, cpu, cpu.callQueue.length, false);
+}
+
+/**
+ * Runs the calls queued for this CPU up to `n`, each acked after its function returns. A
+ * function with steps (smp_function.ts) may wait: then false, and it carries on from here
+ * when it returns (`blocked`: the interrupt has already waited once).
+ */
+export function continueCallQueue(k: Kernel, cpu: Cpu, n: number, blocked: boolean): boolean {
 	const queue = cpu.callQueue;
 	const cost = k.config.timing.callHandler;
+	const bodies = k.config.functions !== undefined;
 	// An ack never queues work synchronously (completion is an event), so everything
-	// from the head to the end is this interrupt's. Truncating an array is a runtime
+	// from the head to n is this interrupt's. Truncating an array is a runtime
 	// call in V8: reset only now and then.
-	const n = queue.length;
 	for (let i = cpu.callHead; i < n; i++) {
 		const call = queue[i]!;
 		queue[i] = undefined!;
 		if (call.isTlb) cpu.tlb++;
 		charge(cpu, cost);
+		if (bodies && hasBody(k, call.func)) {
+			cpu.callHead = i + 1;
+			if (!startBody(k, cpu, 'ipi', call.func, {call, end: n, blocked})) return false;
+		}
 		ack(k, call, cpu.id);
 	}
 	cpu.callHead = n;
-	if (n >= 256) {
+	// Calls queued while a function waited lie past n: the queue is only reset when empty.
+	if (n >= 256 && queue.length === n) {
 		queue.length = 0;
 		cpu.callHead = 0;
 	}
+	return true;
 }
 
 /** A target has run the function: the caller's csd lock for it clears. Returns false when it had already. */
@@ -233,8 +249,9 @@ export function smpCallFunction(k: Kernel, cpu: Cpu, task: Task, func: string, w
  * The targeted steps, as 3.10 runs them: smp_call_function_single (one CPU, itself run
  * locally with IRQs off), smp_call_function_many (a mask; this CPU left out; one remote
  * target takes the single path), on_each_cpu (smp_call_function, then the function here
- * with IRQs off). Each WARNs once when called with IRQs off, at its own line. The function
- * is a name: it runs as the handler's fixed cost.
+ * with IRQs off). Each WARNs once when called with IRQs off, at its own line. On each target
+ * the function runs its steps when the scenario defines it (smp_function.ts), else the
+ * handler's fixed cost; the caller's own share is always that fixed cost.
  */
 export function smpCallTargeted(k: Kernel, cpu: Cpu, task: Task, op: 'smp_call_function_single' | 'smp_call_function_many' | 'on_each_cpu', mask: readonly number[], func: string, wait: boolean): boolean {
 	const irqsOff = !cpu.irqsOn;

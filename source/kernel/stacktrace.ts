@@ -25,7 +25,9 @@ export function framesOf(cpu: Cpu): string[] {
  * of the task below it (those frames come after the handler's).
  */
 function deviceHandlerFrames(cpu: Cpu): string[] | undefined {
-	if (cpu.irqStack.at(-1)?.vector !== V_DEVICE) return undefined;
+	const top = cpu.irqStack.at(-1);
+	// Likewise a scenario's NMI handler or called function (smp_function.ts) that waits.
+	if (!top || (top.vector !== V_DEVICE && top.frames[1] !== 'nmi_handle' && !top.frames[1]?.startsWith('generic_smp_call_function'))) return undefined;
 	const a = cpu.activity;
 	if (a.kind === 'spin' && a.rw) return [`__${a.rw}_lock_failed`, `_raw_${a.rw}_lock`];
 	return a.kind === 'spin' ? ['_raw_spin_lock'] : [];

@@ -19,6 +19,8 @@ import type {Lockup} from './waitfor.js';
 import {HUNG_TASK_WARNINGS} from './hung_task.js';
 import {makeDebugState, type DebugState} from './lockdep.js';
 import {makeConsoleState, type ConsoleState} from './console.js';
+import {makeBodyState, type BodyState} from './smp_function.js';
+import {makeStopperState, type StopperState} from './stop_machine.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -82,6 +84,10 @@ export interface KernelState {
 	readonly debug: DebugState | undefined;
 	/** console_sem and the console's place in the log (console.ts). */
 	readonly console: ConsoleState;
+	/** Scenario-defined functions and the NMI handler running their steps, per context and CPU (smp_function.ts). */
+	readonly bodies: BodyState;
+	/** The stop_machine() in progress and the stopper threads made so far (stop_machine.ts). */
+	readonly stopper: StopperState;
 }
 
 /** Device interrupts' state, plain data (see irq.ts). */
@@ -166,5 +172,7 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		},
 		debug: config.debug ? makeDebugState(config.cpus, config.debug.proveLocking) : undefined,
 		console: makeConsoleState(),
+		bodies: makeBodyState(config.cpus),
+		stopper: makeStopperState(config.cpus),
 	};
 }

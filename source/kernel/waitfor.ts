@@ -9,6 +9,8 @@ import type {Spinlock} from './locks.js';
 import {canService, isPending} from './smp.js';
 import {rwlockWaits} from './rwlock.js';
 import {consoleOwnerStuck, consoleWaits} from './console.js';
+import {calledSpinText, nmiSelfSpinText, runningCall} from './smp_function.js';
+import {stopMachineWaits} from './stop_machine.js';
 
 export interface WaitEdge {
 	readonly from: string;
@@ -164,7 +166,11 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 		if (rw?.kind === 'rwlock') rwlockWaits(k, cpu, rw, edges, stuck);
 		else if (a.kind === 'spin') {
 			const lock = s.locks.get(a.lock) as Spinlock | undefined;
-			if (lock && lock.holder === cpu.id && cpu.ctx === 'hardirq' && cpu.irqStack.length > 0) {
+			// Handed the lock by its last holder (spin_unlock), about to go on: not waiting any more.
+			if (lock && lock.holder === cpu.id && !lock.waiters.includes(cpu.id)) continue;
+			const nmiText = lock && lock.holder === cpu.id ? nmiSelfSpinText(k, cpu, a.lock) : undefined;
+			if (nmiText) stuck.push({node: cpuNode(cpu.id), since: cpu.since, text: nmiText});
+			else if (lock && lock.holder === cpu.id && cpu.ctx === 'hardirq' && cpu.irqStack.length > 0) {
 				// The interrupt came in on the holder's own CPU: the holder is the code it interrupted.
 				const r = s.devIrq.running[cpu.id];
 				const line = r ? k.config.irqs?.[r.line] : undefined;
@@ -190,7 +196,7 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 					from: cpuNode(cpu.id),
 					to: cpuNode(lock.holder),
 					since: cpu.since,
-					text: `CPU${cpu.id} ${cpu.ctx === 'nmi' ? '(NMI) spins' : `spins with IRQs ${cpu.irqsOn ? 'on' : 'off'}`} on lock ${a.lock} held by CPU${lock.holder}`,
+					text: calledSpinText(k, cpu, a.lock, lock.holder) ?? `CPU${cpu.id} ${cpu.ctx === 'nmi' ? '(NMI) spins' : `spins with IRQs ${cpu.irqsOn ? 'on' : 'off'}`} on lock ${a.lock} held by CPU${lock.holder}`,
 				});
 			}
 		} else if (a.kind === 'xcall-wait' && a.csd !== undefined) {
@@ -208,11 +214,12 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 			for (const t of a.call.targets) {
 				const target = s.cpus[t]!;
 				if (!isPending(a.call, t) || canService(k, target, a.call.vector)) continue;
+				const running = runningCall(k, t, a.call);
 				edges.push({
 					from: cpuNode(cpu.id),
 					to: cpuNode(t),
 					since: Math.max(cpu.since, target.irqOffSince),
-					text: `CPU${cpu.id} waits for CPU${t} to run its cross-call (${a.call.via})`,
+					text: running ? `CPU${cpu.id} waits for CPU${t} to finish ${running}, its cross-call (${a.call.via})` : `CPU${cpu.id} waits for CPU${t} to run its cross-call (${a.call.via})`,
 				});
 			}
 		} else if (a.kind === 'stuck') {
@@ -235,6 +242,7 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 		}
 	}
 	consoleWaits(k, stuck);
+	stopMachineWaits(k, edges, stuck);
 	for (const ext of k.extensions) ext.waitFor?.(k, edges, stuck);
 	return {edges, stuck};
 }

@@ -8,12 +8,13 @@ import type {Kernel} from './kernel.js';
 import {mutexLock, mutexUnlock} from './mutex.js';
 import {printk} from './printk.js';
 import {quiescentState} from './rcu/tree.js';
-import {draw, schedulePoint, startTimed} from './sched.js';
+import {draw, schedulePoint, startTimed, takeDebt} from './sched.js';
 import {flushTlbOthers, smpCallFunction, smpCallTargeted} from './smp.js';
 import {scheduleBug} from './might_sleep.js';
 import {spinLock, spinTrylock, spinUnlock} from './spinlock.js';
 import {rwLock, rwUnlock} from './rwlock.js';
 import {consoleDrain, consoleTrylock} from './console.js';
+import {condResched, stopMachine} from './stop_machine.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
 export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
@@ -32,7 +33,7 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			task.state = 'sleeping';
 			task.sleepToken++;
 			cpu.current = undefined;
-			k.q.push(k.s.now + draw(cpu, step.for), EV_TASK_WAKE, cpu.id, task.sleepToken, task);
+			k.q.push(k.s.now + draw(cpu, step.for) + takeDebt(cpu), EV_TASK_WAKE, cpu.id, task.sleepToken, task);
 			schedulePoint(k, cpu);
 			return true;
 		}
@@ -94,5 +95,9 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return consoleDrain(k, cpu, task);
 		case 'spin_trylock':
 			return spinTrylock(k, cpu, task, step.lock, step.irqsave, step.skip);
+		case 'stop_machine':
+			return stopMachine(k, cpu, task, step.func, step.cpu);
+		case 'cond_resched':
+			return condResched(k, cpu, task);
 	}
 }

@@ -62,8 +62,12 @@ function stateKey(s: State): string {
 
 const taskCpu = (s: Parsed, task: number): number => s.tasks[task]!.cpu;
 
+const STEP_COST_OPS: ReadonlySet<string> = new Set(['spin_lock', 'spin_unlock', 'mutex_lock', 'mutex_unlock', 'smp_call_function', 'smp_call_function_single', 'smp_call_function_many', 'on_each_cpu']);
+
 /** Whether a step can let virtual time pass for its task (false only where that is certain). */
 function canTakeTime(s: Parsed, task: number, step: Step): boolean {
+	// A step that touches shared state costs timing.stepCost (source/kernel/sched.ts).
+	if (s.timing.stepCost > 0 && STEP_COST_OPS.has(step.op)) return true;
 	switch (step.op) {
 		case 'run':
 		case 'idle':
@@ -85,6 +89,9 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 			return step.cpus.some((c) => c !== taskCpu(s, task));
 		case 'on_each_cpu':
 			return s.cpus > 1;
+		case 'stop_machine':
+			// The caller sleeps until every stopper thread has run.
+			return true;
 		case 'spin_lock':
 		case 'mutex_lock':
 		case 'read_lock':
@@ -257,8 +264,8 @@ const inVariant = (step: {readonly when?: 'mitigated' | 'unmitigated' | undefine
  */
 export function checkScenario(s: Parsed): Problem[] {
 	const shared = sharedCpus(s);
-	const walk = (variant: Variant): Problem[] => [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu), variant)), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i, variant))];
-	const variants = [...s.tasks.flatMap((t) => t.steps), ...s.irqs.flatMap((l) => l.steps)].some((st) => st.when !== undefined);
+	const walk = (variant: Variant): Problem[] => [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu), variant)), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i, variant)), ...checkBodies(s, variant)];
+	const variants = [...s.tasks.flatMap((t) => t.steps), ...s.irqs.flatMap((l) => l.steps), ...Object.values(s.functions).flatMap((f) => f.steps), ...(s.nmi?.steps ?? [])].some((st) => st.when !== undefined);
 	if (!variants) return walk(undefined);
 	const key = (p: Problem): string => `${p.path.join('/')}\n${p.text}`;
 	const [original, mitigated] = [walk(false), walk(true)];
@@ -275,34 +282,44 @@ export function checkScenario(s: Parsed): Problem[] {
  * not sleep, it releases only what it took, and it returns holding nothing.
  */
 function checkIrqHandler(s: Parsed, index: number, variant: Variant): Problem[] {
+	return checkAtomic(s, s.irqs[index]!.steps, ['irqs', index, 'steps'], 'an interrupt handler (hardirq context)', 'handler', variant);
+}
+
+/** The same rules for every body that runs in atomic context: device handlers, called functions, the NMI handler. */
+function checkAtomic(s: Parsed, steps: readonly {op: string; lock?: string; when?: 'mitigated' | 'unmitigated' | undefined}[], at: (string | number)[], context: string, noun: string, variant: Variant): Problem[] {
 	const problems: Problem[] = [];
-	const line = s.irqs[index]!;
 	const held = new Map<string, number>();
-	line.steps.forEach((step, j) => {
+	steps.forEach((step, j) => {
 		if (!inVariant(step, variant)) return;
-		const path = ['irqs', index, 'steps', j];
+		const path = [...at, j];
 		switch (step.op) {
 			case 'mutex_lock':
 			case 'mutex_unlock':
 			case 'idle':
-				problems.push({path, text: `${step.op} can sleep, and an interrupt handler (hardirq context) may not sleep; take a spinlock instead, or defer the work to a task`});
+				problems.push({path, text: `${step.op} can sleep, and ${context} may not sleep; take a spinlock instead, or defer the work to a task`});
 				break;
 			case 'read_lock':
 			case 'write_lock':
 			case 'spin_lock':
-				held.set(step.lock, j);
+				held.set(step.lock!, j);
 				break;
 			case 'read_unlock':
 			case 'write_unlock':
 			case 'spin_unlock':
-				if (!held.delete(step.lock)) problems.push({path, text: `${step.op} of "${quote(step.lock)}", which this handler does not hold here`});
+				if (!held.delete(step.lock!)) problems.push({path, text: `${step.op} of "${quote(step.lock!)}", which this ${noun} does not hold here`});
 				break;
 			default:
 				break;
 		}
 	});
-	for (const [lock, j] of held) problems.push({path: ['irqs', index, 'steps', j], text: `the handler returns still holding ${lockKind(s, lock)} "${quote(lock)}", taken here`});
+	for (const [lock, j] of held) problems.push({path: [...at, j], text: `the ${noun} returns still holding ${lockKind(s, lock)} "${quote(lock)}", taken here`});
 	return problems;
+}
+
+/** Called functions (cross-calls: the target's interrupt, IRQs off; stop_machine: IRQs off everywhere) and the NMI handler. */
+function checkBodies(s: Parsed, variant: Variant): Problem[] {
+	const fns = Object.entries(s.functions).flatMap(([name, fn]) => checkAtomic(s, fn.steps, ['functions', name, 'steps'], 'a function called by a cross-call or stop_machine (atomic context, IRQs off)', 'function', variant));
+	return s.nmi ? [...fns, ...checkAtomic(s, s.nmi.steps, ['nmi', 'steps'], 'an NMI handler (NMI context)', 'NMI handler', variant)] : fns;
 }
 
 /** A declared lock's kind, for messages: `spinlock`, `rwlock`. */

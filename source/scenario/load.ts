@@ -153,7 +153,18 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		irqs: s.irqs.length === 0 ? undefined : s.irqs.map(toIrqConfig),
 		debug: s.debug && {proveLocking: s.debug.PROVE_LOCKING, debugSpinlock: s.debug.PROVE_LOCKING || (s.debug.DEBUG_SPINLOCK ?? false), debugAtomicSleep: s.debug.DEBUG_ATOMIC_SLEEP},
 		console: s.console,
+		...bodiesConfig(s),
 	};
+}
+
+/** Called functions and the NMI handler as the kernel takes them (sleeping steps are refused by the static checks). */
+function bodiesConfig(s: Scenario): Pick<KernelConfig, 'functions' | 'nmi'> {
+	const atomic = (steps: Scenario['irqs'][number]['steps']): IrqStep[] => steps.filter((st): st is IrqStep & typeof st => st.op !== 'mutex_lock' && st.op !== 'mutex_unlock' && st.op !== 'idle');
+	const names = Object.keys(s.functions);
+	const functions = names.length === 0 ? undefined : Object.fromEntries(names.map((n) => [n, {steps: atomic(s.functions[n]!.steps)}]));
+	const n = s.nmi;
+	const nmi = n && {handler: n.handler, cpus: n.cpus ?? Array.from({length: s.cpus}, (_, i) => i), every: n.every, startAt: n.startAt ?? n.every, steps: atomic(n.steps)};
+	return {...(functions ? {functions} : {}), ...(nmi ? {nmi} : {})};
 }
 
 /** A device line as the kernel takes it (the static checks have refused handler steps that sleep). */

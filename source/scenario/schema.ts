@@ -56,6 +56,9 @@ const step = z.discriminatedUnion('op', [
 	...(['read_unlock', 'write_unlock'] as const).map((op) => variant({op: z.literal(op), lock: lockName, irq: z.boolean().default(false)})),
 	/** spin_trylock: the lock if it is free; if not, the task goes on at once, skipping the next `skip` steps (the body that runs under the lock, its spin_unlock last). */
 	variant({op: z.literal('spin_trylock'), lock: lockName, irqsave: z.boolean().default(false), skip: z.number().int().min(1)}),
+	// stop_machine (kernel/stop_machine.c) and the scheduling point that lets its stopper thread in.
+	variant({op: z.literal('stop_machine'), func: z.string().min(1), cpu: z.number().int().min(0).default(0)}),
+	variant({op: z.literal('cond_resched')}),
 ]);
 
 /**
@@ -82,6 +85,20 @@ const irqLine = z.strictObject({
 	cpu: z.number().int().min(0).optional(),
 	affinity: z.array(z.number().int().min(0)).min(1).optional(),
 	every: duration.refine((ns) => ns > 0, {message: 'expected a duration above 0'}),
+	startAt: duration.optional(),
+	steps: z.array(irqStep).min(1),
+});
+
+const cName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'});
+
+/** A function cross-calls and stop_machine run by name (`func`): its steps run in atomic context on the target. */
+const calledFunction = z.strictObject({steps: z.array(irqStep).min(1)});
+
+/** An NMI handler (register_nmi_handler, NMI_LOCAL) on a periodic NMI source: every `every` on each of `cpus` (all by default). */
+const nmiHandler = z.strictObject({
+	handler: cName,
+	every: duration.refine((ns) => ns > 0, {message: 'expected a duration above 0'}),
+	cpus: z.array(z.number().int().min(0)).min(1).optional(),
 	startAt: duration.optional(),
 	steps: z.array(irqStep).min(1),
 });
@@ -230,6 +247,7 @@ export const scenarioSchema = z
 				reschedHandler: duration.default(DEFAULT_TIMING.reschedHandler),
 				lockHandoff: duration.default(DEFAULT_TIMING.lockHandoff),
 				contextSwitch: duration.default(DEFAULT_TIMING.contextSwitch),
+				stepCost: duration.default(DEFAULT_TIMING.stepCost!),
 			})
 			.prefault({}),
 		locks: z.array(z.strictObject({name: lockName, kind: z.enum(['spinlock', 'mutex', 'rwlock'])})).default([]),
@@ -263,6 +281,8 @@ export const scenarioSchema = z
 			.optional(),
 		/** printk's console: a serial line at `baud` (8N1) that the console_sem owner writes every record to, and console_loglevel. */
 		console: z.strictObject({baud: z.number().int().min(50).max(4_000_000).default(115_200), loglevel: z.number().int().min(1).max(8).default(7)}).optional(),
+		functions: z.object({}).catchall(calledFunction).default({}),
+		nmi: nmiHandler.optional(),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -341,6 +361,30 @@ export const scenarioSchema = z
 		if (s.debug?.PROVE_LOCKING && s.debug.DEBUG_SPINLOCK === false) {
 			ctx.addIssue({code: 'custom', path: ['debug', 'DEBUG_SPINLOCK'], message: 'PROVE_LOCKING selects DEBUG_SPINLOCK (lib/Kconfig.debug): it cannot be off with PROVE_LOCKING on'});
 		}
+		// Called functions and the NMI handler: declared spinlocks, CPUs the machine has, stop_machine's CPU.
+		const bodyLocks = (steps: readonly {op: string; lock?: string}[], at: (string | number)[]): void =>
+			steps.forEach((st, j) => {
+				if (st.lock === undefined) return;
+				const path = [...at, j, 'lock'];
+				if (st.lock === 'logbuf_lock') ctx.addIssue({code: 'custom', path, message: 'logbuf_lock is the kernel\'s own; use a printk step'});
+				else if (!locks.has(st.lock)) ctx.addIssue({code: 'custom', path, message: `lock "${quote(st.lock)}" is not declared in $.locks`});
+				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
+			});
+		for (const [name, fn] of Object.entries(s.functions)) {
+			if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) ctx.addIssue({code: 'custom', path: ['functions', name], message: `expected a C function name as the key, got "${quote(name)}"`});
+			bodyLocks(fn.steps, ['functions', name, 'steps']);
+		}
+		if (s.nmi) {
+			bodyLocks(s.nmi.steps, ['nmi', 'steps']);
+			s.nmi.cpus?.forEach((c, i) => {
+				if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['nmi', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
+			});
+		}
+		s.tasks.forEach((t, i) =>
+			t.steps.forEach((st, j) => {
+				if (st.op === 'stop_machine' && st.cpu >= s.cpus) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'cpu'], message: `expected a CPU below ${s.cpus}, got ${st.cpu}`});
+			}),
+		);
 		s.expect?.cpus?.forEach((c, i) => {
 			if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['expect', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
 		});

@@ -59,6 +59,10 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		tells: 'CPU0 owns console_sem and writes the kworkers\' lines to a 9600-baud console with IRQs off for ever: an RCU stall, no hard lockup (x10)',
 		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3500], ['r', 500]],
 	},
+	'stop-machine-straggler': {
+		tells: 'stop_machine at 2 s: three stoppers spin in PREPARE behind hwpoll/1 on CPU1; RCU stall, then soft lockups on all four (x10)',
+		keys: [['1', 300], [FASTER, 200], [FASTER, 200], [FASTER, 4000]],
+	},
 };
 
 async function main(): Promise<void> {
