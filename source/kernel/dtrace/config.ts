@@ -17,7 +17,11 @@ export interface DtraceOptions {
 	xcall: 'dtrace_xcall' | 'smp_call_function';
 	/** dtrace_sync skips CPUs that are not in probe context (the xcall7 "fast" path). */
 	fastSync: boolean;
-	/** timeout() callbacks as hrtimers (hardirq) or dispatched to a workqueue thread. */
+	/**
+	 * timeout() callbacks as hrtimers (hardirq) or dispatched to a workqueue thread. The hrtimer
+	 * flavour is the short-lived one the pid-provider post describes; dtrace4linux's published
+	 * timeout() was a timer_list stub until 2012-07-22, a workqueue (driver/taskq.c) since.
+	 */
 	timeouts: 'hrtimer' | 'workqueue';
 	/** Where the port's own messages go. */
 	printf: 'dtrace_printf' | 'printk';
