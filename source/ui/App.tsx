@@ -68,7 +68,7 @@ export function App({controller, cols, rows, theme, intercept}: AppProps): React
 	const [overlayScroll, setOverlayScroll] = useState(0);
 	const small = tooSmall(cols, rows);
 	const ui = view.ui;
-	const l = small ? undefined : layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: view.interrupts.rows.length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols)});
+	const l = small ? undefined : layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: view.interrupts.rows.length, irqTagWidth: Math.max(3, ...view.interrupts.rows.map((r) => r.tag.length)), hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols)});
 	if (l) controller.setViewport(viewportOf(view, l));
 	const overlayLines = ui.help ? helpLines(cols, view.available, view.header.replay !== undefined, view.header.mitigation?.describe) : ui.tour && view.story ? storyLines(view.story, cols) : undefined;
 

@@ -42,6 +42,8 @@ export interface LayoutInput {
 	readonly cpuCount: number;
 	/** Interrupt rows there are (XCL only with a DTrace port). */
 	readonly irqRowCount: number;
+	/** The interrupts pane's longest row tag (3 for NMI, LOC...; FreeBSD's rendezvous is 10). */
+	readonly irqTagWidth?: number;
 	readonly hasDtrace: boolean;
 	readonly focus: PaneId;
 	readonly zoom: boolean;
@@ -76,8 +78,8 @@ export function layout(cols: number, rows: number, o: LayoutInput): Layout {
 	let top = 1;
 	rects.cpus = full(top, cpus);
 	top += cpus;
-	// Interrupts take what their CPUs need (5 + 9 a CPU), up to 60 %; locks keep at least LOCKS_MIN.
-	const irqWidth = Math.max(30, Math.min(6 + o.cpuCount * 9, Math.max(42, Math.floor(cols * 0.6)), cols - LOCKS_MIN));
+	// Interrupts take what their CPUs need (tag + 2, then 9 a CPU), up to 60 %; locks keep at least LOCKS_MIN.
+	const irqWidth = Math.max(30, Math.min(3 + Math.max(3, o.irqTagWidth ?? 3) + o.cpuCount * 9, Math.max(42, Math.floor(cols * 0.6)), cols - LOCKS_MIN));
 	rects.interrupts = {top, left: 0, width: irqWidth, height: mid};
 	rects.locks = {top, left: irqWidth, width: cols - irqWidth, height: mid};
 	top += mid;
