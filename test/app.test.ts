@@ -90,7 +90,7 @@ test('keys: ? help, s safe mode, space pause, r totals, Tab focus, digits select
 test('a lockup shows in the header, the CPU strip and the locks pane', async () => {
 	const {frame, r} = await mount('safe-xcall', 120, 40, 3);
 	const text = frame();
-	assert.match(text.split('\n')[0]!, / LOCKUP CPU0,1,3 at 0\.503487s /);
+	assert.match(text.split('\n')[0]!, / LOCKUP CPU0,1,3 at 0\.503491s /);
 	assert.match(text, /LOCKUP: CPU0 waits for CPU1 to run its cross-call/);
 	assert.ok(text.split('\n').some((l) => /^ +1 +task +OFF +irq\/24-eth0\/202 +spin A \(CPU0\)/.test(l)));
 	r.unmount();

@@ -231,7 +231,7 @@ test('step reports name hrtimers, NMIs, timeline inputs and blocked handlers', (
 	nmi.advance(10 * S);
 	assert.equal(first(nmi, 10.001 * S, 'watchdog-nmi'), 'CPU0: NMI watchdog (hard-lockup check) skipped: CPU0 is still inside an NMI');
 	const rv = boot('rendezvous-race');
-	assert.equal(first(rv, MS, 'ipi-many'), 'CPU0,CPU2: CAL1 IPI (call function single) from CPU1 (IPI_RENDEZVOUS, rendezvous #1): delivered; the handler spins: rendezvous #1: action on CPU0,CPU2');
+	assert.equal(first(rv, MS, 'ipi-many'), 'CPU0,CPU2: IPI_RENDEZVOUS (Xrendezvous) from CPU1 (rendezvous #1): delivered; the handler spins: rendezvous #1: action on CPU0,CPU2');
 });
 
 test('every event kind gets a report of its own, and stepping runs the same events as advancing', () => {

@@ -4,6 +4,7 @@ import type {Kernel} from '../kernel/kernel.js';
 import type {FlagInput} from '../scenario/inputs.js';
 import {formatRecord} from '../kernel/klog.js';
 import {renderProcInterrupts} from '../kernel/procfs.js';
+import {isFreeBsd, renderVmstatI} from '../kernel/freebsd/vmstat.js';
 import {deviceIrqRows} from '../kernel/irq.js';
 import {formatSummary, summarize, type RunSummary} from '../kernel/summary.js';
 import {formatSeconds, NS_PER_MS} from '../kernel/time.js';
@@ -32,7 +33,8 @@ export function renderShow(kernel: Kernel, show: readonly ShowItem[] = ['interru
 	const port = kernel.extension<DtracePort>('dtrace');
 	let out = '';
 	for (const item of show) {
-		if (item === 'interrupts') out += `--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus, 0, 0, deviceIrqRows(kernel))}`;
+		if (item === 'interrupts' && isFreeBsd(kernel)) out += `--- vmstat -i at ${formatSeconds(kernel.now)}\n${renderVmstatI(kernel)}`;
+		else if (item === 'interrupts') out += `--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus, 0, 0, deviceIrqRows(kernel))}`;
 		else if (!port) out += `--- /proc/dtrace/${item}: no DTrace driver in this scenario\n`;
 		else if (item === 'stats') out += `--- /proc/dtrace/stats\n${port.stats.render()}`;
 		else out += `--- /proc/dtrace/trace\n${kernel.trace.read().map((l) => safeRecord(l) + '\n').join('')}`;

@@ -30,6 +30,8 @@ import {tickAt} from './tick.js';
 import {NS_PER_SEC} from './time.js';
 import {TraceRing} from './trace-ring.js';
 import {waitFor, type StuckNode, type WaitEdge} from './waitfor.js';
+import {freebsdFrames} from './freebsd/stack.js';
+import {isFreeBsd} from './freebsd/vmstat.js';
 
 export {ClockStoppedError, CLOCK_STOPPED_EVENTS, KernelError} from './engine.js';
 export {LOGBUF_LOCK} from './printk.js';
@@ -393,7 +395,7 @@ export class Kernel {
 
 	/** The call chain a stack dump shows for what the CPU is doing, innermost first. */
 	framesOf(cpu: Cpu): string[] {
-		return framesOf(cpu);
+		return isFreeBsd(this) ? freebsdFrames(framesOf(cpu)) : framesOf(cpu);
 	}
 
 	/** Starts a cross-call over CALL_FUNCTION_VECTOR (smp_call_function_many); the caller's waiting is up to the caller. */

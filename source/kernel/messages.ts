@@ -53,6 +53,11 @@ function address(name: string): string {
 	return `ffffffff${hex(base + off, 8)}`;
 }
 
+/** The symbol's entry address as %p prints it (16 hex digits): where an fbt entry probe's int3 sits. */
+export function symbolAddress(name: string): string {
+	return `ffffffff${hex(symbol(name).base, 8)}`;
+}
+
 export function frame(name: string): string {
 	return ` [<${address(name)}>] ${symbolOffset(name)}`;
 }

@@ -6,6 +6,7 @@ import type {Kernel, Warnings} from './kernel.js';
 import type {DtracePort} from './dtrace/port.js';
 import type {LogRecord} from './klog.js';
 import {archRows, type InterruptRow} from './procfs.js';
+import {freebsdRows, isFreeBsd} from './freebsd/vmstat.js';
 import {deviceIrqRows} from './irq.js';
 import type {Lockup} from './waitfor.js';
 import {stalledCpus} from './rcu/tree.js';
@@ -134,7 +135,7 @@ export function snapshot(k: Kernel, opts: {logLines?: number; traceLines?: numbe
 		events: k.events,
 		hash: k.eventHash,
 		cpus,
-		interrupts: [...deviceIrqRows(k).map((r) => ({tag: String(r.irq), label: `${r.chip}-${r.handler}  ${r.action}`, perCpu: r.perCpu})), ...archRows(k.cpus)],
+		interrupts: isFreeBsd(k) ? freebsdRows(k.cpus) : [...deviceIrqRows(k).map((r) => ({tag: String(r.irq), label: `${r.chip}-${r.handler}  ${r.action}`, perCpu: r.perCpu})), ...archRows(k.cpus)],
 		locks,
 		waitFor: k.waitFor().edges.map((e) => e.text),
 		lockup: k.lockup,

@@ -12,6 +12,7 @@ import type {Warnings} from './state.js';
 import {formatDuration} from './time.js';
 import {lockupParties, waitFor, type Lockup} from './waitfor.js';
 import {canService} from './smp.js';
+import {isFreeBsd} from './freebsd/vmstat.js';
 
 /** The event kinds of the kernel's queue, by name. */
 export type EventName =
@@ -82,6 +83,9 @@ const IPI_NAME: Readonly<Record<number, string>> = {
 	[V_CALS]: 'CAL1 IPI (call function single)',
 	[V_DTRACE]: 'dtrace IPI (vector 0xd9)',
 };
+
+/** FreeBSD names the IPI by what it is for (IPI_RENDEZVOUS) and its IDT entry. */
+const ipiName = (k: Kernel, v: number): string => (v === V_CALS && isFreeBsd(k) ? 'IPI_RENDEZVOUS (Xrendezvous)' : (IPI_NAME[v] ?? `vector ${v}`));
 
 export function takeBefore(k: Kernel, kind: number, cpu: number, arg: number, payload: unknown): Before {
 	const event = EVENT_NAMES[kind] ?? 'none';
@@ -214,13 +218,13 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			break;
 		}
 		case 'ipi':
-			text = `CPU${id}: ${IPI_NAME[arg] ?? `vector ${arg}`}${before.ipiFrom ? ` ${before.ipiFrom}` : ''} ${arrival(k, cpu!, pre!, arg)}`;
+			text = `CPU${id}: ${ipiName(k, arg)}${before.ipiFrom ? ` ${before.ipiFrom}` : ''} ${arrival(k, cpu!, pre!, arg)}`;
 			break;
 		case 'ipi-many': {
 			cpus = [...(payload as readonly number[])];
 			const outcomes = cpus.map((t) => ({cpu: t, why: arrival(k, k.cpus[t]!, before.cpus[t]!, arg)}));
 			const parts = grouped(outcomes, (list, what) => `${what} on ${list}`);
-			text = `${cpuList(cpus)}: ${IPI_NAME[arg] ?? `vector ${arg}`}${before.ipiFrom ? ` ${before.ipiFrom}` : ''}: ${parts.join('; ')}`;
+			text = `${cpuList(cpus)}: ${ipiName(k, arg)}${before.ipiFrom ? ` ${before.ipiFrom}` : ''}: ${parts.join('; ')}`;
 			break;
 		}
 		case 'input': {

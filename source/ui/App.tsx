@@ -58,7 +58,7 @@ function viewportOf(view: ViewModel, l: Layout): Viewport {
 /** The panes' rectangles for a view at a terminal size. */
 export function layoutOf(view: ViewModel, cols: number, rows: number): Layout {
 	const ui = view.ui;
-	return layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: view.interrupts.rows.length, hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols), locksLines: (width) => locksBodyLines(view.locks, width)});
+	return layout(cols, rows, {cpuCount: view.cpus.length, irqRowCount: view.interrupts.rows.length, irqTagWidth: Math.max(3, ...view.interrupts.rows.map((r) => r.tag.length)), hasDtrace: view.dtrace !== undefined, focus: ui.focus, zoom: ui.zoom, statusLines: statusLines(view.message, cols), locksLines: (width) => locksBodyLines(view.locks, width)});
 }
 
 export function App({controller, cols, rows, theme, intercept}: AppProps): React.JSX.Element {

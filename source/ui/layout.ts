@@ -42,6 +42,8 @@ export interface LayoutInput {
 	readonly cpuCount: number;
 	/** Interrupt rows there are (XCL only with a DTrace port). */
 	readonly irqRowCount: number;
+	/** The interrupts pane's longest row tag (3 for NMI, LOC...; FreeBSD's rendezvous is 10). */
+	readonly irqTagWidth?: number;
 	readonly hasDtrace: boolean;
 	readonly focus: PaneId;
 	readonly zoom: boolean;
@@ -78,8 +80,8 @@ export function layout(cols: number, rows: number, o: LayoutInput): Layout {
 	const cpuRows = Math.max(1, Math.min(o.cpuCount, cpuCap, avail - dtrace - mid - minBottom - 1));
 	const cpus = 1 + cpuRows;
 	let bottom = avail - dtrace - mid - cpus;
-	// Interrupts take what their CPUs need (5 + 9 a CPU), up to 60 %; locks keep at least LOCKS_MIN.
-	const irqWidth = Math.max(30, Math.min(6 + o.cpuCount * 9, Math.max(42, Math.floor(cols * 0.6)), cols - LOCKS_MIN));
+	// Interrupts take what their CPUs need (tag + 2, then 9 a CPU), up to 60 %; locks keep at least LOCKS_MIN.
+	const irqWidth = Math.max(30, Math.min(3 + Math.max(3, o.irqTagWidth ?? 3) + o.cpuCount * 9, Math.max(42, Math.floor(cols * 0.6)), cols - LOCKS_MIN));
 	// A lockup's explanation is what the screen is for: the locks pane takes rows from the
 	// log (down to LOG_KEEPS) rather than cut it, and the interrupts beside it show more rows.
 	if (o.locksLines) {

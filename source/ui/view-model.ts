@@ -4,6 +4,7 @@
 import type {Kernel} from '../kernel/kernel.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
 import {archRows} from '../kernel/procfs.js';
+import {freebsdRows, isFreeBsd} from '../kernel/freebsd/vmstat.js';
 import {deviceIrqRows} from '../kernel/irq.js';
 import {irqTimeNs} from '../kernel/cpu.js';
 import {snapshot} from '../kernel/snapshot.js';
@@ -124,9 +125,15 @@ const deviceTags = (k: Kernel): string[] => (k.config.irqs ?? []).map((irq) => S
 
 const TRACE_LINES = 2000;
 
+/** The pane's rows by tag: FreeBSD's `vmstat -i` counters, or Linux's /proc/interrupts rows. */
+function paneTags(k: Kernel, port: DtracePort | undefined): string[] {
+	return isFreeBsd(k) ? freebsdRows(k.cpus).map((r) => r.tag) : irqTags(port !== undefined, deviceTags(k));
+}
+
 export function sample(k: Kernel, port: DtracePort | undefined): Sample {
-	const rows = new Map([...deviceIrqRows(k).map((r): [string, readonly number[]] => [String(r.irq), r.perCpu]), ...archRows(k.cpus).map((r): [string, readonly number[]] => [r.tag, r.perCpu])]);
-	const irq = irqTags(port !== undefined, deviceTags(k)).map((tag) => (tag === 'XCL' ? k.cpus.map((c) => port!.ipiCount(c.id)) : rows.get(tag)!));
+	const source = isFreeBsd(k) ? freebsdRows(k.cpus) : archRows(k.cpus);
+	const rows = new Map([...deviceIrqRows(k).map((r): [string, readonly number[]] => [String(r.irq), r.perCpu]), ...source.map((r): [string, readonly number[]] => [r.tag, r.perCpu])]);
+	const irq = paneTags(k, port).map((tag) => (tag === 'XCL' ? k.cpus.map((c) => port!.ipiCount(c.id)) : rows.get(tag)!));
 	return {t: k.now, jiffies: k.jiffies, irq, irqNs: k.cpus.map((c) => irqTimeNs(c, k.now))};
 }
 
@@ -178,7 +185,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	const labels = new Map(snap.interrupts.map((r) => [r.tag, r.label]));
 	// A mark means the value moved since the last frame: none on a still screen or a mode switch.
 	const prevRows = previous && previous.interrupts.rates === ui.rates && previous.header.time !== formatSeconds(now) ? previous.interrupts.rows : undefined;
-	const rows: IrqRow[] = irqTags(port !== undefined, deviceTags(k)).map((tag, r) => {
+	const rows: IrqRow[] = paneTags(k, port).map((tag, r) => {
 		const totals = current.irq[r]!;
 		const values = ui.rates ? (base && rateNs > 0 ? totals.map((v, i) => Math.round((counterDelta(v, base.irq[r]![i]!) * NS_PER_SEC) / rateNs)) : totals.map(() => 0)) : totals;
 		const before = prevRows?.find((p) => p.tag === tag)?.values;

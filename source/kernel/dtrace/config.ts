@@ -17,7 +17,11 @@ export interface DtraceOptions {
 	xcall: 'dtrace_xcall' | 'smp_call_function';
 	/** dtrace_sync skips CPUs that are not in probe context (the xcall7 "fast" path). */
 	fastSync: boolean;
-	/** timeout() callbacks as hrtimers (hardirq) or dispatched to a workqueue thread. */
+	/**
+	 * timeout() callbacks as hrtimers (hardirq) or dispatched to a workqueue thread. The hrtimer
+	 * flavour is the short-lived one the pid-provider post describes; dtrace4linux's published
+	 * timeout() was a timer_list stub until 2012-07-22, a workqueue (driver/taskq.c) since.
+	 */
 	timeouts: 'hrtimer' | 'workqueue';
 	/** Where the port's own messages go. */
 	printf: 'dtrace_printf' | 'printk';
@@ -56,6 +60,9 @@ export const DEFAULT_DTRACE_OPTIONS: DtraceOptions = {
 	inTracingFlag: false,
 };
 
+/** The pid of the `insmod dtracedrv.ko` that loaded the module (at boot, before any consumer). */
+export const INSMOD_PID = 4690;
+
 /** Costs of the port's own work, in ns. */
 export const PORT_TIMING = {
 	/** dtrace_int_ipi beyond the machine's interrupt cost: xcall_slave2, the function, the EOI write. */
@@ -64,6 +71,8 @@ export const PORT_TIMING = {
 	enablePerProbe: 1_000,
 	/** dtrace_ecb_destroy and friends, per dtrace_sync in the teardown loop. */
 	perSync: 400,
+	/** One kmem_free of an ECB, as dtrace_ecb_destroy times it (part of perSync's work). */
+	kmemFree: 180,
 	/** A dtrace_sync that cross-calls nobody (the fast path). */
 	localSync: 150,
 	/** One ack_wait poll. */

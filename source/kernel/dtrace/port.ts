@@ -11,10 +11,10 @@ import {queuedFrom} from '../describe.js';
 import type {Input, InputDefinition, Kernel, KernelExtension} from '../kernel.js';
 import type {CrossCall} from '../smp.js';
 import type {StuckNode, WaitEdge} from '../waitfor.js';
-import type {DtraceConfig, DtraceOptions, ProbeSite} from './config.js';
+import {INSMOD_PID, type DtraceConfig, type DtraceOptions, type ProbeSite} from './config.js';
 import {consumerDriver, ctrlC, kill9, startConsumer, startConsumerInput} from './dtrace_linux.js';
 import {handOver, handOverText, mutexWaitFor, spinTick, spinTickText} from './mutex.js';
-import {nmiPrintkDone, printf} from './printf.js';
+import {nmiPrintkDone} from './printf.js';
 import {fire, probeResume} from './probe.js';
 import {makeDtraceState, type DtraceState, type PendingTimeout} from './state.js';
 import {DtraceStats} from './stats.js';
@@ -97,7 +97,10 @@ export class DtracePort implements KernelExtension {
 		k.s.modules.unshift('dtracedrv(PO)');
 		k.s.taint.add('P');
 		k.s.taint.add('O');
-		printf(this, k.s.cpus[0]!, `dtracedrv loaded: /dev/dtrace available, dtrace_here=0 nr_cpus=${n}`);
+		// printk(KERN_WARNING "dtracedrv loaded: ...") in dtracedrv_init goes through the module's
+		// own printk() override (driver/printf.c) into the ring, not dmesg: the level's two bytes
+		// "\0014" stay in the text, and the line carries insmod's pid.
+		k.trace.printf(k.s.now, 0, INSMOD_PID, false, `\x014dtracedrv loaded: /dev/dtrace available, dtrace_here=0 nr_cpus=${n}`);
 		const c = this.config.consumer;
 		if (c) k.at(c.startAt, this.fn.start, c.cpu ?? 0);
 	}

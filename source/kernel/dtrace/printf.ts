@@ -7,12 +7,15 @@ import {LOGBUF_LOCK, printk} from '../printk.js';
 import {releaseSpin, spinFromNmi} from '../spinlock.js';
 import type {DtracePort} from './port.js';
 
-/** dtrace_printf (the ring, never blocks) or, when the scenario says so, the kernel's printk. */
-export function printf(p: DtracePort, cpu: Cpu, text: string): void {
+/**
+ * dtrace_printf (the ring, never blocks) or, when the scenario says so, the kernel's printk.
+ * `irqsOff` says the caller runs with interrupts off where the CPU's state does not show it
+ * (the int3 handler); `pid` is the current task's unless given.
+ */
+export function printf(p: DtracePort, cpu: Cpu, text: string, irqsOff = false, pid = cpu.current?.pid ?? 0): void {
 	const k = p.k;
-	const {pid} = cpu.current ?? {pid: 0};
 	if (p.st.options.printf === 'dtrace_printf') {
-		k.trace.printf(k.s.now, cpu.id, pid, !cpu.irqsOn || cpu.ctx === 'hardirq' || cpu.ctx === 'nmi', text);
+		k.trace.printf(k.s.now, cpu.id, pid, irqsOff || !cpu.irqsOn || cpu.ctx === 'hardirq' || cpu.ctx === 'nmi', text);
 	} else if (cpu.ctx === 'nmi') {
 		printkFromNmi(p, cpu, text);
 	} else {

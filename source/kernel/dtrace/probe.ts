@@ -13,13 +13,44 @@ import type {DtracePort} from './port.js';
 import {printf} from './printf.js';
 import {pollMailbox, startXcall, SYNC_FUNC, XCALL_FRAMES} from './x_call.js';
 
-/** dtrace_probe(): the Linux wrapper's checks, then the enabling's action. Returns true when the CPU now waits. */
+/**
+ * A probe site is hit. For fbt that is an int3 into dtrace_int3_handler (driver/intr.c):
+ * `int3_1` counts every one; a CPU already inside an fbt probe (cpuc_mode not IDLE) takes
+ * the nested branch; otherwise fbt_invop runs the wrapper, claims the address (`int3_2`)
+ * once the probe returns, and single-steps the copied instruction (`int1`). pid probes
+ * trap from user space and are not claimed by dtrace_invop (no `int3_2`); their CPU is
+ * back in IDLE mode, so recursion is caught by the wrapper instead. Returns true when the
+ * CPU now waits.
+ */
 export function fire(p: DtracePort, cpu: Cpu, site: ProbeSite, body: number): boolean {
 	const st = p.st;
+	const fbt = p.config.provider === 'fbt';
+	// The nested branch wrote the original opcode back: that probe no longer traps.
+	if (fbt && st.unpatched.includes(site.fn)) return false;
+	p.stats.inc('int3_1');
+	if (fbt && st.probeLevel[cpu.id]! > 0) {
+		nestedInt3(p, cpu, site.fn);
+		return false;
+	}
+	if (dtraceProbe(p, cpu, site, body)) return true;
+	if (fbt) claimed(p);
+	return false;
+}
+
+/** dtrace_invop claimed the int3 (`int3_2(ours)`); the single step after it is `int1`. */
+function claimed(p: DtracePort): void {
+	p.stats.inc('int3_2(ours)');
+	p.stats.inc('int1');
+}
+
+/**
+ * The wrapper dtrace_probe() (driver/dtrace.c): shutdown, safe mode, the teardown leader's
+ * own probes, re-entrancy; only then __dtrace_probe, whose first statement is
+ * `cnt_probes++`. Returns true when the enabling's action left the CPU waiting.
+ */
+function dtraceProbe(p: DtracePort, cpu: Cpu, site: ProbeSite, body: number): boolean {
+	const st = p.st;
 	const s = p.stats;
-	s.inc('probes');
-	s.inc('int3_1');
-	s.inc('int1');
 	if (st.shutdown) return false;
 	const irqsOff = !cpu.irqsOn || cpu.ctx === 'hardirq' || cpu.ctx === 'nmi';
 	if (irqsOff) {
@@ -34,6 +65,7 @@ export function fire(p: DtracePort, cpu: Cpu, site: ProbeSite, body: number): bo
 		recursion(p, cpu, p.probeId(st.currentProbe[cpu.id] ?? site.fn), p.probeId(site.fn));
 		return false;
 	}
+	s.inc('probes');
 	st.buffers[cpu.id]! += p.config.recordSize;
 	// A full buffer drops the record (DTrace counts drops; nothing here shows them yet).
 	if (st.buffers[cpu.id]! > p.config.bufSize) st.buffers[cpu.id] = p.config.bufSize;
@@ -57,10 +89,11 @@ export function fire(p: DtracePort, cpu: Cpu, site: ProbeSite, body: number): bo
 	return true;
 }
 
-/** Every CPU acked the probe's cross-call: the probed function's body runs. */
+/** Every CPU acked the probe's cross-call: the probe returns, and the probed function's body runs. */
 export function probeResume(p: DtracePort, cpu: Cpu, fn: string, body: number): void {
 	cpu.preempt--;
 	p.st.probeLevel[cpu.id]!--;
+	if (p.config.provider === 'fbt') claimed(p);
 	startTimed(p.k, cpu, {kind: 'run', mode: 'kernel', fn, until: 0}, body);
 }
 
@@ -71,11 +104,30 @@ function selfProbe(p: DtracePort, cpu: Cpu, site: ProbeSite): void {
 		p.st.inTracingStops++;
 		return;
 	}
-	p.stats.inc('probes');
-	recursion(p, cpu, p.probeId(site.fn), p.probeId('ktime_get'));
+	if (p.config.provider !== 'fbt') {
+		// Not an int3 provider: the CPU is in IDLE mode, the wrapper's level catches it.
+		recursion(p, cpu, p.probeId(site.fn), p.probeId('ktime_get'));
+		return;
+	}
+	// An fbt probe's action runs inside dtrace_int3_handler (cpuc_mode INT1): nested int3.
+	if (p.st.unpatched.includes('ktime_get')) return;
+	p.stats.inc('int3_1');
+	nestedInt3(p, cpu, 'ktime_get');
 }
 
-/** The port's per-CPU probe level caught a probe inside a probe. */
+/**
+ * dtrace_int3_handler's nested branch (driver/intr.c): `cnt_int3_3++`, recint() (an empty
+ * dtrace_printf: no output), `dtrace_printf("recursive-int[%lu]: PC:%p\n", cnt_int3_3,
+ * (void *) regs->r_pc-1)` with IRQs off, then switch_off: the probe is ours, so its
+ * original opcode is written back and it never traps again.
+ */
+function nestedInt3(p: DtracePort, cpu: Cpu, fn: string): void {
+	p.stats.inc('int3_3(reentr)');
+	printf(p, cpu, `recursive-int[${p.stats.get('int3_3(reentr)')}]: PC:${msg.symbolAddress(fn)}`, true);
+	p.st.unpatched.push(fn);
+}
+
+/** The wrapper's per-CPU probe level caught a probe inside a probe (non-int3 providers). */
 function recursion(p: DtracePort, cpu: Cpu, old: number, id: number): void {
 	p.stats.inc('probe_recursion');
 	const n = p.stats.get('probe_recursion');

@@ -90,6 +90,13 @@ export interface DtraceState {
 	schedAtomic: number;
 	rcuGuarded: number;
 	inTracingStops: number;
+	/** Functions whose fbt probe the int3 handler's nested branch unpatched (opcode written back). */
+	readonly unpatched: string[];
+	/** cnt_free1: cnt_probes when the last teardown destroyed its first ECB. */
+	free1: number;
+	/** dtrace_ecb_destroy's statics: ECBs freed since load, and the longest kmem_free so far. */
+	ecbFrees: number;
+	maxFreeNs: number;
 }
 
 export function makeDtraceState(config: DtraceConfig, cpus: number): DtraceState {
@@ -119,5 +126,9 @@ export function makeDtraceState(config: DtraceConfig, cpus: number): DtraceState
 		schedAtomic: 0,
 		rcuGuarded: 0,
 		inTracingStops: 0,
+		unpatched: [],
+		free1: 0,
+		ecbFrees: 0,
+		maxFreeNs: 0,
 	};
 }

@@ -38,7 +38,7 @@ export function runTimeout(p: DtracePort, t: PendingTimeout, cpu: Cpu): boolean 
 	const frames = ['fasttrap_pid_cleanup_cb', '__run_hrtimer', 'hrtimer_interrupt', 'local_apic_timer_interrupt', 'smp_apic_timer_interrupt', 'apic_timer_interrupt'];
 	const m = p.st.mutexes.get('dtrace_lock')!;
 	if (m.owner === undefined) {
-		cleanupFasttrap(p, cpu);
+		cleanupFasttrap(p);
 		return false;
 	}
 	spinInHandler(p, cpu, 'dtrace_lock');
@@ -51,7 +51,7 @@ export function runTimeout(p: DtracePort, t: PendingTimeout, cpu: Cpu): boolean 
 
 /** dtrace_lock came to the blocked hrtimer: clean up, release, return from the interrupt. */
 export function timeoutDone(p: DtracePort, cpu: Cpu): void {
-	cleanupFasttrap(p, cpu);
+	cleanupFasttrap(p);
 	mutexExit(p, 'dtrace_lock');
 	returnFromInterrupt(p.k, cpu);
 }
@@ -82,7 +82,7 @@ export function kworker(p: DtracePort, cpu: Cpu, d: {stage: 'lock' | 'work'}): v
 		p.stats.inc('timer1');
 		if (mutexEnter(p, cpu, 'dtrace_lock', cpu.current)) return;
 	}
-	cleanupFasttrap(p, cpu);
+	cleanupFasttrap(p);
 	mutexExit(p, 'dtrace_lock');
 	exitCurrent(p.k, cpu);
 }

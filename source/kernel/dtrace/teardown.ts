@@ -68,7 +68,8 @@ export function teardownStep(p: DtracePort, cpu: Cpu): boolean {
 				if (syncThen('start', 'dtrace_state_destroy')) return true;
 				continue;
 			case 'start':
-				printf(p, cpu, `teardown start xcalls=${p.stats.get('xcall1')} probes=${t.left}`);
+				// cnt_probes - cnt_free1: probes since the previous teardown began (or since load).
+				printf(p, cpu, `teardown start xcalls=${p.stats.get('xcall1')} probes=${p.stats.get('probes') - st.free1}`);
 				t.syncsLeftForProbe = p.config.syncsPerProbe;
 				if (syncThen('probes', 'dtrace_state_destroy')) return true;
 				continue;
@@ -76,16 +77,20 @@ export function teardownStep(p: DtracePort, cpu: Cpu): boolean {
 				if (t.left === 0) {
 					if (flushLocal()) return true;
 					st.lockTeardown = -1;
-					printf(p, cpu, `teardown done ${secNsec(k.s.now - t.startedAt)} xcalls=${p.stats.get('xcall1')} probes=0`);
+					// cnt_probes - cnt_free1 again: the probes that fired during this teardown.
+					printf(p, cpu, `teardown done ${secNsec(k.s.now - t.startedAt)} xcalls=${p.stats.get('xcall1')} probes=${p.stats.get('probes') - st.free1}`);
 					t.stage = 'final';
 					continue;
 				}
-				if (st.lockTeardown === -1) st.lockTeardown = cpu.id;
+				if (st.lockTeardown === -1) {
+					// The first dtrace_ecb_destroy makes this CPU the teardown leader.
+					st.free1 = p.stats.get('probes');
+					st.lockTeardown = cpu.id;
+				}
 				if (t.syncsLeftForProbe === 0) {
 					t.left--;
 					t.syncsLeftForProbe = p.config.syncsPerProbe;
-					const freed = t.total - t.left;
-					if (freed % 10000 === 0) printf(p, cpu, `kmem_free cnt=${freed}`);
+					kmemFree(p, cpu);
 					if (t.left % 500 === 0) t.samples.push({t: k.s.now, syncs: t.syncs});
 					if (t.samples.length > 64) t.samples.shift();
 					continue;
@@ -110,6 +115,24 @@ export function teardownStep(p: DtracePort, cpu: Cpu): boolean {
 			case 'finished':
 				return false;
 		}
+	}
+}
+
+/**
+ * dtrace_ecb_destroy's timing of kmem_free (driver/dtrace.c): its statics `cnt` and `max_t`
+ * live for the module's lifetime. A new maximum prints `kmem_free t=%s (%d)`, otherwise
+ * every 10000th free `kmem_free cnt=%d`. Every free here costs the same, so only the first
+ * one ever sets a maximum.
+ */
+function kmemFree(p: DtracePort, cpu: Cpu): void {
+	const st = p.st;
+	const n = ++st.ecbFrees;
+	const ns = PORT_TIMING.kmemFree;
+	if (ns > st.maxFreeNs) {
+		st.maxFreeNs = ns;
+		printf(p, cpu, `kmem_free t=${secNsec(ns)} (${n})`);
+	} else if (n % 10000 === 0) {
+		printf(p, cpu, `kmem_free cnt=${n}`);
 	}
 }
 

@@ -23,6 +23,8 @@ const XCALL6 = STAT['xcall6(ack_waits)'];
 const XCALL7 = STAT['xcall7(fast)'];
 
 export const SYNC_FUNC = 'dtrace_sync_func';
+/** dtrace_xcall2's wait loop calls ack_wait(c, 100). */
+const ACK_WAIT_ATTEMPTS = 100;
 
 export const XCALL_FRAMES = ['dtrace_xcall2', 'dtrace_xcall1', 'dtrace_xcall'];
 const CLOSE_FRAMES = ['dtrace_state_destroy', 'dtrace_close', 'dtracedrv_release', '__fput', 'do_exit'];
@@ -64,17 +66,24 @@ export function startXcall(p: DtracePort, cpu: Cpu, targets: readonly number[], 
 	const st = p.st;
 	const k = p.k;
 	const v = st.stats.v;
+	const all = targets === othersOf(k, cpu);
+	const orig = st.options.xcall === 'smp_call_function';
+	// dtrace_xcall2 returns on dtrace_shutdown before counting; orig_dtrace_xcall has no such check.
+	if (!orig && st.shutdown) return undefined;
 	v[XCALL1]!++;
-	if (st.shutdown) return undefined;
-	let remote = targets === othersOf(k, cpu) ? targets : targets.filter((t) => t !== cpu.id);
+	let remote = all ? targets : targets.filter((t) => t !== cpu.id);
+	// A call for this CPU alone runs the function in place.
+	if (!all && remote.length === 0) return undefined;
+	// xcall2 counts every call that goes to other CPUs, before the fast path may skip them all
+	// (orig_dtrace_xcall counts only DTRACE_CPUALL calls).
+	if (all || !orig) v[XCALL2]!++;
 	if (remote.length === 0) return undefined;
-	if (func === SYNC_FUNC && st.options.fastSync) {
+	if (!orig && func === SYNC_FUNC && st.options.fastSync) {
 		const skipped = remote.filter((t) => st.probeLevel[t] === 0);
 		v[XCALL7]! += skipped.length;
 		remote = remote.filter((t) => st.probeLevel[t] !== 0);
 		if (remote.length === 0) return undefined;
 	}
-	v[XCALL2]!++;
 	const name = via ?? 'dtrace_xcall';
 	if (st.options.xcall === 'smp_call_function') {
 		// orig_dtrace_xcall: preempt_disable(); smp_call_function(func, arg, TRUE); func(arg);
@@ -95,10 +104,7 @@ export function startXcall(p: DtracePort, cpu: Cpu, targets: readonly number[], 
 /** Bookkeeping when a target has run one of our cross-calls. */
 export function acked(p: DtracePort, call: CrossCall, target: number): void {
 	const st = p.st;
-	const polls = Math.max(1, Math.ceil((p.k.s.now - call.started) / PORT_TIMING.ackPoll));
-	const v = st.stats.v;
-	v[XCALL6]! += polls;
-	if (polls > v[XCALL5]!) v[XCALL5] = polls;
+	if (call.vector === V_DTRACE) ackWaits(p, call);
 	const t = st.teardown;
 	if (t && t.doneAt === undefined && call.caller === st.consumer?.cpu) {
 		t.xcalls++;
@@ -107,6 +113,19 @@ export function acked(p: DtracePort, call: CrossCall, target: number): void {
 			t.lastAckCounts[target]!++;
 		}
 	}
+}
+
+/**
+ * ack_wait(c, 100) (driver/x_call.c), called again and again until the target acks: each
+ * poll adds to `xcall6(ack_waits)`, and `if (cnt > cnt_xcall5) cnt_xcall5 = cnt;` keeps the
+ * highest poll index one call reached, 0..99, since a call gives up after 100 attempts.
+ */
+function ackWaits(p: DtracePort, call: CrossCall): void {
+	const polls = Math.max(1, Math.ceil((p.k.s.now - call.started) / PORT_TIMING.ackPoll));
+	const v = p.st.stats.v;
+	v[XCALL6]! += polls;
+	const most = Math.min(polls, ACK_WAIT_ATTEMPTS) - 1;
+	if (most > v[XCALL5]!) v[XCALL5] = most;
 }
 
 /** The private vector's handler: dtrace_int_ipi -> xcall_slave -> xcall_slave2 -> EOI. */

@@ -51,7 +51,11 @@ export interface RendezvousState {
 	initiatorPhase: 'wait' | 'start' | 'inside';
 }
 
-const HANDLER_FRAMES = ['smp_rendezvous_action', 'smp_call_function_single_interrupt', 'call_function_single_interrupt'];
+/**
+ * Below a target's spinning smp_rendezvous_action: the IPI_RENDEZVOUS IDT entry that called
+ * it (amd64 apic_vector.S IDTVEC(rendezvous)).
+ */
+const HANDLER_FRAMES = ['Xrendezvous'];
 
 export class Rendezvous implements KernelExtension {
 	readonly name = 'rendezvous';
@@ -180,7 +184,7 @@ export class Rendezvous implements KernelExtension {
 
 	/** Step reports: the rendezvous IPI comes from the initiator. */
 	describeIpi(_k: Kernel, _cpu: Cpu, vector: number): string | undefined {
-		return vector === V_CALS ? `from CPU${this.config.initiator} (IPI_RENDEZVOUS, rendezvous #${this.st.rv})` : undefined;
+		return vector === V_CALS ? `from CPU${this.config.initiator} (rendezvous #${this.st.rv})` : undefined;
 	}
 
 	// --- smp_rendezvous_action -------------------------------------------------------------

@@ -14,14 +14,16 @@ export const Interrupts = React.memo(function Interrupts({irq, height, width, ro
 	const cpuCount = irq.rows[0]?.values.length ?? 0;
 	// Zoomed, the rows' names are spelled out, but never at the cost of a CPU column.
 	const fullLabel = Math.min(58, Math.max(...irq.rows.map((r) => r.label.length)));
-	const labelWidth = zoomed && 5 + cpuCount * (CELL + 2) + fullLabel + 2 <= width - 1 ? fullLabel : 0;
-	const room = width - 1 - 5 - (labelWidth ? labelWidth + 2 : 0);
+	const labelWidth = zoomed && Math.max(5, 2 + Math.max(3, ...irq.rows.map((r) => r.tag.length))) + cpuCount * (CELL + 2) + fullLabel + 2 <= width - 1 ? fullLabel : 0;
+	// The tag column: NMI, LOC... or FreeBSD's longer counter names (timer, rendezvous).
+	const tagWidth = Math.max(3, ...irq.rows.map((r) => r.tag.length));
+	const room = width - 1 - (tagWidth + 2) - (labelWidth ? labelWidth + 2 : 0);
 	const fitCount = Math.max(1, Math.floor(room / (CELL + 2)));
 	// Scroll sideways so the selected CPU is always in view.
 	const first = Math.max(0, Math.min(selected - Math.floor(fitCount / 2), cpuCount - fitCount));
 	const shown = Array.from({length: Math.min(fitCount, cpuCount)}, (_, i) => first + i);
 	const columns = [{key: 'irq'}, ...shown.map((c) => ({key: `CPU${c}`, align: 'right' as const})), ...(labelWidth ? [{key: 'label'}] : [])];
-	const widths: Record<string, number> = {irq: 3, label: labelWidth};
+	const widths: Record<string, number> = {irq: tagWidth, label: labelWidth};
 	for (const c of shown) widths[`CPU${c}`] = CELL;
 	const data: Row[] = irq.rows.slice(0, Math.max(0, Math.min(rows, height - 2))).map((r) => {
 		const row: Row = {irq: r.tag, label: fit(r.label, labelWidth)};
