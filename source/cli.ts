@@ -263,7 +263,9 @@ async function main(): Promise<number> {
 		// A broken scenario does not hide the good ones: each is reported on its own line.
 		let broken = 0;
 		const {listScenarioNames, loadScenario} = await scenarios();
-		for (const name of listScenarioNames()) {
+		const names = listScenarioNames();
+		const nameWidth = Math.max(18, ...names.map((n) => safeLine(n).length));
+		for (const name of names) {
 			let scenario;
 			try {
 				scenario = loadScenario(name).scenario;
@@ -273,7 +275,7 @@ async function main(): Promise<number> {
 				broken++;
 				continue;
 			}
-			write(`${safeLine(name).padEnd(18)} ${scenario.cpus} CPUs  ${scenario.description.split('\n')[0]}\n`);
+			write(`${safeLine(name).padEnd(nameWidth)} ${scenario.cpus} CPUs  ${scenario.description.split('\n')[0]}\n`);
 		}
 		return broken > 0 ? 1 : 0;
 	}

@@ -57,6 +57,9 @@ test('list shows every scenario with one line each', () => {
 	assert.equal(r.status, 0);
 	assert.match(r.stdout, /^demo +4 CPUs +Four CPUs/m);
 	assert.match(r.stdout, /^ipi-irqs-off +2 CPUs +CPU1 disables IRQs/m);
+	// Names longer than the others' column still line up: the CPUs column starts at the same place on every line.
+	const starts = r.stdout.trimEnd().split('\n').map((l) => / \d+ CPUs /.exec(l)!.index);
+	assert.equal(new Set(starts).size, 1, r.stdout);
 });
 
 test('--help, -h, --version and -v exit 0', () => {
