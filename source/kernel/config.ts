@@ -35,6 +35,11 @@ export type Step = Variant &
 	| {readonly op: 'smp_call_function_single'; readonly cpu: number; readonly func: string; readonly wait: boolean}
 	| {readonly op: 'smp_call_function_many'; readonly cpus: readonly number[]; readonly func: string; readonly wait: boolean}
 	| {readonly op: 'on_each_cpu'; readonly func: string; readonly wait: boolean}
+	// Bottom halves (softirq.ts).
+	| {readonly op: 'spin_lock_bh'; readonly lock: string}
+	| {readonly op: 'spin_unlock_bh'; readonly lock: string}
+	| {readonly op: 'local_bh_disable'}
+	| {readonly op: 'local_bh_enable'}
 	);
 
 export type StepOp = Step['op'];
@@ -46,6 +51,8 @@ export type IrqStep = Variant &
 		| {readonly op: 'spin_unlock'; readonly lock: string}
 		| {readonly op: 'run'; readonly for: Dur}
 		| {readonly op: 'printk'; readonly text: string}
+		/** tasklet_schedule(): queue a tasklet on this CPU (softirq.ts). */
+		| {readonly op: 'tasklet_schedule'; readonly tasklet: string}
 	);
 
 /** A device interrupt line (kernel/irq/): raised every `every` ns on its CPU (or round-robin over its affinity). */
@@ -121,6 +128,30 @@ export interface KernelConfig {
 	readonly mitigation?: {readonly describe: string; readonly option?: string | undefined; readonly value?: unknown} | undefined;
 	/** Device interrupt lines (none by default). */
 	readonly irqs?: readonly IrqConfig[] | undefined;
+	/** timer_list timers whose callbacks run in TIMER_SOFTIRQ (softirq.ts). */
+	readonly timers?: readonly TimerConfig[] | undefined;
+	/** Tasklets (TASKLET_SOFTIRQ), scheduled by tasklet_schedule steps. */
+	readonly tasklets?: readonly TaskletConfig[] | undefined;
+}
+
+/** A step of a softirq callback (a timer function, a tasklet): atomic context, nothing that sleeps. */
+export type SoftirqStep = IrqStep;
+
+/** A timer_list on one CPU (add_timer_on): armed at startAt, due every `every` (re-armed by its callback with mod_timer). */
+export interface TimerConfig {
+	/** The callback function, for stack dumps and reports. */
+	readonly name: string;
+	readonly cpu: number;
+	readonly every: number;
+	readonly startAt: number;
+	readonly steps: readonly SoftirqStep[];
+}
+
+/** A tasklet (tasklet_init): runs in TASKLET_SOFTIRQ on the CPU that scheduled it. */
+export interface TaskletConfig {
+	/** The tasklet's function. */
+	readonly name: string;
+	readonly steps: readonly SoftirqStep[];
 }
 
 export const DEFAULT_TIMING: Timing = {

@@ -12,6 +12,7 @@ import {printk} from './printk.js';
 import {draw, kick, setActivity} from './sched.js';
 import {callFunctionInterrupt, waitOver} from './smp.js';
 import {releaseSpin, spinFromNmi} from './spinlock.js';
+import {irqExit, taskletSchedule} from './softirq.js';
 import {localTimerInterrupt} from './tick.js';
 
 /** Accepts pending vectors while the CPU has interrupts on and is not in a handler. */
@@ -29,6 +30,7 @@ export function deliver(k: Kernel, cpu: Cpu): void {
 		if (!handleVector(k, cpu, vector, prev)) return; // blocked: the vector stays in service
 		cpu.ctx = prev;
 		cpu.isr &= ~b;
+		if (k.s.softirq.pending[cpu.id] !== 0) irqExit(k, cpu, vector);
 	}
 }
 
@@ -129,6 +131,7 @@ export function returnFromInterrupt(k: Kernel, cpu: Cpu): void {
 	else if (a.kind === 'xcall-wait' && waitOver(a)) k.q.push(now, EV_RESUME, cpu.id, token);
 	else if (a.kind === 'idle' && cpu.current === undefined && cpu.runq.length > 0) kick(k, cpu);
 	for (const ext of k.extensions) ext.ipiMasked?.(k, cpu, -1);
+	if (f.vector >= 0) irqExit(k, cpu, f.vector);
 	deliver(k, cpu);
 }
 
@@ -234,6 +237,9 @@ export function runDeviceHandler(k: Kernel, cpu: Cpu): boolean {
 			}
 			case 'printk':
 				printk(k, cpu.id, 'info', step.text);
+				break;
+			case 'tasklet_schedule':
+				taskletSchedule(k, cpu, step.tasklet);
 				break;
 		}
 	}

@@ -16,6 +16,7 @@ import {InputFeed, sourceArg, type AppliedInput, type InputSource} from './input
 import {KernelLog} from './klog.js';
 import {EventQueue} from './queue.js';
 import {describeRaise, raiseDeviceIrq, resumeDeviceHandler} from './irq.js';
+import {attachSoftirq} from './softirq.js';
 import {startGp} from './rcu/tree.js';
 import {startHungTask} from './hung_task.js';
 import {crossCall, type CrossCall, type CrossCallOptions} from './smp.js';
@@ -72,6 +73,8 @@ export class Kernel {
 	readonly others: (readonly number[])[] = [];
 	/** The functions device interrupt lines run by (see irq.ts), defined at attach when the scenario has lines. */
 	readonly devIrqFns = {raise: 0, resume: 0};
+	/** The functions blocked softirqs and ksoftirqd go on by (softirq.ts), defined at attach when the scenario has timers or tasklets. */
+	readonly softirqFns = {resume: 0, ksoftirqd: 0};
 	private readonly inputs = new Map<string, InputDefinition>();
 	private readonly fns: KernelFn<unknown>[] = [() => undefined];
 	private readonly fnNames: string[] = ['(none)'];
@@ -114,6 +117,7 @@ export class Kernel {
 			this.devIrqFns.raise = this.define<number>('irq_raise', (k, _cpu, line) => raiseDeviceIrq(k, line), (k, cpu, line) => describeRaise(k, cpu, line));
 			this.devIrqFns.resume = this.define<number | undefined>('irq_handler_resume', (k, cpu, id) => resumeDeviceHandler(k, cpu, id), (k, cpu) => `interrupt handler goes on: ${k.describe(k.s.cpus[cpu]!)}`);
 		}
+		attachSoftirq(this);
 		const m = this.config.mitigation;
 		if (m) {
 			this.inputs.set('mitigation', {

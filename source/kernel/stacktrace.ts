@@ -5,6 +5,7 @@ import type {Activity, Cpu} from './cpu.js';
 import {currentComm} from './cpu.js';
 import type {Kernel} from './kernel.js';
 import * as msg from './messages.js';
+import {SOFTIRQ_FRAME} from './softirq.js';
 
 const IDLE_FRAMES = ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
 
@@ -24,7 +25,8 @@ export function framesOf(cpu: Cpu): string[] {
  * of the task below it (those frames come after the handler's).
  */
 function deviceHandlerFrames(cpu: Cpu): string[] | undefined {
-	if (cpu.irqStack.at(-1)?.vector !== V_DEVICE) return undefined;
+	const v = cpu.irqStack.at(-1)?.vector;
+	if (v !== V_DEVICE && v !== SOFTIRQ_FRAME) return undefined;
 	const a = cpu.activity;
 	return a.kind === 'spin' ? ['_raw_spin_lock'] : [];
 }

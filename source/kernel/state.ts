@@ -17,6 +17,7 @@ import {makeRcu, type RcuState} from './rcu/tree.js';
 import {makeTraceState, type TraceState} from './trace-ring.js';
 import type {Lockup} from './waitfor.js';
 import {HUNG_TASK_WARNINGS} from './hung_task.js';
+import {makeSoftirqState, type SoftirqState} from './softirq.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -76,6 +77,8 @@ export interface KernelState {
 	readonly ext: Record<string, unknown>;
 	/** Device interrupt lines (config.irqs): counts, pending lines, handlers in progress. */
 	readonly devIrq: DevIrqState;
+	/** Softirqs, bottom halves, timers, tasklets, ksoftirqd (see softirq.ts). */
+	readonly softirq: SoftirqState;
 }
 
 /** Device interrupts' state, plain data (see irq.ts). */
@@ -158,5 +161,6 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 			running: cpus.map(() => null),
 			nextId: 1,
 		},
+		softirq: makeSoftirqState(config, config.cpus),
 	};
 }

@@ -7,6 +7,7 @@ import {EV_DETECT} from './engine.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {canService, isPending} from './smp.js';
+import {softirqSelfSpin} from './softirq.js';
 
 export interface WaitEdge {
 	readonly from: string;
@@ -171,6 +172,8 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 					since: cpu.since,
 					text: `${handler} spins with IRQs off on lock ${a.lock}, which ${task} holds on CPU${cpu.id}, interrupted by that very handler: it cannot run again to release it`,
 				});
+			} else if (lock && lock.holder === cpu.id && softirqSelfSpin(k, cpu, a.lock) !== undefined) {
+				stuck.push({node: cpuNode(cpu.id), since: cpu.since, text: softirqSelfSpin(k, cpu, a.lock)!});
 			} else if (lock && lock.holder === cpu.id) {
 				// AA: the CPU spins on a lock it holds itself, a cycle of one that nothing can break.
 				const t = cpu.current;

@@ -11,6 +11,7 @@ import {quiescentState} from './rcu/tree.js';
 import {draw, schedulePoint, startTimed} from './sched.js';
 import {flushTlbOthers, smpCallFunction, smpCallTargeted} from './smp.js';
 import {spinLock, spinUnlock} from './spinlock.js';
+import {localBhDisable, localBhEnable} from './softirq.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
 export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
@@ -76,5 +77,18 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return smpCallTargeted(k, cpu, task, 'smp_call_function_many', step.cpus, step.func, step.wait);
 		case 'on_each_cpu':
 			return smpCallTargeted(k, cpu, task, 'on_each_cpu', k.s.cpus.map((c) => c.id), step.func, step.wait);
+		// Bottom halves (softirq.ts).
+		case 'spin_lock_bh':
+			localBhDisable(k, cpu);
+			return spinLock(k, cpu, task, step.lock, false);
+		case 'spin_unlock_bh':
+			spinUnlock(k, cpu, step.lock);
+			return localBhEnable(k, cpu, task, true);
+		case 'local_bh_disable':
+			localBhDisable(k, cpu);
+			task.pc++;
+			return true;
+		case 'local_bh_enable':
+			return localBhEnable(k, cpu, task);
 	}
 }

@@ -84,6 +84,7 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 		case 'on_each_cpu':
 			return s.cpus > 1;
 		case 'spin_lock':
+		case 'spin_lock_bh':
 		case 'mutex_lock':
 			// Waits only while another task holds the lock.
 			return s.tasks.some((t, i) => i !== task && t.steps.some((st) => 'lock' in st && st.lock === step.lock));
@@ -167,16 +168,19 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 					// 3.10's printk as the loader expands it: IRQs off ... then on again.
 					state.irqsOff = undefined;
 					break;
-				case 'spin_lock': {
+				case 'spin_lock':
+				case 'spin_lock_bh': {
 					if (state.spin.has(step.lock)) {
 						deadlocked = true;
 						break walk;
 					}
-					state.spin.set(step.lock, {step: j, pass, irqsave: step.irqsave, restoresOff: step.irqsave ? state.irqsOff : undefined});
-					if (step.irqsave) state.irqsOff ??= {step: j, pass};
+					const irqsave = step.op === 'spin_lock' && step.irqsave;
+					state.spin.set(step.lock, {step: j, pass, irqsave, restoresOff: irqsave ? state.irqsOff : undefined});
+					if (irqsave) state.irqsOff ??= {step: j, pass};
 					break;
 				}
-				case 'spin_unlock': {
+				case 'spin_unlock':
+				case 'spin_unlock_bh': {
 					const held = state.spin.get(step.lock);
 					if (!held) {
 						report(at(j), `spin_unlock of "${quote(step.lock)}", which this task does not hold here`);
@@ -227,8 +231,8 @@ const inVariant = (step: {readonly when?: 'mitigated' | 'unmitigated' | undefine
  */
 export function checkScenario(s: Parsed): Problem[] {
 	const shared = sharedCpus(s);
-	const walk = (variant: Variant): Problem[] => [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu), variant)), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i, variant))];
-	const variants = [...s.tasks.flatMap((t) => t.steps), ...s.irqs.flatMap((l) => l.steps)].some((st) => st.when !== undefined);
+	const walk = (variant: Variant): Problem[] => [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu), variant)), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i, variant)), ...checkSoftirqCallbacks(s, variant)];
+	const variants = [...s.tasks.flatMap((t) => t.steps), ...s.irqs.flatMap((l) => l.steps), ...s.timers.flatMap((t) => t.steps), ...s.tasklets.flatMap((t) => t.steps)].some((st) => st.when !== undefined);
 	if (!variants) return walk(undefined);
 	const key = (p: Problem): string => `${p.path.join('/')}\n${p.text}`;
 	const [original, mitigated] = [walk(false), walk(true)];
@@ -268,5 +272,41 @@ function checkIrqHandler(s: Parsed, index: number, variant: Variant): Problem[] 
 		}
 	});
 	for (const [lock, j] of held) problems.push({path: ['irqs', index, 'steps', j], text: `the handler returns still holding spinlock "${quote(lock)}", taken here`});
+	return problems;
+}
+
+/**
+ * Timer callbacks and tasklets run in softirq context, from their first step to their last:
+ * like an interrupt handler, they may not sleep, release only what they took, and return
+ * holding nothing.
+ */
+function checkSoftirqCallbacks(s: Parsed, variant: Variant): Problem[] {
+	const problems: Problem[] = [];
+	const walk = (kind: 'timers' | 'tasklets', index: number, steps: Parsed['timers'][number]['steps']): void => {
+		const what = kind === 'timers' ? 'a timer callback' : 'a tasklet';
+		const held = new Map<string, number>();
+		steps.forEach((step, j) => {
+			if (!inVariant(step, variant)) return;
+			const path = [kind, index, 'steps', j];
+			switch (step.op) {
+				case 'mutex_lock':
+				case 'mutex_unlock':
+				case 'idle':
+					problems.push({path, text: `${step.op} can sleep, and ${what} (softirq context) may not sleep; take a spinlock instead, or defer the work to a task`});
+					break;
+				case 'spin_lock':
+					held.set(step.lock, j);
+					break;
+				case 'spin_unlock':
+					if (!held.delete(step.lock)) problems.push({path, text: `spin_unlock of "${quote(step.lock)}", which this ${kind === 'timers' ? 'callback' : 'tasklet'} does not hold here`});
+					break;
+				default:
+					break;
+			}
+		});
+		for (const [lock, j] of held) problems.push({path: [kind, index, 'steps', j], text: `${what} returns still holding spinlock "${quote(lock)}", taken here`});
+	};
+	s.timers.forEach((t, i) => walk('timers', i, t.steps));
+	s.tasklets.forEach((t, i) => walk('tasklets', i, t.steps));
 	return problems;
 }

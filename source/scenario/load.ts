@@ -134,6 +134,8 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		watchdogs: s.watchdogs,
 		mitigation: s.mitigation,
 		irqs: s.irqs.length === 0 ? undefined : s.irqs.map(toIrqConfig),
+		timers: s.timers.length === 0 ? undefined : s.timers.map((t) => ({...t, steps: softirqSteps(t.steps)})),
+		tasklets: s.tasklets.length === 0 ? undefined : s.tasklets.map((t) => ({...t, steps: softirqSteps(t.steps)})),
 	};
 }
 
@@ -147,8 +149,13 @@ function toIrqConfig(line: Scenario['irqs'][number]): IrqConfig {
 		cpus: line.affinity ?? [line.cpu ?? 0],
 		every: line.every,
 		startAt: line.startAt ?? line.every,
-		steps: line.steps.filter((st): st is IrqStep & typeof st => st.op !== 'mutex_lock' && st.op !== 'mutex_unlock' && st.op !== 'idle'),
+		steps: softirqSteps(line.steps),
 	};
+}
+
+/** Handler and softirq callback steps as the kernel takes them (the static checks have refused the ones that sleep). */
+function softirqSteps(steps: Scenario['irqs'][number]['steps']): IrqStep[] {
+	return steps.filter((st): st is IrqStep & typeof st => st.op !== 'mutex_lock' && st.op !== 'mutex_unlock' && st.op !== 'idle');
 }
 
 export function displayPath(file: string): string {
