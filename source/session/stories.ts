@@ -47,6 +47,10 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		tells: "eth0's handler spins on nic_lock that the task it interrupted holds on CPU0: hard lockup and RCU stall (x10)",
 		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3500], ['r', 500]],
 	},
+	'timer-softirq-lock': {
+		tells: "the TIMER softirq spins on stats_lock that statd holds on CPU0, IRQs on: RCU stall and soft lockup, no hard lockup (x10)",
+		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3800], ['r', 500]],
+	},
 };
 
 async function main(): Promise<void> {
