@@ -235,3 +235,9 @@ test('static checks walk spin_lock_bh/spin_unlock_bh as a lock and its release',
 		(e: Error) => e.message.includes('x.json: $.tasks[0].steps[3]: spin_unlock of "L", which this task does not hold here'),
 	);
 });
+
+test('single steps say which softirq blocked on irq exit', () => {
+	const k = buildKernel(loadScenario('timer-softirq-lock'));
+	k.advance(10 * MS - 1);
+	assert.equal(k.step()!.text, "all CPUs: local timer tick (jiffies 10); CPU0's TIMER softirq (timer stats_timer_fn) spins on stats_lock, held by CPU0");
+});

@@ -444,6 +444,11 @@ export function softirqWhat(k: Kernel, cpu: Cpu): string | undefined {
 	return `${SOFTIRQ_NAMES[r.vec]} softirq${what}`;
 }
 
+/** What blocked on top of `cpu` if it is a softirq: `TIMER softirq (timer stats_timer_fn)`, for step reports. */
+export function blockedSoftirq(k: Kernel, cpu: Cpu): string | undefined {
+	return cpu.irqStack.at(-1)?.vector === SOFTIRQ_FRAME ? softirqWhat(k, cpu) : undefined;
+}
+
 /**
  * The wait-for graph's reading of a softirq that spins on a lock its own CPU holds because the
  * code it interrupted took it: that code cannot run again until the softirq returns.

@@ -12,6 +12,7 @@ import type {Warnings} from './state.js';
 import {formatDuration} from './time.js';
 import {lockupParties, waitFor, type Lockup} from './waitfor.js';
 import {canService} from './smp.js';
+import {blockedSoftirq} from './softirq.js';
 
 /** The event kinds of the kernel's queue, by name. */
 export type EventName =
@@ -171,7 +172,7 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			const blocked: string[] = [];
 			for (const c of k.cpus) {
 				if (c.irr & bit(V_LOC)) pending.push({cpu: c.id, why: notTaking(c)});
-				else if (c.irqStack.length > before.cpus[c.id]!.depth) blocked.push(`CPU${c.id}'s timer handler ${waitPhrase(k, c)}`);
+				else if (c.irqStack.length > before.cpus[c.id]!.depth) blocked.push(`CPU${c.id}'s ${blockedSoftirq(k, c) ?? 'timer handler'} ${waitPhrase(k, c)}`);
 			}
 			text = [`all CPUs: local timer tick (jiffies ${k.jiffies})`, ...grouped(pending, (list, why) => `LOC pending on ${list} (${why})`), ...blocked].join('; ');
 			break;
