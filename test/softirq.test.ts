@@ -4,7 +4,8 @@
 // classic lockup: spin_lock() in process context against the same lock in a timer callback.
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
-import {MAX_SOFTIRQ_RESTART, renderProcSoftirqs, SOFTIRQ_NAMES, TASKLET_SOFTIRQ, TIMER_SOFTIRQ} from '../source/kernel/softirq.js';
+import {renderProcSoftirqs} from '../source/kernel/procfs.js';
+import {MAX_SOFTIRQ_RESTART, SOFTIRQ_NAMES, TASKLET_SOFTIRQ, TIMER_SOFTIRQ} from '../source/kernel/softirq.js';
 import {loadScenario, parseScenario} from '../source/scenario/load.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {kernelFor, logTexts, MS, runCli, S} from './helpers.js';

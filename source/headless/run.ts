@@ -3,9 +3,8 @@
 import type {Kernel} from '../kernel/kernel.js';
 import type {FlagInput} from '../scenario/inputs.js';
 import {formatRecord} from '../kernel/klog.js';
-import {renderProcInterrupts} from '../kernel/procfs.js';
+import {renderProcInterrupts, renderProcSoftirqs} from '../kernel/procfs.js';
 import {deviceIrqRows} from '../kernel/irq.js';
-import {renderProcSoftirqs} from '../kernel/softirq.js';
 import {formatSummary, summarize, type RunSummary} from '../kernel/summary.js';
 import {formatSeconds, NS_PER_MS} from '../kernel/time.js';
 import type {LoadedScenario} from '../scenario/load.js';

@@ -4,22 +4,23 @@
 // through __do_softirq() when the CPU is not in_interrupt() (not in a handler, not already
 // serving softirqs, bottom halves not disabled), with IRQs on; a pass that leaves work
 // pending restarts at most MAX_SOFTIRQ_RESTART times and for at most MAX_SOFTIRQ_TIME, then
-// wakes ksoftirqd/N, a per-CPU kthread that runs when the scheduler gives it the CPU.
+// wakes ksoftirqd/N (ksoftirqd.ts).
 // local_bh_disable/enable add and remove SOFTIRQ_DISABLE_OFFSET; enabling runs what is pending.
 //
 // A callback that must wait (a spinlock someone holds, a `run` step) blocks as an interrupt
 // handler does: the context it interrupted is saved on the CPU's irqStack under a frame whose
 // vector is SOFTIRQ_FRAME, and comes back when __do_softirq returns. IRQs stay on meanwhile,
 // so the tick and other interrupts keep coming in on top of it.
-import {V_CAL, V_CALS, V_DEVICE, V_LOC, V_RES} from './apic.js';
 import type {SoftirqStep} from './config.js';
 import type {Activity, Context, Cpu, Task} from './cpu.js';
 import {returnFromInterrupt} from './irq.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {printk} from './printk.js';
-import {draw, run, schedulePoint, setActivity, sleepCurrent, startTimed, wake} from './sched.js';
+import {ksoftirqdThread, wakeupSoftirqd} from './ksoftirqd.js';
+import {draw, setActivity} from './sched.js';
 import {releaseSpin, spinFromNmi} from './spinlock.js';
+import {softirqFrames} from './stacktrace.js';
 import {NS_PER_SEC} from './time.js';
 
 // include/linux/interrupt.h's enum, in order.
@@ -36,16 +37,14 @@ export const MAX_SOFTIRQ_RESTART = 10;
 export const MAX_SOFTIRQ_TIME_MS = 2;
 /** IrqFrame.vector of a softirq run that blocked (hardirq vectors are >= 0, an NMI is -1). */
 export const SOFTIRQ_FRAME = -2;
-/** What one ksoftirqd pass (run_ksoftirqd, cond_resched) costs besides its callbacks' own steps. */
-export const KSOFTIRQD_PASS_NS = 1_000;
 
 // Where __do_softirq was called from (SoftirqRun.via): a hardirq vector's irq_exit (>= 0), or:
-const VIA_BH_ENABLE = -1;
-const VIA_KSOFTIRQD = -2;
-const VIA_SPIN_UNLOCK_BH = -3;
+export const VIA_BH_ENABLE = -1;
+export const VIA_KSOFTIRQD = -2;
+export const VIA_SPIN_UNLOCK_BH = -3;
 
 /** The callback a softirq run is in: a timer's or a tasklet's, its next step, the code variant it latched. */
-interface Callback {
+export interface Callback {
 	readonly kind: 'timer' | 'tasklet';
 	readonly index: number;
 	pc: number;
@@ -116,7 +115,7 @@ export function makeSoftirqState(config: Kernel['config'], cpus: number): Softir
 }
 
 /** Whether the scenario has softirq work that runs steps (timers, tasklets): else a pass only counts. */
-function hasCallbacks(k: Kernel): boolean {
+export function hasCallbacks(k: Kernel): boolean {
 	return (k.config.timers?.length ?? 0) + (k.config.tasklets?.length ?? 0) > 0;
 }
 
@@ -151,7 +150,7 @@ export function irqExit(k: Kernel, cpu: Cpu, vector: number): void {
 }
 
 /** do_softirq()/__do_softirq(): false when a callback blocked (the CPU is now in softirq context, the rest comes later). */
-function runSoftirqs(k: Kernel, cpu: Cpu, via: number): boolean {
+export function runSoftirqs(k: Kernel, cpu: Cpu, via: number): boolean {
 	const st = k.s.softirq;
 	const mask = st.pending[cpu.id]!;
 	st.pending[cpu.id] = 0;
@@ -244,7 +243,7 @@ function startCallback(k: Kernel, cpu: Cpu, r: SoftirqRun, index: number): void 
 	r.cb = {kind: 'tasklet', index, pc: 0, mitigated: k.s.mitigated};
 }
 
-function callbackConf(k: Kernel, cb: Callback): {readonly name: string; readonly steps: readonly SoftirqStep[]} {
+export function callbackConf(k: Kernel, cb: Callback): {readonly name: string; readonly steps: readonly SoftirqStep[]} {
 	return cb.kind === 'timer' ? k.config.timers![cb.index]! : k.config.tasklets![cb.index]!;
 }
 
@@ -366,105 +365,4 @@ export function localBhEnable(k: Kernel, cpu: Cpu, task: Task, unlockBh = false)
 	}
 	task.pc++;
 	return true;
-}
-
-// --- ksoftirqd ----------------------------------------------------------------------------
-
-/** ksoftirqd/N's pid as a 3.10 boot numbers the per-CPU kthreads (ksoftirqd/0 is 3, then one every 5). */
-export function ksoftirqdPid(cpu: number): number {
-	return cpu === 0 ? 3 : 13 + 5 * (cpu - 1);
-}
-
-/** wakeup_softirqd(): ksoftirqd/N (created on first use) becomes runnable on its CPU. */
-function wakeupSoftirqd(k: Kernel, cpu: Cpu): void {
-	const st = k.s.softirq;
-	st.deferred[cpu.id]!++;
-	let t = st.ksoftirqd[cpu.id];
-	if (!t) {
-		t = {comm: `ksoftirqd/${cpu.id}`, pid: ksoftirqdPid(cpu.id), cpu: cpu.id, steps: [], repeat: 0, pc: 0, iteration: 0, variantPass: -1, mitigatedPass: false, state: 'sleeping', sleepsOn: undefined, sleepToken: 0, blockedSince: 0, switchCount: 0, lastSwitchCount: 0, driver: {fn: k.softirqFns.ksoftirqd}};
-		k.s.tasks.push(t);
-		st.ksoftirqd[cpu.id] = t;
-	}
-	if (t.state === 'sleeping') wake(k, t, cpu);
-}
-
-/** run_ksoftirqd() each time the thread gets the CPU; after a pass, cond_resched(). */
-function ksoftirqdThread(k: Kernel, cpu: Cpu): void {
-	const task = cpu.current!;
-	if (task.iteration > 0) {
-		task.iteration = 0;
-		// cond_resched() and rcu_note_context_switch(): a quiescent state; others runnable go first.
-		schedulePoint(k, cpu);
-		if (cpu.runq.length > 0) {
-			task.state = 'runnable';
-			cpu.runq.push(task);
-			cpu.current = undefined;
-			run(k, cpu);
-			return;
-		}
-	}
-	if (k.s.softirq.pending[cpu.id] === 0) {
-		// ksoftirqd_should_run() is false: back to sleep until woken.
-		sleepCurrent(k, cpu, undefined);
-		return;
-	}
-	task.iteration = 1;
-	setActivity(k, cpu, {kind: 'run', mode: 'kernel', fn: 'run_ksoftirqd', until: k.s.now});
-	if (!runSoftirqs(k, cpu, VIA_KSOFTIRQD)) return;
-	startTimed(k, cpu, {kind: 'run', mode: 'kernel', fn: 'run_ksoftirqd', until: 0}, KSOFTIRQD_PASS_NS);
-}
-
-// --- reading ------------------------------------------------------------------------------
-
-/** The call chain of a blocked run, innermost first, down to what it interrupted. */
-function softirqFrames(k: Kernel, r: SoftirqRun): string[] {
-	const cb = r.cb;
-	const callback = !cb ? [] : cb.kind === 'timer' ? [callbackConf(k, cb).name, 'call_timer_fn', 'run_timer_softirq'] : [callbackConf(k, cb).name, 'tasklet_action'];
-	if (r.via === VIA_KSOFTIRQD) return [...callback, '__do_softirq', 'run_ksoftirqd', 'smpboot_thread_fn', 'kthread', 'ret_from_fork'];
-	const base = [...callback, '__do_softirq', 'call_softirq', 'do_softirq'];
-	if (r.via === VIA_BH_ENABLE) return [...base, 'local_bh_enable'];
-	if (r.via === VIA_SPIN_UNLOCK_BH) return [...base, 'local_bh_enable_ip', '_raw_spin_unlock_bh'];
-	return [...base, 'irq_exit', ...(HARDIRQ_ENTRY[r.via] ?? ['do_IRQ', 'common_interrupt'])];
-}
-
-const HARDIRQ_ENTRY: Record<number, readonly string[]> = {
-	[V_LOC]: ['smp_apic_timer_interrupt', 'apic_timer_interrupt'],
-	[V_RES]: ['scheduler_ipi', 'smp_reschedule_interrupt', 'reschedule_interrupt'],
-	[V_CAL]: ['smp_call_function_interrupt', 'call_function_interrupt'],
-	[V_CALS]: ['smp_call_function_single_interrupt', 'call_function_single_interrupt'],
-	[V_DEVICE]: ['do_IRQ', 'common_interrupt'],
-};
-
-/** `TIMER softirq (timer stats_timer_fn)`: the softirq a CPU is in, for explanations. */
-export function softirqWhat(k: Kernel, cpu: Cpu): string | undefined {
-	const r = k.s.softirq.running[cpu.id];
-	if (!r || r.vec < 0) return undefined;
-	const cb = r.cb;
-	const what = !cb ? '' : ` (${cb.kind} ${callbackConf(k, cb).name})`;
-	return `${SOFTIRQ_NAMES[r.vec]} softirq${what}`;
-}
-
-/** What blocked on top of `cpu` if it is a softirq: `TIMER softirq (timer stats_timer_fn)`, for step reports. */
-export function blockedSoftirq(k: Kernel, cpu: Cpu): string | undefined {
-	return cpu.irqStack.at(-1)?.vector === SOFTIRQ_FRAME ? softirqWhat(k, cpu) : undefined;
-}
-
-/**
- * The wait-for graph's reading of a softirq that spins on a lock its own CPU holds because the
- * code it interrupted took it: that code cannot run again until the softirq returns.
- */
-export function softirqSelfSpin(k: Kernel, cpu: Cpu, lock: string): string | undefined {
-	const r = k.s.softirq.running[cpu.id];
-	if (cpu.ctx !== 'softirq' || !r?.blocked || r.held.includes(lock)) return undefined;
-	const holder = cpu.current ? `${cpu.current.comm} (pid ${cpu.current.pid})` : 'the code';
-	return `CPU${cpu.id}'s ${softirqWhat(k, cpu) ?? 'softirq'} spins on lock ${lock} with IRQs on, which ${holder} holds on CPU${cpu.id}; the softirq interrupted it on irq exit, so it cannot run again to release it`;
-}
-
-/** /proc/softirqs (fs/proc/softirqs.c): a header of CPU columns, then `%12s:` and ` %10u` per CPU for each vector. */
-export function renderProcSoftirqs(counts: readonly (readonly number[])[]): string {
-	let out = ' '.repeat(20) + counts.map((_, i) => `CPU${String(i).padEnd(8, ' ')}`).join('') + '\n';
-	SOFTIRQ_NAMES.forEach((name, v) => {
-		out += name.padStart(12, ' ') + ':' + counts.map((c) => ' ' + String(c[v]! >>> 0).padStart(10, ' ')).join('') + '\n';
-	});
-	return out;
 }

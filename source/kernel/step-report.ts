@@ -6,13 +6,12 @@
 // what it did through the describer registered with its function (Kernel.define).
 import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit} from './apic.js';
 import type {Activity, Callback, Context, Cpu, HrtimerCallback, Task} from './cpu.js';
-import {cpuList, describe, doingText, notTaking, queuedFrom, waitPhrase} from './describe.js';
+import {blockedSoftirq, cpuList, describe, doingText, notTaking, queuedFrom, waitPhrase} from './describe.js';
 import type {Kernel} from './kernel.js';
 import type {Warnings} from './state.js';
 import {formatDuration} from './time.js';
 import {lockupParties, waitFor, type Lockup} from './waitfor.js';
 import {canService} from './smp.js';
-import {blockedSoftirq} from './softirq.js';
 
 /** The event kinds of the kernel's queue, by name. */
 export type EventName =

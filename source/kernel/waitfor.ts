@@ -7,7 +7,7 @@ import {EV_DETECT} from './engine.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {canService, isPending} from './smp.js';
-import {softirqSelfSpin} from './softirq.js';
+import {softirqSelfSpin} from './describe.js';
 
 export interface WaitEdge {
 	readonly from: string;
