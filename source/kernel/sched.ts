@@ -47,6 +47,8 @@ export function onStepDone(k: Kernel, cpuId: number, token: number): void {
 		k.q.push(k.s.now + extra, EV_STEP_DONE, cpuId, token);
 		return;
 	}
+	// A softirq callback's timed step (softirq.ts) goes on through its hook, not the task's steps.
+	if (cpu.ctx === 'softirq' && cpu.resumeHook) return resumeCpu(k, cpu);
 	const task = cpu.current;
 	if (task) task.pc++;
 	run(k, cpu);

@@ -14,6 +14,7 @@
 import type {SoftirqStep} from './config.js';
 import type {Activity, Context, Cpu, Task} from './cpu.js';
 import {returnFromInterrupt} from './irq.js';
+import {EV_STEP_DONE} from './engine.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {printk} from './printk.js';
@@ -122,7 +123,7 @@ export function hasCallbacks(k: Kernel): boolean {
 /** Defines the functions blocked softirq runs and ksoftirqd go on by; only for scenarios with callbacks. */
 export function attachSoftirq(k: Kernel): void {
 	if (!hasCallbacks(k)) return;
-	k.softirqFns.resume = k.define<number | undefined>('softirq_resume', (kk, cpu, id) => resumeSoftirq(kk, cpu, id), (kk, cpu) => `softirq goes on: ${kk.describe(kk.s.cpus[cpu]!)}`);
+	k.softirqFns.resume = k.define<undefined>('softirq_resume', (kk, cpu) => resumeSoftirq(kk, cpu));
 	k.softirqFns.ksoftirqd = k.define<undefined>('run_ksoftirqd', (kk, cpu) => ksoftirqdThread(kk, cpu));
 }
 
@@ -157,7 +158,7 @@ export function runSoftirqs(k: Kernel, cpu: Cpu, via: number): boolean {
 	if (!hasCallbacks(k)) {
 		// Nothing here runs steps or raises again: one pass, counted.
 		const counts = st.counts[cpu.id]!;
-		for (let v = 0; v < NR_SOFTIRQS; v++) if (mask & (1 << v)) counts[v]!++;
+		for (let m = mask; m !== 0; m &= m - 1) counts[31 - Math.clz32(m & -m)]!++;
 		return true;
 	}
 	const end = k.jiffies + Math.ceil((MAX_SOFTIRQ_TIME_MS * k.config.hz) / 1000);
@@ -278,8 +279,10 @@ function runCallback(k: Kernel, cpu: Cpu, r: SoftirqRun, cb: Callback): boolean 
 			}
 			case 'run': {
 				const ns = draw(cpu, step.for);
+				// A timed step ends as a task's does (later by what interrupts steal), then goes on through the hook.
 				softirqWaits(k, cpu, r, {kind: 'run', mode: 'kernel', fn: conf.name, until: k.s.now + ns});
-				k.at(k.s.now + ns, k.softirqFns.resume, cpu.id, r.id);
+				k.q.push(k.s.now + ns, EV_STEP_DONE, cpu.id, cpu.token);
+				cpu.resumeHook = {fn: k.softirqFns.resume};
 				return false;
 			}
 			case 'printk':
@@ -324,10 +327,10 @@ function softirqWaits(k: Kernel, cpu: Cpu, r: SoftirqRun, activity: Activity): v
 	setActivity(k, cpu, activity);
 }
 
-/** The continuation a blocked run goes on by (data: its id after a timed step; none after a lock hand-over). */
-function resumeSoftirq(k: Kernel, cpu: Cpu, id: number | undefined): void {
+/** The hook a blocked run goes on by, when its timed step ends or a lock is handed over to it. */
+function resumeSoftirq(k: Kernel, cpu: Cpu): void {
 	const r = k.s.softirq.running[cpu.id];
-	if (!r || (id !== undefined && id !== r.id)) return;
+	if (!r) return;
 	if (r.cb && cpu.activity.kind === 'spin') r.held.push(cpu.activity.lock);
 	softirqLoop(k, cpu, r);
 }
