@@ -242,3 +242,17 @@ test('single steps say which softirq blocked on irq exit', () => {
 	k.advance(10 * MS - 1);
 	assert.equal(k.step()!.text, "all CPUs: local timer tick (jiffies 10); CPU0's TIMER softirq (timer stats_timer_fn) spins on stats_lock, held by CPU0");
 });
+
+test('static checks: local_bh_enable without local_bh_disable, user mode with bottom halves off, exiting with them off', () => {
+	const cases: [object[], number, string][] = [
+		[[{op: 'run', for: '1ms', mode: 'kernel'}, {op: 'local_bh_enable'}], 0, '$.tasks[0].steps[1]: local_bh_enable with bottom halves not turned off here (no local_bh_disable or spin_lock_bh before it on this path)'],
+		[[{op: 'local_bh_disable'}, {op: 'run', for: '1ms'}, {op: 'local_bh_enable'}], 0, '$.tasks[0].steps[1]: run in user mode with bottom halves off (turned off at $.tasks[0].steps[0]); return to user mode after local_bh_enable, or write "mode": "kernel"'],
+		[[{op: 'run', for: '1ms', mode: 'kernel'}, {op: 'local_bh_disable'}], 1, '$.tasks[0].steps[1]: the task exits (repeat: 1) with bottom halves still off, turned off here'],
+	];
+	for (const [steps, repeat, want] of cases) {
+		const bad = {...base, tasks: [{cpu: 0, comm: 'bh', pid: 100, repeat, steps}]};
+		assert.throws(() => parseScenario(JSON.stringify(bad), 'bad.json'), (e: Error) => e.message.includes(`bad.json: ${want}`), want);
+	}
+	const good = {...base, tasks: [{cpu: 0, comm: 'bh', pid: 100, steps: [{op: 'spin_lock_bh', lock: 'L'}, {op: 'local_bh_disable'}, {op: 'run', for: '1ms', mode: 'kernel'}, {op: 'local_bh_enable'}, {op: 'spin_unlock_bh', lock: 'L'}, {op: 'run', for: '1ms'}]}]};
+	assert.doesNotThrow(() => parseScenario(JSON.stringify(good), 'good.json'));
+});

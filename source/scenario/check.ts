@@ -40,9 +40,11 @@ interface State {
 	mutex: Map<string, Origin>;
 	/** Set while IRQs are certainly off, with the step that turned them off. */
 	irqsOff: Origin | undefined;
+	/** Where bottom halves were turned off (local_bh_disable, spin_lock_bh), innermost last. */
+	bhOff: Origin[];
 }
 
-const copy = (s: State): State => ({spin: new Map(s.spin), mutex: new Map(s.mutex), irqsOff: s.irqsOff});
+const copy = (s: State): State => ({spin: new Map(s.spin), mutex: new Map(s.mutex), irqsOff: s.irqsOff, bhOff: [...s.bhOff]});
 
 const stepPath = (task: number, step: number): string => `$.tasks[${task}].steps[${step}]`;
 
@@ -55,7 +57,7 @@ function origin(task: number, o: Origin, pass: number): string {
 function stateKey(s: State): string {
 	const spin = [...s.spin].map(([name, h]) => [name, h.step, h.irqsave, h.restoresOff?.step ?? -1]);
 	const mutex = [...s.mutex].map(([name, h]) => [name, h.step]);
-	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1]);
+	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1, s.bhOff.map((o) => o.step)]);
 }
 
 const taskCpu = (s: Parsed, task: number): number => s.tasks[task]!.cpu;
@@ -123,7 +125,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 	};
 	const at = (step: number): (string | number)[] => ['tasks', index, 'steps', step];
 	const endless = task.repeat === 0;
-	const state: State = {spin: new Map(), mutex: new Map(), irqsOff: undefined};
+	const state: State = {spin: new Map(), mutex: new Map(), irqsOff: undefined, bhOff: []};
 	/** Another task may run on this CPU here: IRQs-off is no longer certain. */
 	const mayLeaveCpu = (): void => {
 		if (shared) state.irqsOff = undefined;
@@ -156,6 +158,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 						const [lock, held] = [...state.spin].at(-1) ?? [];
 						if (lock !== undefined && held) report(at(j), `run in user mode holding spinlock "${quote(lock)}" (taken at ${origin(index, held, pass)}); return to user mode after spin_unlock, or write "mode": "kernel"`);
 						else if (state.irqsOff) report(at(j), `run in user mode with IRQs off (turned off at ${origin(index, state.irqsOff, pass)}); return to user mode after irq_enable, or write "mode": "kernel"`);
+						else if (state.bhOff.length > 0) report(at(j), `run in user mode with bottom halves off (turned off at ${origin(index, state.bhOff.at(-1)!, pass)}); return to user mode after local_bh_enable, or write "mode": "kernel"`);
 					}
 					break;
 				case 'irq_disable':
@@ -174,6 +177,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 						deadlocked = true;
 						break walk;
 					}
+					if (step.op === 'spin_lock_bh') state.bhOff.push({step: j, pass});
 					const irqsave = step.op === 'spin_lock' && step.irqsave;
 					state.spin.set(step.lock, {step: j, pass, irqsave, restoresOff: irqsave ? state.irqsOff : undefined});
 					if (irqsave) state.irqsOff ??= {step: j, pass};
@@ -181,6 +185,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 				}
 				case 'spin_unlock':
 				case 'spin_unlock_bh': {
+					if (step.op === 'spin_unlock_bh') state.bhOff.pop();
 					const held = state.spin.get(step.lock);
 					if (!held) {
 						report(at(j), `spin_unlock of "${quote(step.lock)}", which this task does not hold here`);
@@ -202,6 +207,12 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 				case 'mutex_unlock':
 					if (!state.mutex.delete(step.lock)) report(at(j), `mutex_unlock of "${quote(step.lock)}", which this task does not hold here`);
 					break;
+				case 'local_bh_disable':
+					state.bhOff.push({step: j, pass});
+					break;
+				case 'local_bh_enable':
+					if (state.bhOff.pop() === undefined) report(at(j), 'local_bh_enable with bottom halves not turned off here (no local_bh_disable or spin_lock_bh before it on this path)');
+					break;
 				default:
 					break;
 			}
@@ -211,6 +222,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 	}
 	if (!endless && !deadlocked) {
 		for (const [lock, held] of state.spin) report(at(held.step), `the task exits (repeat: ${task.repeat}) still holding spinlock "${quote(lock)}", taken here`);
+		for (const off of state.bhOff) report(at(off.step), `the task exits (repeat: ${task.repeat}) with bottom halves still off, turned off here`);
 	}
 	if (endless && !deadlocked && !task.steps.some((st) => inVariant(st, variant) && canTakeTime(s, index, st))) {
 		report(['tasks', index, 'steps'], 'none of these steps can take virtual time, and the task repeats for ever (repeat: 0): its CPU would loop at one instant; add a run, idle or call that takes time, or give repeat a count');
