@@ -93,6 +93,8 @@ export interface SoftirqState {
 	readonly deferred: number[];
 	/** Per CPU: gpnum + completed when the CPU last raised RCU_SOFTIRQ. */
 	readonly rcuSeen: number[];
+	/** Whether the scenario has timers or tasklets (callbacks that run steps); without, a pass only counts. */
+	readonly callbacks: boolean;
 	nextId: number;
 }
 
@@ -111,18 +113,14 @@ export function makeSoftirqState(config: Kernel['config'], cpus: number): Softir
 		ksoftirqd: per(() => null),
 		deferred: per(() => 0),
 		rcuSeen: per(() => 0),
+		callbacks: (config.timers?.length ?? 0) + (config.tasklets?.length ?? 0) > 0,
 		nextId: 1,
 	};
 }
 
-/** Whether the scenario has softirq work that runs steps (timers, tasklets): else a pass only counts. */
-export function hasCallbacks(k: Kernel): boolean {
-	return (k.config.timers?.length ?? 0) + (k.config.tasklets?.length ?? 0) > 0;
-}
-
 /** Defines the functions blocked softirq runs and ksoftirqd go on by; only for scenarios with callbacks. */
 export function attachSoftirq(k: Kernel): void {
-	if (!hasCallbacks(k)) return;
+	if (!k.s.softirq.callbacks) return;
 	k.softirqFns.resume = k.define<undefined>('softirq_resume', (kk, cpu) => resumeSoftirq(kk, cpu));
 	k.softirqFns.ksoftirqd = k.define<undefined>('run_ksoftirqd', (kk, cpu) => ksoftirqdThread(kk, cpu));
 }
@@ -135,19 +133,31 @@ export function inInterrupt(k: Kernel, cpu: Cpu): boolean {
 /** The tick's raises (update_process_times): run_local_timers() raises TIMER every tick; rcu_check_callbacks() RCU when there is a grace period to note. */
 export function tickSoftirqs(k: Kernel, cpu: Cpu): void {
 	const st = k.s.softirq;
-	let p = st.pending[cpu.id]! | (1 << TIMER_SOFTIRQ);
-	const mark = k.s.rcu.gpnum + k.s.rcu.completed;
-	if (st.rcuSeen[cpu.id] !== mark) {
-		st.rcuSeen[cpu.id] = mark;
-		p |= 1 << RCU_SOFTIRQ;
+	const id = cpu.id;
+	const rcu = k.s.rcu;
+	const mark = rcu.gpnum + rcu.completed;
+	if (st.rcuSeen[id] === mark) st.pending[id]! |= 1 << TIMER_SOFTIRQ;
+	else {
+		st.rcuSeen[id] = mark;
+		st.pending[id]! |= (1 << TIMER_SOFTIRQ) | (1 << RCU_SOFTIRQ);
 	}
-	st.pending[cpu.id] = p;
 }
 
 /** irq_exit() after the handler of `vector` returned: runs pending softirqs unless in_interrupt(). */
 export function irqExit(k: Kernel, cpu: Cpu, vector: number): void {
-	if (k.s.softirq.pending[cpu.id] === 0 || inInterrupt(k, cpu)) return;
-	runSoftirqs(k, cpu, vector);
+	const st = k.s.softirq;
+	const id = cpu.id;
+	const mask = st.pending[id]!;
+	if (mask === 0 || (cpu.ctx !== 'task' && cpu.ctx !== 'idle') || st.bhDisabled[id]! > 0) return;
+	if (st.callbacks) {
+		runSoftirqs(k, cpu, vector);
+		return;
+	}
+	// The hot path (every tick): nothing here runs steps or raises again, so one pass, counted.
+	st.pending[id] = 0;
+	const counts = st.counts[id]!;
+	if (mask === 1 << TIMER_SOFTIRQ) counts[TIMER_SOFTIRQ]!++;
+	else for (let m = mask; m !== 0; m &= m - 1) counts[31 - Math.clz32(m & -m)]!++;
 }
 
 /** do_softirq()/__do_softirq(): false when a callback blocked (the CPU is now in softirq context, the rest comes later). */
@@ -155,7 +165,7 @@ export function runSoftirqs(k: Kernel, cpu: Cpu, via: number): boolean {
 	const st = k.s.softirq;
 	const mask = st.pending[cpu.id]!;
 	st.pending[cpu.id] = 0;
-	if (!hasCallbacks(k)) {
+	if (!st.callbacks) {
 		// Nothing here runs steps or raises again: one pass, counted.
 		const counts = st.counts[cpu.id]!;
 		for (let m = mask; m !== 0; m &= m - 1) counts[31 - Math.clz32(m & -m)]!++;
@@ -363,7 +373,7 @@ export function localBhEnable(k: Kernel, cpu: Cpu, task: Task, unlockBh = false)
 	if (st.bhDisabled[cpu.id]! > 0) st.bhDisabled[cpu.id]!--;
 	if (st.pending[cpu.id] !== 0 && !inInterrupt(k, cpu)) {
 		// A zero-length step: if a softirq blocks, the task's own step ends when it returns.
-		if (hasCallbacks(k)) setActivity(k, cpu, {kind: 'run', mode: 'kernel', fn: undefined, until: k.s.now});
+		if (st.callbacks) setActivity(k, cpu, {kind: 'run', mode: 'kernel', fn: undefined, until: k.s.now});
 		if (!runSoftirqs(k, cpu, unlockBh ? VIA_SPIN_UNLOCK_BH : VIA_BH_ENABLE)) return false;
 	}
 	task.pc++;
