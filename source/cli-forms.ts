@@ -66,7 +66,7 @@ const OPTIONS: Record<Exclude<Form, 'help'>, Options> = {
 		['--input AT:ACTION', 'apply an input at a virtual time, e.g. --input 5s:ctrl-c;\nrepeatable; AT must not be later than the run ends'],
 		MITIGATED,
 		['--quiet', 'do not print the kernel log'],
-		['--show LIST', 'what to print after the log: interrupts,stats,trace\n(/proc/interrupts, /proc/dtrace/stats, /proc/dtrace/trace)'],
+		['--show LIST', 'what to print after the log: interrupts,stats,trace,softirqs\n(/proc/interrupts, /proc/dtrace/stats, /proc/dtrace/trace, /proc/softirqs)'],
 		['--json', 'print only the summary, as one JSON object'],
 		['--expect OUTCOME', 'lockup | no-lockup: when the outcome differs, say so on\nstderr and exit 1'],
 	],

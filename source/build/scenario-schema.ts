@@ -102,6 +102,20 @@ const DESCRIPTIONS: readonly (readonly [string, string])[] = [
 	['nmi.cpus', 'The CPUs the source interrupts (default: all).'],
 	['nmi.startAt', 'When the first NMI comes (default: every).'],
 	['nmi.steps', 'What the handler does, in order: spin_lock, spin_unlock, run, printk. Steps that sleep are refused.'],
+	// Softirqs and bottom halves (softirq.ts).
+	['tasks.[].steps.[].op=spin_lock_bh', 'spin_lock_bh(): softirqs off on this CPU (local_bh_disable), then take the spinlock.'],
+	['tasks.[].steps.[].op=spin_unlock_bh', 'spin_unlock_bh(): release the spinlock, then softirqs on again; pending ones run at once.'],
+	['tasks.[].steps.[].op=local_bh_disable', 'local_bh_disable(): softirqs off on this CPU; raised ones wait.'],
+	['tasks.[].steps.[].op=local_bh_enable', 'local_bh_enable(): softirqs on again; pending ones run at once (do_softirq).'],
+	['timers', 'timer_list timers: each due every `every` on its CPU, its callback running steps in TIMER_SOFTIRQ there (IRQs on).'],
+	['timers.[].name', 'The callback function, for stack dumps and reports.'],
+	['timers.[].cpu', 'The CPU the timer is armed on (add_timer_on).'],
+	['timers.[].every', 'The period: the callback re-arms the timer this far ahead (mod_timer), rounded to jiffies.'],
+	['timers.[].startAt', 'When the timer is armed (default 0 s); the first expiry is one period later.'],
+	['timers.[].steps', 'What the callback does, in softirq context: spin_lock, spin_unlock, run, printk, tasklet_schedule. Steps that sleep are refused.'],
+	['tasklets', 'Tasklets: scheduled by a tasklet_schedule step (in an interrupt handler or a callback), each runs once in TASKLET_SOFTIRQ on that CPU.'],
+	['tasklets.[].name', 'The tasklet function; tasklet_schedule steps name it.'],
+	['tasklets.[].steps', 'What the tasklet does, in softirq context: spin_lock, spin_unlock, run, printk, tasklet_schedule. Steps that sleep are refused.'],
 ];
 
 /** Nanoseconds as a person writes them: the largest unit that keeps it short ("30s", "1.2us", "600ns"). */

@@ -3,7 +3,7 @@
 import type {Kernel} from '../kernel/kernel.js';
 import type {FlagInput} from '../scenario/inputs.js';
 import {formatRecord} from '../kernel/klog.js';
-import {renderProcInterrupts} from '../kernel/procfs.js';
+import {renderProcInterrupts, renderProcSoftirqs} from '../kernel/procfs.js';
 import {isFreeBsd, renderVmstatI} from '../kernel/freebsd/vmstat.js';
 import {deviceIrqRows} from '../kernel/irq.js';
 import {formatSummary, summarize, type RunSummary} from '../kernel/summary.js';
@@ -25,16 +25,17 @@ export interface RunOptions {
 	readonly show?: readonly ShowItem[];
 }
 
-export const SHOW_ITEMS = ['interrupts', 'stats', 'trace'] as const;
+export const SHOW_ITEMS = ['interrupts', 'stats', 'trace', 'softirqs'] as const;
 export type ShowItem = (typeof SHOW_ITEMS)[number];
 
-/** The /proc files `--show` asks for, each under a `--- name` line. */
-export function renderShow(kernel: Kernel, show: readonly ShowItem[] = ['interrupts']): string {
+/** The /proc files `--show` asks for, each under a `--- name` line; by default /proc/interrupts, and /proc/softirqs when the scenario has timers or tasklets. */
+export function renderShow(kernel: Kernel, show: readonly ShowItem[] = kernel.config.timers || kernel.config.tasklets ? ['interrupts', 'softirqs'] : ['interrupts']): string {
 	const port = kernel.extension<DtracePort>('dtrace');
 	let out = '';
 	for (const item of show) {
 		if (item === 'interrupts' && isFreeBsd(kernel)) out += `--- vmstat -i at ${formatSeconds(kernel.now)}\n${renderVmstatI(kernel)}`;
 		else if (item === 'interrupts') out += `--- /proc/interrupts at ${formatSeconds(kernel.now)}\n${renderProcInterrupts(kernel.cpus, 0, 0, deviceIrqRows(kernel))}`;
+		else if (item === 'softirqs') out += `--- /proc/softirqs at ${formatSeconds(kernel.now)}\n${renderProcSoftirqs(kernel.s.softirq.counts)}`;
 		else if (!port) out += `--- /proc/dtrace/${item}: no DTrace driver in this scenario\n`;
 		else if (item === 'stats') out += `--- /proc/dtrace/stats\n${port.stats.render()}`;
 		else out += `--- /proc/dtrace/trace\n${kernel.trace.read().map((l) => safeRecord(l) + '\n').join('')}`;

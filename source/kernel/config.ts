@@ -47,6 +47,11 @@ export type Step = Variant &
 	| {readonly op: 'stop_machine'; readonly func: string; readonly cpu: number}
 	/** cond_resched(): a scheduling point when something else is runnable (stop_machine.ts, for preemption none). */
 	| {readonly op: 'cond_resched'}
+	// Bottom halves (softirq.ts).
+	| {readonly op: 'spin_lock_bh'; readonly lock: string}
+	| {readonly op: 'spin_unlock_bh'; readonly lock: string}
+	| {readonly op: 'local_bh_disable'}
+	| {readonly op: 'local_bh_enable'}
 	);
 
 export type StepOp = Step['op'];
@@ -59,6 +64,8 @@ export type IrqStep = Variant &
 		| {readonly op: 'run'; readonly for: Dur}
 		| {readonly op: 'printk'; readonly text: string}
 		| {readonly op: 'read_lock' | 'write_lock' | 'read_unlock' | 'write_unlock'; readonly lock: string}
+		/** tasklet_schedule(): queue a tasklet on this CPU (softirq.ts). */
+		| {readonly op: 'tasklet_schedule'; readonly tasklet: string}
 	);
 
 /** A device interrupt line (kernel/irq/): raised every `every` ns on its CPU (or round-robin over its affinity). */
@@ -158,6 +165,30 @@ export interface KernelConfig {
 	readonly functions?: Readonly<Record<string, FunctionConfig>> | undefined;
 	/** An NMI handler that runs steps (none by default). */
 	readonly nmi?: NmiConfig | undefined;
+	/** timer_list timers whose callbacks run in TIMER_SOFTIRQ (softirq.ts). */
+	readonly timers?: readonly TimerConfig[] | undefined;
+	/** Tasklets (TASKLET_SOFTIRQ), scheduled by tasklet_schedule steps. */
+	readonly tasklets?: readonly TaskletConfig[] | undefined;
+}
+
+/** A step of a softirq callback (a timer function, a tasklet): atomic context, nothing that sleeps. */
+export type SoftirqStep = IrqStep;
+
+/** A timer_list on one CPU (add_timer_on): armed at startAt, due every `every` (re-armed by its callback with mod_timer). */
+export interface TimerConfig {
+	/** The callback function, for stack dumps and reports. */
+	readonly name: string;
+	readonly cpu: number;
+	readonly every: number;
+	readonly startAt: number;
+	readonly steps: readonly SoftirqStep[];
+}
+
+/** A tasklet (tasklet_init): runs in TASKLET_SOFTIRQ on the CPU that scheduled it. */
+export interface TaskletConfig {
+	/** The tasklet's function. */
+	readonly name: string;
+	readonly steps: readonly SoftirqStep[];
 }
 
 /** 3.10 lock-debugging Kconfig options. PROVE_LOCKING selects DEBUG_SPINLOCK (lib/Kconfig.debug). */

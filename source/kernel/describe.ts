@@ -7,6 +7,7 @@ import type {Spinlock} from './locks.js';
 import {canService, isPending, type CrossCall} from './smp.js';
 import {describeRwSpin, rwWaitPhrase} from './rwlock.js';
 import {backlog} from './console.js';
+import {callbackConf, SOFTIRQ_FRAME, SOFTIRQ_NAMES} from './softirq.js';
 
 /** One line for the CPU strip: what it runs or spins on. */
 export function describe(k: Kernel, cpu: Cpu): string {
@@ -121,4 +122,29 @@ export const doingText = (doing: string): string => (doing === 'user' ? 'user co
 /** What the CPU is doing, in words: `user code`, `kernel vfs_read`, `spin A (CPU0)`. */
 export function doing(k: Kernel, cpu: Cpu): string {
 	return doingText(describe(k, cpu));
+}
+
+/** `TIMER softirq (timer stats_timer_fn)`: the softirq a CPU is in (softirq.ts), for explanations. */
+export function softirqWhat(k: Kernel, cpu: Cpu): string | undefined {
+	const r = k.s.softirq.running[cpu.id];
+	if (!r || r.vec < 0) return undefined;
+	const cb = r.cb;
+	const what = !cb ? '' : ` (${cb.kind} ${callbackConf(k, cb).name})`;
+	return `${SOFTIRQ_NAMES[r.vec]} softirq${what}`;
+}
+
+/** What blocked on top of `cpu` if it is a softirq: `TIMER softirq (timer stats_timer_fn)`, for step reports. */
+export function blockedSoftirq(k: Kernel, cpu: Cpu): string | undefined {
+	return cpu.irqStack.at(-1)?.vector === SOFTIRQ_FRAME ? softirqWhat(k, cpu) : undefined;
+}
+
+/**
+ * The wait-for graph's reading of a softirq that spins on a lock its own CPU holds because the
+ * code it interrupted took it: that code cannot run again until the softirq returns.
+ */
+export function softirqSelfSpin(k: Kernel, cpu: Cpu, lock: string): string | undefined {
+	const r = k.s.softirq.running[cpu.id];
+	if (cpu.ctx !== 'softirq' || !r?.blocked || r.held.includes(lock)) return undefined;
+	const holder = cpu.current ? `${cpu.current.comm} (pid ${cpu.current.pid})` : 'the code';
+	return `CPU${cpu.id}'s ${softirqWhat(k, cpu) ?? 'softirq'} spins on lock ${lock} with IRQs on, which ${holder} holds on CPU${cpu.id}; the softirq interrupted it on irq exit, so it cannot run again to release it`;
 }

@@ -13,6 +13,7 @@ import {draw, kick, setActivity} from './sched.js';
 import {callFunctionInterrupt, waitOver} from './smp.js';
 import {releaseSpin, spinFromNmi} from './spinlock.js';
 import {rwGranted, rwLockFromHandler, rwUnlock} from './rwlock.js';
+import {irqExit, taskletSchedule} from './softirq.js';
 import {localTimerInterrupt} from './tick.js';
 import {lockdepIrqFlags} from './lockdep.js';
 import {spinLockDebug, spinLockDebugWait} from './spinlock_debug.js';
@@ -32,6 +33,7 @@ export function deliver(k: Kernel, cpu: Cpu): void {
 		if (!handleVector(k, cpu, vector, prev)) return; // blocked: the vector stays in service
 		cpu.ctx = prev;
 		cpu.isr &= ~b;
+		if (k.s.softirq.pending[cpu.id] !== 0) irqExit(k, cpu, vector);
 	}
 }
 
@@ -132,6 +134,7 @@ export function returnFromInterrupt(k: Kernel, cpu: Cpu): void {
 	else if (a.kind === 'xcall-wait' && waitOver(a)) k.q.push(now, EV_RESUME, cpu.id, token);
 	else if (a.kind === 'idle' && cpu.current === undefined && cpu.runq.length > 0) kick(k, cpu);
 	for (const ext of k.extensions) ext.ipiMasked?.(k, cpu, -1);
+	if (f.vector >= 0) irqExit(k, cpu, f.vector);
 	deliver(k, cpu);
 }
 
@@ -251,6 +254,9 @@ export function runDeviceHandler(k: Kernel, cpu: Cpu): boolean {
 			}
 			case 'printk':
 				printk(k, cpu.id, 'info', step.text);
+				break;
+			case 'tasklet_schedule':
+				taskletSchedule(k, cpu, step.tasklet);
 				break;
 		}
 	}

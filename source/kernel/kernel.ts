@@ -16,6 +16,7 @@ import {InputFeed, sourceArg, type AppliedInput, type InputSource} from './input
 import {KernelLog} from './klog.js';
 import {EventQueue} from './queue.js';
 import {describeRaise, raiseDeviceIrq, resumeDeviceHandler} from './irq.js';
+import {attachSoftirq} from './softirq.js';
 import {startGp} from './rcu/tree.js';
 import {startHungTask} from './hung_task.js';
 import {attachSpinlockDebug} from './spinlock_debug.js';
@@ -81,6 +82,8 @@ export class Kernel {
 	readonly debugFns = {spinLockup: 0};
 	/** The functions scenario-defined function bodies, the NMI source and stop_machine run by (see smp_function.ts). */
 	readonly bodyFns = {resume: 0, nmi: 0, stopper: 0, stopperKick: 0};
+	/** The functions blocked softirqs and ksoftirqd go on by (softirq.ts), defined at attach when the scenario has timers or tasklets. */
+	readonly softirqFns = {resume: 0, ksoftirqd: 0};
 	private readonly inputs = new Map<string, InputDefinition>();
 	private readonly fns: KernelFn<unknown>[] = [() => undefined];
 	private readonly fnNames: string[] = ['(none)'];
@@ -125,6 +128,7 @@ export class Kernel {
 		}
 		if (this.config.debug?.debugSpinlock) this.debugFns.spinLockup = attachSpinlockDebug(this);
 		if (usesBodies(this)) defineBodies(this);
+		attachSoftirq(this);
 		const m = this.config.mitigation;
 		if (m) {
 			this.inputs.set('mitigation', {

@@ -1,6 +1,7 @@
 // /proc/interrupts in the 3.x x86 layout: kernel/irq/proc.c show_interrupts() for the
 // numbered rows, arch/x86/kernel/irq.c arch_show_interrupts() for the rest.
 import type {Cpu} from './cpu.js';
+import {SOFTIRQ_NAMES} from './softirq.js';
 
 interface DeviceIrq {
 	readonly irq: number;
@@ -92,4 +93,13 @@ export function renderProcInterrupts(cpus: readonly Cpu[], errCount = 0, misCoun
 	lines.push(`${'ERR'.padStart(prec, ' ')}: ${String(errCount).padStart(10, ' ')}`);
 	lines.push(`${'MIS'.padStart(prec, ' ')}: ${String(misCount).padStart(10, ' ')}`);
 	return lines.join('\n') + '\n';
+}
+
+/** /proc/softirqs (fs/proc/softirqs.c show_softirqs): 20 spaces and `CPU%-8d` per CPU, then per vector `%12s:` and ` %10u` per CPU. */
+export function renderProcSoftirqs(counts: readonly (readonly number[])[]): string {
+	let out = ' '.repeat(20) + counts.map((_, i) => `CPU${String(i).padEnd(8, ' ')}`).join('') + '\n';
+	SOFTIRQ_NAMES.forEach((name, v) => {
+		out += name.padStart(12, ' ') + ':' + counts.map((c) => ' ' + String(c[v]! >>> 0).padStart(10, ' ')).join('') + '\n';
+	});
+	return out;
 }

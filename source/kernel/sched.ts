@@ -27,7 +27,7 @@ export function setActivity(k: Kernel, cpu: Cpu, activity: Activity): void {
  * pass that had none), so a loop of them moves the clock and contended loops take turns. A
  * printk step's own logbuf_lock work is already in its timed record copy (msg_print_text).
  */
-const SHARED_STATE_OPS: ReadonlySet<string> = new Set(['spin_lock', 'spin_unlock', 'mutex_lock', 'mutex_unlock', 'smp_call_function', 'smp_call_function_single', 'smp_call_function_many', 'on_each_cpu', 'read_lock', 'read_unlock', 'write_lock', 'write_unlock', 'spin_trylock']);
+const SHARED_STATE_OPS: ReadonlySet<string> = new Set(['spin_lock', 'spin_unlock', 'mutex_lock', 'mutex_unlock', 'smp_call_function', 'smp_call_function_single', 'smp_call_function_many', 'on_each_cpu', 'read_lock', 'read_unlock', 'write_lock', 'write_unlock', 'spin_trylock', 'spin_lock_bh', 'spin_unlock_bh']);
 
 /** What the CPU owes for steps that went straight on, now paid (by a timed step or a sleep that starts that much later). */
 export function takeDebt(cpu: Cpu): number {
@@ -63,6 +63,8 @@ export function onStepDone(k: Kernel, cpuId: number, token: number): void {
 		k.q.push(k.s.now + extra, EV_STEP_DONE, cpuId, token);
 		return;
 	}
+	// A softirq callback's timed step (softirq.ts) goes on through its hook, not the task's steps.
+	if (cpu.ctx === 'softirq' && cpu.resumeHook) return resumeCpu(k, cpu);
 	const task = cpu.current;
 	if (task) task.pc++;
 	run(k, cpu);

@@ -1,11 +1,12 @@
 // Stack frames for dumps (arch/x86/kernel/dumpstack.c): the call chain a CPU shows for what
 // it is doing, innermost first, with any blocked handlers on top of what they interrupted.
-import {V_DEVICE} from './apic.js';
+import {V_CAL, V_CALS, V_DEVICE, V_LOC, V_RES} from './apic.js';
 import type {Activity, Cpu} from './cpu.js';
 import {currentComm} from './cpu.js';
 import type {Kernel} from './kernel.js';
 import * as msg from './messages.js';
 import {consoleFrames} from './console.js';
+import {callbackConf, SOFTIRQ_FRAME, VIA_BH_ENABLE, VIA_KSOFTIRQD, VIA_SPIN_UNLOCK_BH, type SoftirqRun} from './softirq.js';
 
 const IDLE_FRAMES = ['native_safe_halt', 'default_idle', 'arch_cpu_idle', 'cpu_startup_entry', 'start_secondary'];
 
@@ -26,8 +27,8 @@ export function framesOf(cpu: Cpu): string[] {
  */
 function deviceHandlerFrames(cpu: Cpu): string[] | undefined {
 	const top = cpu.irqStack.at(-1);
-	// Likewise a scenario's NMI handler or called function (smp_function.ts) that waits.
-	if (!top || (top.vector !== V_DEVICE && top.frames[1] !== 'nmi_handle' && !top.frames[1]?.startsWith('generic_smp_call_function'))) return undefined;
+	// Likewise a softirq callback, a scenario's NMI handler or called function (smp_function.ts) that waits.
+	if (!top || (top.vector !== V_DEVICE && top.vector !== SOFTIRQ_FRAME && top.frames[1] !== 'nmi_handle' && !top.frames[1]?.startsWith('generic_smp_call_function'))) return undefined;
 	const a = cpu.activity;
 	if (a.kind === 'spin' && a.rw) return [`__${a.rw}_lock_failed`, `_raw_${a.rw}_lock`];
 	return a.kind === 'spin' ? ['_raw_spin_lock'] : [];
@@ -79,3 +80,24 @@ export function stackContext(k: Kernel, cpu: Cpu, irqFrames?: readonly string[],
 		irqKind,
 	};
 }
+
+/** The call chain of a blocked softirq run (softirq.ts), innermost first, down to what it interrupted. */
+export function softirqFrames(k: Kernel, r: SoftirqRun): string[] {
+	const cb = r.cb;
+	const callback = !cb ? [] : cb.kind === 'timer' ? [callbackConf(k, cb).name, 'call_timer_fn', 'run_timer_softirq'] : [callbackConf(k, cb).name, 'tasklet_action'];
+	if (r.via === VIA_KSOFTIRQD) return [...callback, '__do_softirq', 'run_ksoftirqd', 'smpboot_thread_fn', 'kthread', 'ret_from_fork'];
+	// x86_64: do_softirq() switches to the irq stack through call_softirq.
+	const base = [...callback, '__do_softirq', 'call_softirq', 'do_softirq'];
+	if (r.via === VIA_BH_ENABLE) return [...base, 'local_bh_enable'];
+	if (r.via === VIA_SPIN_UNLOCK_BH) return [...base, 'local_bh_enable_ip', '_raw_spin_unlock_bh'];
+	return [...base, 'irq_exit', ...(HARDIRQ_ENTRY[r.via] ?? ['do_IRQ', 'common_interrupt'])];
+}
+
+/** The entry of the hardirq whose irq_exit ran the softirqs, by vector. */
+const HARDIRQ_ENTRY: Record<number, readonly string[]> = {
+	[V_LOC]: ['smp_apic_timer_interrupt', 'apic_timer_interrupt'],
+	[V_RES]: ['scheduler_ipi', 'smp_reschedule_interrupt', 'reschedule_interrupt'],
+	[V_CAL]: ['smp_call_function_interrupt', 'call_function_interrupt'],
+	[V_CALS]: ['smp_call_function_single_interrupt', 'call_function_single_interrupt'],
+	[V_DEVICE]: ['do_IRQ', 'common_interrupt'],
+};

@@ -21,6 +21,7 @@ import {makeDebugState, type DebugState} from './lockdep.js';
 import {makeConsoleState, type ConsoleState} from './console.js';
 import {makeBodyState, type BodyState} from './smp_function.js';
 import {makeStopperState, type StopperState} from './stop_machine.js';
+import {makeSoftirqState, type SoftirqState} from './softirq.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -88,6 +89,8 @@ export interface KernelState {
 	readonly bodies: BodyState;
 	/** The stop_machine() in progress and the stopper threads made so far (stop_machine.ts). */
 	readonly stopper: StopperState;
+	/** Softirqs, bottom halves, timers, tasklets, ksoftirqd (see softirq.ts). */
+	readonly softirq: SoftirqState;
 }
 
 /** Device interrupts' state, plain data (see irq.ts). */
@@ -174,5 +177,6 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		console: makeConsoleState(),
 		bodies: makeBodyState(config.cpus),
 		stopper: makeStopperState(config.cpus),
+		softirq: makeSoftirqState(config, config.cpus),
 	};
 }

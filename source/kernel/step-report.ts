@@ -6,7 +6,7 @@
 // what it did through the describer registered with its function (Kernel.define).
 import {V_CAL, V_CALS, V_DTRACE, V_LOC, V_RES, bit} from './apic.js';
 import type {Activity, Callback, Context, Cpu, HrtimerCallback, Task} from './cpu.js';
-import {cpuList, describe, doingText, notTaking, queuedFrom, waitPhrase} from './describe.js';
+import {blockedSoftirq, cpuList, describe, doingText, notTaking, queuedFrom, waitPhrase} from './describe.js';
 import type {Kernel} from './kernel.js';
 import type {Warnings} from './state.js';
 import {formatDuration} from './time.js';
@@ -175,7 +175,7 @@ export function describeStep(k: Kernel, before: Before): StepReport {
 			const blocked: string[] = [];
 			for (const c of k.cpus) {
 				if (c.irr & bit(V_LOC)) pending.push({cpu: c.id, why: notTaking(c)});
-				else if (c.irqStack.length > before.cpus[c.id]!.depth) blocked.push(`CPU${c.id}'s timer handler ${waitPhrase(k, c)}`);
+				else if (c.irqStack.length > before.cpus[c.id]!.depth) blocked.push(`CPU${c.id}'s ${blockedSoftirq(k, c) ?? 'timer handler'} ${waitPhrase(k, c)}`);
 			}
 			text = [`all CPUs: local timer tick (jiffies ${k.jiffies})`, ...grouped(pending, (list, why) => `LOC pending on ${list} (${why})`), ...blocked].join('; ');
 			break;

@@ -12,6 +12,7 @@ import {checkCpuStall} from './rcu/stall.js';
 import {quiescentState} from './rcu/tree.js';
 import {NS_PER_SEC} from './time.js';
 import {watchdogTimerFn} from './watchdog.js';
+import {tickSoftirqs} from './softirq.js';
 
 /** Virtual time of the `n`th jiffy. */
 export function tickAt(k: Kernel, n: number): number {
@@ -38,6 +39,7 @@ export function onTick(k: Kernel): void {
 export function localTimerInterrupt(k: Kernel, cpu: Cpu, interrupted: Context): boolean {
 	const s = k.s;
 	cpu.loc++;
+	tickSoftirqs(k, cpu);
 	charge(cpu, k.config.timing.tickHandler);
 	while (cpu.pendingTimers.length > 0) {
 		const timer = cpu.pendingTimers.shift()!;

@@ -11,6 +11,7 @@ import {rwlockWaits} from './rwlock.js';
 import {consoleOwnerStuck, consoleWaits} from './console.js';
 import {calledSpinText, nmiSelfSpinText, runningCall} from './smp_function.js';
 import {stopMachineWaits} from './stop_machine.js';
+import {softirqSelfSpin} from './describe.js';
 
 export interface WaitEdge {
 	readonly from: string;
@@ -181,6 +182,8 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 					since: cpu.since,
 					text: `${handler} spins with IRQs off on lock ${a.lock}, which ${task} holds on CPU${cpu.id}, interrupted by that very handler: it cannot run again to release it`,
 				});
+			} else if (lock && lock.holder === cpu.id && softirqSelfSpin(k, cpu, a.lock) !== undefined) {
+				stuck.push({node: cpuNode(cpu.id), since: cpu.since, text: softirqSelfSpin(k, cpu, a.lock)!});
 			} else if (lock && lock.holder === cpu.id) {
 				// AA: the CPU spins on a lock it holds itself, a cycle of one that nothing can break.
 				const t = cpu.current;

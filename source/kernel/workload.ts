@@ -15,6 +15,7 @@ import {spinLock, spinTrylock, spinUnlock} from './spinlock.js';
 import {rwLock, rwUnlock} from './rwlock.js';
 import {consoleDrain, consoleTrylock} from './console.js';
 import {condResched, stopMachine} from './stop_machine.js';
+import {localBhDisable, localBhEnable} from './softirq.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
 export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
@@ -99,5 +100,18 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return stopMachine(k, cpu, task, step.func, step.cpu);
 		case 'cond_resched':
 			return condResched(k, cpu, task);
+		// Bottom halves (softirq.ts).
+		case 'spin_lock_bh':
+			localBhDisable(k, cpu);
+			return spinLock(k, cpu, task, step.lock, false);
+		case 'spin_unlock_bh':
+			spinUnlock(k, cpu, step.lock);
+			return localBhEnable(k, cpu, task, true);
+		case 'local_bh_disable':
+			localBhDisable(k, cpu);
+			task.pc++;
+			return true;
+		case 'local_bh_enable':
+			return localBhEnable(k, cpu, task);
 	}
 }

@@ -42,9 +42,11 @@ interface State {
 	mutex: Map<string, Origin>;
 	/** Set while IRQs are certainly off, with the step that turned them off. */
 	irqsOff: Origin | undefined;
+	/** Where bottom halves were turned off (local_bh_disable, spin_lock_bh), innermost last. */
+	bhOff: Origin[];
 }
 
-const copy = (s: State): State => ({spin: new Map(s.spin), mutex: new Map(s.mutex), irqsOff: s.irqsOff});
+const copy = (s: State): State => ({spin: new Map(s.spin), mutex: new Map(s.mutex), irqsOff: s.irqsOff, bhOff: [...s.bhOff]});
 
 const stepPath = (task: number, step: number): string => `$.tasks[${task}].steps[${step}]`;
 
@@ -57,7 +59,7 @@ function origin(task: number, o: Origin, pass: number): string {
 function stateKey(s: State): string {
 	const spin = [...s.spin].map(([name, h]) => [name, h.step, h.irqsave, h.restoresOff?.step ?? -1, h.read ?? 0]);
 	const mutex = [...s.mutex].map(([name, h]) => [name, h.step]);
-	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1]);
+	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1, s.bhOff.map((o) => o.step)]);
 }
 
 const taskCpu = (s: Parsed, task: number): number => s.tasks[task]!.cpu;
@@ -93,6 +95,7 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 			// The caller sleeps until every stopper thread has run.
 			return true;
 		case 'spin_lock':
+		case 'spin_lock_bh':
 		case 'mutex_lock':
 		case 'read_lock':
 		case 'write_lock':
@@ -133,7 +136,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 	};
 	const at = (step: number): (string | number)[] => ['tasks', index, 'steps', step];
 	const endless = task.repeat === 0;
-	const state: State = {spin: new Map(), mutex: new Map(), irqsOff: undefined};
+	const state: State = {spin: new Map(), mutex: new Map(), irqsOff: undefined, bhOff: []};
 	/** Another task may run on this CPU here: IRQs-off is no longer certain. */
 	const mayLeaveCpu = (): void => {
 		if (shared) state.irqsOff = undefined;
@@ -166,6 +169,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 						const [lock, held] = [...state.spin].at(-1) ?? [];
 						if (lock !== undefined && held) report(at(j), `run in user mode holding ${lockKind(s, lock)} "${quote(lock)}" (taken at ${origin(index, held, pass)}); return to user mode after spin_unlock, or write "mode": "kernel"`);
 						else if (state.irqsOff) report(at(j), `run in user mode with IRQs off (turned off at ${origin(index, state.irqsOff, pass)}); return to user mode after irq_enable, or write "mode": "kernel"`);
+						else if (state.bhOff.length > 0) report(at(j), `run in user mode with bottom halves off (turned off at ${origin(index, state.bhOff.at(-1)!, pass)}); return to user mode after local_bh_enable, or write "mode": "kernel"`);
 					}
 					break;
 				case 'irq_disable':
@@ -181,6 +185,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 				case 'spin_trylock':
 				case 'read_lock':
 				case 'write_lock':
+				case 'spin_lock_bh':
 				case 'spin_lock': {
 					if (step.op === 'spin_trylock') {
 						const wrong = trylockSkipProblem(task.steps, j);
@@ -201,14 +206,17 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 						deadlocked = true;
 						break walk;
 					}
-					const irqsave = step.irqsave;
+					if (step.op === 'spin_lock_bh') state.bhOff.push({step: j, pass});
+					const irqsave = 'irqsave' in step && step.irqsave;
 					state.spin.set(step.lock, {step: j, pass, irqsave, restoresOff: irqsave ? state.irqsOff : undefined, read: step.op === 'read_lock' ? 1 : 0});
 					if (irqsave || ('irq' in step && step.irq)) state.irqsOff ??= {step: j, pass};
 					break;
 				}
 				case 'read_unlock':
 				case 'write_unlock':
-				case 'spin_unlock': {
+				case 'spin_unlock':
+				case 'spin_unlock_bh': {
+					if (step.op === 'spin_unlock_bh') state.bhOff.pop();
 					const held = state.spin.get(step.lock);
 					if (!held) {
 						report(at(j), `${step.op} of "${quote(step.lock)}", which this task does not hold here`);
@@ -235,6 +243,12 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 				case 'mutex_unlock':
 					if (!state.mutex.delete(step.lock)) report(at(j), `mutex_unlock of "${quote(step.lock)}", which this task does not hold here`);
 					break;
+				case 'local_bh_disable':
+					state.bhOff.push({step: j, pass});
+					break;
+				case 'local_bh_enable':
+					if (state.bhOff.pop() === undefined) report(at(j), 'local_bh_enable with bottom halves not turned off here (no local_bh_disable or spin_lock_bh before it on this path)');
+					break;
 				default:
 					break;
 			}
@@ -244,6 +258,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 	}
 	if (!endless && !deadlocked) {
 		for (const [lock, held] of state.spin) report(at(held.step), `the task exits (repeat: ${task.repeat}) still holding ${lockKind(s, lock)} "${quote(lock)}", taken here`);
+		for (const off of state.bhOff) report(at(off.step), `the task exits (repeat: ${task.repeat}) with bottom halves still off, turned off here`);
 	}
 	if (endless && !deadlocked && !task.steps.some((st) => inVariant(st, variant) && canTakeTime(s, index, st))) {
 		report(['tasks', index, 'steps'], 'none of these steps can take virtual time, and the task repeats for ever (repeat: 0): its CPU would loop at one instant; add a run, idle or call that takes time, or give repeat a count');
@@ -264,8 +279,8 @@ const inVariant = (step: {readonly when?: 'mitigated' | 'unmitigated' | undefine
  */
 export function checkScenario(s: Parsed): Problem[] {
 	const shared = sharedCpus(s);
-	const walk = (variant: Variant): Problem[] => [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu), variant)), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i, variant)), ...checkBodies(s, variant)];
-	const variants = [...s.tasks.flatMap((t) => t.steps), ...s.irqs.flatMap((l) => l.steps), ...Object.values(s.functions).flatMap((f) => f.steps), ...(s.nmi?.steps ?? [])].some((st) => st.when !== undefined);
+	const walk = (variant: Variant): Problem[] => [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu), variant)), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i, variant)), ...checkBodies(s, variant), ...checkSoftirqCallbacks(s, variant)];
+	const variants = [...s.tasks.flatMap((t) => t.steps), ...s.irqs.flatMap((l) => l.steps), ...Object.values(s.functions).flatMap((f) => f.steps), ...(s.nmi?.steps ?? []), ...s.timers.flatMap((t) => t.steps), ...s.tasklets.flatMap((t) => t.steps)].some((st) => st.when !== undefined);
 	if (!variants) return walk(undefined);
 	const key = (p: Problem): string => `${p.path.join('/')}\n${p.text}`;
 	const [original, mitigated] = [walk(false), walk(true)];
@@ -340,4 +355,40 @@ function trylockSkipProblem(steps: readonly Step[], j: number): string | undefin
 	if (!last) return `${step.skip} runs past the end of the task's steps; ${want}`;
 	if (last.op !== 'spin_unlock' || last.lock !== step.lock) return `${step.skip} ends at ${quote(last.op)}; ${want}`;
 	return undefined;
+}
+
+/**
+ * Timer callbacks and tasklets run in softirq context, from their first step to their last:
+ * like an interrupt handler, they may not sleep, release only what they took, and return
+ * holding nothing.
+ */
+function checkSoftirqCallbacks(s: Parsed, variant: Variant): Problem[] {
+	const problems: Problem[] = [];
+	const walk = (kind: 'timers' | 'tasklets', index: number, steps: Parsed['timers'][number]['steps']): void => {
+		const what = kind === 'timers' ? 'a timer callback' : 'a tasklet';
+		const held = new Map<string, number>();
+		steps.forEach((step, j) => {
+			if (!inVariant(step, variant)) return;
+			const path = [kind, index, 'steps', j];
+			switch (step.op) {
+				case 'mutex_lock':
+				case 'mutex_unlock':
+				case 'idle':
+					problems.push({path, text: `${step.op} can sleep, and ${what} (softirq context) may not sleep; take a spinlock instead, or defer the work to a task`});
+					break;
+				case 'spin_lock':
+					held.set(step.lock, j);
+					break;
+				case 'spin_unlock':
+					if (!held.delete(step.lock)) problems.push({path, text: `spin_unlock of "${quote(step.lock)}", which this ${kind === 'timers' ? 'callback' : 'tasklet'} does not hold here`});
+					break;
+				default:
+					break;
+			}
+		});
+		for (const [lock, j] of held) problems.push({path: [kind, index, 'steps', j], text: `${what} returns still holding spinlock "${quote(lock)}", taken here`});
+	};
+	s.timers.forEach((t, i) => walk('timers', i, t.steps));
+	s.tasklets.forEach((t, i) => walk('tasklets', i, t.steps));
+	return problems;
 }

@@ -154,6 +154,8 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		debug: s.debug && {proveLocking: s.debug.PROVE_LOCKING, debugSpinlock: s.debug.PROVE_LOCKING || (s.debug.DEBUG_SPINLOCK ?? false), debugAtomicSleep: s.debug.DEBUG_ATOMIC_SLEEP},
 		console: s.console,
 		...bodiesConfig(s),
+		timers: s.timers.length === 0 ? undefined : s.timers.map((t) => ({...t, steps: softirqSteps(t.steps)})),
+		tasklets: s.tasklets.length === 0 ? undefined : s.tasklets.map((t) => ({...t, steps: softirqSteps(t.steps)})),
 	};
 }
 
@@ -177,8 +179,13 @@ function toIrqConfig(line: Scenario['irqs'][number]): IrqConfig {
 		cpus: line.affinity ?? [line.cpu ?? 0],
 		every: line.every,
 		startAt: line.startAt ?? line.every,
-		steps: line.steps.filter((st): st is IrqStep & typeof st => st.op !== 'mutex_lock' && st.op !== 'mutex_unlock' && st.op !== 'idle'),
+		steps: softirqSteps(line.steps),
 	};
+}
+
+/** Handler and softirq callback steps as the kernel takes them (the static checks have refused the ones that sleep). */
+function softirqSteps(steps: Scenario['irqs'][number]['steps']): IrqStep[] {
+	return steps.filter((st): st is IrqStep & typeof st => st.op !== 'mutex_lock' && st.op !== 'mutex_unlock' && st.op !== 'idle');
 }
 
 export function displayPath(file: string): string {

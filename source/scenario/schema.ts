@@ -59,6 +59,11 @@ const step = z.discriminatedUnion('op', [
 	// stop_machine (kernel/stop_machine.c) and the scheduling point that lets its stopper thread in.
 	variant({op: z.literal('stop_machine'), func: z.string().min(1), cpu: z.number().int().min(0).default(0)}),
 	variant({op: z.literal('cond_resched')}),
+	// Bottom halves (kernel/softirq.c).
+	variant({op: z.literal('spin_lock_bh'), lock: lockName}),
+	variant({op: z.literal('spin_unlock_bh'), lock: lockName}),
+	variant({op: z.literal('local_bh_disable')}),
+	variant({op: z.literal('local_bh_enable')}),
 ]);
 
 /**
@@ -74,6 +79,7 @@ const irqStep = z.discriminatedUnion('op', [
 	variant({op: z.literal('mutex_unlock'), lock: lockName}),
 	variant({op: z.literal('idle'), for: durationSpec}),
 	...(['read_lock', 'write_lock', 'read_unlock', 'write_unlock'] as const).map((op) => variant({op: z.literal(op), lock: lockName})),
+	variant({op: z.literal('tasklet_schedule'), tasklet: z.string().min(1)}),
 ]);
 
 /** A device interrupt line: request_irq's number and name, where it is routed, how often it fires, what its handler does. */
@@ -102,6 +108,21 @@ const nmiHandler = z.strictObject({
 	startAt: duration.optional(),
 	steps: z.array(irqStep).min(1),
 });
+
+/** A C function name, for stack dumps. */
+const cFunction = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'}).max(64);
+
+/** A timer_list on one CPU whose callback runs in TIMER_SOFTIRQ: armed at startAt, due every `every` (its callback re-arms it). */
+const timer = z.strictObject({
+	name: cFunction,
+	cpu: z.number().int().min(0),
+	every: duration.refine((ns) => ns > 0, {message: 'expected a duration above 0'}),
+	startAt: duration.default(0),
+	steps: z.array(irqStep).min(1),
+});
+
+/** A tasklet: scheduled by a tasklet_schedule step, it runs in TASKLET_SOFTIRQ on that CPU. */
+const tasklet = z.strictObject({name: cFunction, steps: z.array(irqStep).min(1)});
 
 const dtraceOptionsShape = {
 	safeMode: z.boolean().default(DEFAULT_DTRACE_OPTIONS.safeMode),
@@ -283,6 +304,8 @@ export const scenarioSchema = z
 		console: z.strictObject({baud: z.number().int().min(50).max(4_000_000).default(115_200), loglevel: z.number().int().min(1).max(8).default(7)}).optional(),
 		functions: z.object({}).catchall(calledFunction).default({}),
 		nmi: nmiHandler.optional(),
+		timers: z.array(timer).default([]),
+		tasklets: z.array(tasklet).default([]),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -317,7 +340,12 @@ export const scenarioSchema = z
 			ctx.addIssue({code: 'custom', path: ['dtrace', 'consumer', 'cpu'], message: `expected a CPU below ${s.cpus}, got ${s.dtrace.consumer.cpu}`});
 		}
 		const m = s.mitigation;
-		const variantSteps = [...s.tasks.flatMap((t, i) => t.steps.map((st, j) => ({st, path: ['tasks', i, 'steps', j, 'when']}))), ...s.irqs.flatMap((l, i) => l.steps.map((st, j) => ({st, path: ['irqs', i, 'steps', j, 'when']})))].filter(({st}) => st.when !== undefined);
+		const variantSteps = [
+			...s.tasks.flatMap((t, i) => t.steps.map((st, j) => ({st, path: ['tasks', i, 'steps', j, 'when']}))),
+			...s.irqs.flatMap((l, i) => l.steps.map((st, j) => ({st, path: ['irqs', i, 'steps', j, 'when']}))),
+			...s.timers.flatMap((t, i) => t.steps.map((st, j) => ({st, path: ['timers', i, 'steps', j, 'when']}))),
+			...s.tasklets.flatMap((t, i) => t.steps.map((st, j) => ({st, path: ['tasklets', i, 'steps', j, 'when']}))),
+		].filter(({st}) => st.when !== undefined);
 		if (m?.option !== undefined && m.value === undefined) ctx.addIssue({code: 'custom', path: ['mitigation'], message: `expected "value" with "option" (the value of ${m.option} that avoids the lockup)`});
 		else if (m?.option === undefined && m?.value !== undefined) ctx.addIssue({code: 'custom', path: ['mitigation', 'value'], message: 'expected "option" with "value" (the option the value is for)'});
 		else if (m?.option !== undefined && !MITIGATION_OPTIONS[m.option]!.includes(m.value)) {
@@ -394,6 +422,30 @@ export const scenarioSchema = z
 			if (PORT_KEYS.has(key) && !s.dtrace) ctx.addIssue({code: 'custom', path, message: `"${key}" needs the DTrace port, but the scenario has no $.dtrace`});
 			if (/^[0-9]$/.test(key) && Number(key) >= s.cpus) ctx.addIssue({code: 'custom', path, message: `"${key}" selects CPU${key}, but the scenario has ${s.cpus} CPU${s.cpus === 1 ? '' : 's'}`});
 		});
+		// Softirq callbacks: timers run on a CPU the scenario has; names are unique; their locks are declared spinlocks; tasklet_schedule names a tasklet.
+		const tasklets = new Set(s.tasklets.map((t) => t.name));
+		const callbackNames = new Set<string>();
+		const softirqSteps = (steps: readonly {op: string; lock?: string; tasklet?: string}[], where: (string | number)[]): void =>
+			steps.forEach((st, j) => {
+				if (st.op === 'tasklet_schedule' && !tasklets.has(st.tasklet!)) ctx.addIssue({code: 'custom', path: [...where, 'steps', j, 'tasklet'], message: `tasklet "${quote(st.tasklet!)}" is not declared in $.tasklets`});
+				if (st.lock === undefined) return;
+				const path = [...where, 'steps', j, 'lock'];
+				if (st.lock === 'logbuf_lock') ctx.addIssue({code: 'custom', path, message: 'logbuf_lock is the kernel\'s own; use a printk step'});
+				else if (!locks.has(st.lock)) ctx.addIssue({code: 'custom', path, message: `lock "${quote(st.lock)}" is not declared in $.locks`});
+				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
+			});
+		s.timers.forEach((t, i) => {
+			if (t.cpu >= s.cpus) ctx.addIssue({code: 'custom', path: ['timers', i, 'cpu'], message: `expected a CPU below ${s.cpus} (the scenario has ${s.cpus} CPUs), got ${t.cpu}`});
+			if (callbackNames.has(t.name)) ctx.addIssue({code: 'custom', path: ['timers', i, 'name'], message: `"${t.name}" names another timer or tasklet`});
+			callbackNames.add(t.name);
+			softirqSteps(t.steps, ['timers', i]);
+		});
+		s.tasklets.forEach((t, i) => {
+			if (callbackNames.has(t.name)) ctx.addIssue({code: 'custom', path: ['tasklets', i, 'name'], message: `"${t.name}" names another timer or tasklet`});
+			callbackNames.add(t.name);
+			softirqSteps(t.steps, ['tasklets', i]);
+		});
+		s.irqs.forEach((line, i) => softirqSteps(line.steps.filter((st) => st.op === 'tasklet_schedule'), ['irqs', i]));
 	});
 
 /**

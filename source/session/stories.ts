@@ -63,6 +63,10 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		tells: 'stop_machine at 2 s: three stoppers spin in PREPARE behind hwpoll/1 on CPU1; RCU stall, then soft lockups on all four (x10)',
 		keys: [['1', 300], [FASTER, 200], [FASTER, 200], [FASTER, 4000]],
 	},
+	'timer-softirq-lock': {
+		tells: "the TIMER softirq spins on stats_lock that statd holds on CPU0, IRQs on: RCU stall and soft lockup, no hard lockup (x10)",
+		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3800], ['r', 500]],
+	},
 };
 
 async function main(): Promise<void> {
