@@ -28,7 +28,19 @@ export type Step =
 	| {readonly op: 'log'; readonly text: string}
 	| {readonly op: 'smp_call_function_single'; readonly cpu: number; readonly func: string; readonly wait: boolean}
 	| {readonly op: 'smp_call_function_many'; readonly cpus: readonly number[]; readonly func: string; readonly wait: boolean}
-	| {readonly op: 'on_each_cpu'; readonly func: string; readonly wait: boolean};
+	| {readonly op: 'on_each_cpu'; readonly func: string; readonly wait: boolean}
+	// Preemption, the RCU read side and completions (preempt.ts, rcu/update.ts, completion.ts).
+	| {readonly op: 'preempt_disable'}
+	| {readonly op: 'preempt_enable'}
+	| {readonly op: 'cond_resched'}
+	| {readonly op: 'rcu_read_lock'}
+	| {readonly op: 'rcu_read_unlock'}
+	| {readonly op: 'synchronize_rcu'}
+	| {readonly op: 'call_rcu'; readonly func: string}
+	/** wait_for_completion, or wait_for_completion_timeout with `timeout` (ns). */
+	| {readonly op: 'wait_for_completion'; readonly completion: string; readonly timeout?: number | undefined}
+	| {readonly op: 'complete'; readonly completion: string}
+	| {readonly op: 'complete_all'; readonly completion: string};
 
 export type StepOp = Step['op'];
 
@@ -62,6 +74,8 @@ export interface TaskConfig {
 	readonly repeat: number;
 	readonly startAt: number;
 	readonly steps: readonly Step[];
+	/** A kernel thread: its steps are the body of its for (;;) loop; going round is no scheduling point. */
+	readonly kthread?: boolean | undefined;
 }
 
 export interface LockConfig {
@@ -92,6 +106,11 @@ export interface Thresholds {
 
 export type Formats = '3.x' | 'modern';
 export type RcuFlavour = 'rcu_sched' | 'rcu_preempt' | 'rcu_bh';
+/** CONFIG_PREEMPT_NONE, CONFIG_PREEMPT_VOLUNTARY, CONFIG_PREEMPT. */
+export type Preemption = 'none' | 'voluntary' | 'full';
+
+/** How often each CPU's own housekeeping (timers, softirq work) queues an RCU callback, by default. */
+export const DEFAULT_RCU_BACKGROUND = 4_000_000;
 
 export interface KernelConfig {
 	readonly name: string;
@@ -112,6 +131,12 @@ export interface KernelConfig {
 	readonly mitigation?: {readonly describe: string; readonly option: string; readonly value: unknown} | undefined;
 	/** Device interrupt lines (none by default). */
 	readonly irqs?: readonly IrqConfig[] | undefined;
+	/** The preemption model ('none' when absent); 'full' makes RCU preemptible (rcu_preempt). */
+	readonly preemption?: Preemption | undefined;
+	/** ns between background call_rcu callbacks on each ticking CPU (DEFAULT_RCU_BACKGROUND when absent; 0: none). */
+	readonly rcuBackground?: number | undefined;
+	/** struct completion names (init_completion), none when absent. */
+	readonly completions?: readonly string[] | undefined;
 }
 
 export const DEFAULT_TIMING: Timing = {

@@ -28,7 +28,7 @@ export function onHungTaskCheck(k: Kernel): void {
 	for (const t of k.s.tasks) if (uninterruptible(t)) checkHungTask(k, t, timeout);
 }
 
-/** t->state == TASK_UNINTERRUPTIBLE: mutex_lock (not _interruptible) sleeps so, and only a mutex sets sleepsOn. */
+/** t->state == TASK_UNINTERRUPTIBLE: mutex_lock (not _interruptible), wait_for_completion(_timeout) and synchronize_rcu sleep so, and only they set sleepsOn. */
 function uninterruptible(t: Task): boolean {
 	return t.state === 'sleeping' && t.sleepsOn !== undefined;
 }
@@ -43,6 +43,6 @@ function checkHungTask(k: Kernel, t: Task, timeout: number): void {
 	}
 	if (k.s.hungTaskWarnings === 0) return;
 	k.s.hungTaskWarnings--;
-	printLines(k, t.cpu, msg.hungTaskReport(t.comm, t.pid, timeout, ['schedule', 'schedule_preempt_disabled', '__mutex_lock_slowpath', 'mutex_lock', 'system_call_fastpath']));
+	printLines(k, t.cpu, msg.hungTaskReport(t.comm, t.pid, timeout, t.sleepFrames ?? ['schedule', 'schedule_preempt_disabled', '__mutex_lock_slowpath', 'mutex_lock', 'system_call_fastpath']));
 	k.s.warnings.hungTask++;
 }

@@ -16,8 +16,8 @@ import {InputFeed, sourceArg, type AppliedInput, type InputSource} from './input
 import {KernelLog} from './klog.js';
 import {EventQueue} from './queue.js';
 import {describeRaise, raiseDeviceIrq, resumeDeviceHandler} from './irq.js';
-import {startGp} from './rcu/tree.js';
 import {startHungTask} from './hung_task.js';
+import {rcuBoot} from './rcu/tree.js';
 import {crossCall, type CrossCall, type CrossCallOptions} from './smp.js';
 import {framesOf} from './stacktrace.js';
 import {makeState, type KernelState} from './state.js';
@@ -149,7 +149,7 @@ export class Kernel {
 		s.tasks.forEach((task, i) => q.push(this.config.tasks[i]!.startAt, EV_TASK_WAKE, task.cpu, 0, task));
 		q.push(this.jiffyNs, EV_DETECT, 0);
 		if (this.config.perfNmiHz > 0) q.push(Math.floor(NS_PER_SEC / this.config.perfNmiHz), EV_PERF_NMI, -1);
-		startGp(s.rcu, 0);
+		rcuBoot(s.rcu);
 		if (this.config.watchdogs) startHungTask(this);
 		(this.config.irqs ?? []).forEach((irq, line) => this.at(irq.startAt, this.devIrqFns.raise, irq.cpus[0]!, line));
 		for (const ext of this.extensions) ext.boot?.(this);

@@ -17,6 +17,8 @@ import {makeRcu, type RcuState} from './rcu/tree.js';
 import {makeTraceState, type TraceState} from './trace-ring.js';
 import type {Lockup} from './waitfor.js';
 import {HUNG_TASK_WARNINGS} from './hung_task.js';
+import {makeCompletions, type Completion} from './completion.js';
+import {DEFAULT_RCU_BACKGROUND} from './config.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -76,6 +78,8 @@ export interface KernelState {
 	readonly ext: Record<string, unknown>;
 	/** Device interrupt lines (config.irqs): counts, pending lines, handlers in progress. */
 	readonly devIrq: DevIrqState;
+	/** struct completion by name (config.completions). */
+	readonly completions: Map<string, Completion>;
 }
 
 /** Device interrupts' state, plain data (see irq.ts). */
@@ -114,7 +118,9 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		blockedSince: 0,
 		switchCount: 0,
 		lastSwitchCount: 0,
+		kthread: t.kthread === true,
 	}));
+	const bg = config.rcuBackground ?? DEFAULT_RCU_BACKGROUND;
 	return {
 		config,
 		seed,
@@ -133,7 +139,7 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		log: makeLogState(),
 		trace: makeTraceState(),
 		inputFeed: makeFeedState(),
-		rcu: makeRcu(config.cpus, timeout * config.hz),
+		rcu: makeRcu(config.cpus, timeout * config.hz, bg > 0 ? Math.max(1, Math.round((bg * config.hz) / 1e9)) : 0),
 		streams: streams.subsystem,
 		warnings: {rcuStall: 0, softLockup: 0, hardLockup: 0, warn: 0, bug: 0, hungTask: 0},
 		hungTaskWarnings: HUNG_TASK_WARNINGS,
@@ -156,5 +162,6 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 			running: cpus.map(() => null),
 			nextId: 1,
 		},
+		completions: makeCompletions(config.completions),
 	};
 }

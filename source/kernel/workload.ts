@@ -11,6 +11,9 @@ import {quiescentState} from './rcu/tree.js';
 import {draw, schedulePoint, startTimed} from './sched.js';
 import {flushTlbOthers, smpCallFunction, smpCallTargeted} from './smp.js';
 import {spinLock, spinUnlock} from './spinlock.js';
+import {condResched, mightSleep, preemptCheck, preemptDisable, preemptEnable} from './preempt.js';
+import {callRcu, rcuReadLock, rcuReadUnlock, synchronizeRcu} from './rcu/update.js';
+import {complete, waitForCompletion} from './completion.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
 export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
@@ -45,8 +48,9 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 		case 'spin_unlock':
 			spinUnlock(k, cpu, step.lock);
 			task.pc++;
-			return true;
+			return preemptCheck(k, cpu, task);
 		case 'mutex_lock':
+			if (mightSleep(k, cpu, task)) return true;
 			return mutexLock(k, cpu, task, step.lock);
 		case 'mutex_unlock':
 			mutexUnlock(k, cpu, step.lock, task);
@@ -76,5 +80,36 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return smpCallTargeted(k, cpu, task, 'smp_call_function_many', step.cpus, step.func, step.wait);
 		case 'on_each_cpu':
 			return smpCallTargeted(k, cpu, task, 'on_each_cpu', k.s.cpus.map((c) => c.id), step.func, step.wait);
+		// Preemption (preempt.ts), the RCU read side (rcu/update.ts), completions (completion.ts).
+		case 'preempt_disable':
+			preemptDisable(cpu);
+			task.pc++;
+			return true;
+		case 'preempt_enable':
+			task.pc++;
+			return preemptEnable(k, cpu, task);
+		case 'cond_resched':
+			task.pc++;
+			return condResched(k, cpu, task);
+		case 'rcu_read_lock':
+			rcuReadLock(k, cpu, task);
+			task.pc++;
+			return true;
+		case 'rcu_read_unlock':
+			task.pc++;
+			return rcuReadUnlock(k, cpu, task);
+		case 'synchronize_rcu':
+			return synchronizeRcu(k, cpu, task);
+		case 'call_rcu':
+			callRcu(k, cpu);
+			task.pc++;
+			return true;
+		case 'wait_for_completion':
+			return waitForCompletion(k, cpu, task, step.completion, step.timeout);
+		case 'complete':
+		case 'complete_all':
+			task.pc++;
+			complete(k, cpu, step.completion, step.op === 'complete_all');
+			return true;
 	}
 }

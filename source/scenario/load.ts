@@ -122,7 +122,7 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		cpus: s.cpus,
 		hz: s.hz,
 		formats: s.formats,
-		rcuFlavour: s.rcuFlavour,
+		rcuFlavour: s.rcuFlavour ?? (s.preemption === 'full' ? 'rcu_preempt' : 'rcu_sched'),
 		release: s.release ?? DEFAULT_RELEASE,
 		thresholds: s.thresholds,
 		timing: s.timing,
@@ -132,6 +132,9 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		watchdogs: s.watchdogs,
 		mitigation: s.mitigation,
 		irqs: s.irqs.length === 0 ? undefined : s.irqs.map(toIrqConfig),
+		preemption: s.preemption,
+		rcuBackground: s.rcuBackground,
+		completions: s.completions.map((c) => c.name),
 	};
 }
 

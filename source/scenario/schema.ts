@@ -1,6 +1,6 @@
 // The scenario file format. Unknown keys are errors; every error names its JSON path.
 import * as z from 'zod';
-import {DEFAULT_THRESHOLDS, DEFAULT_TIMING} from '../kernel/config.js';
+import {DEFAULT_RCU_BACKGROUND, DEFAULT_THRESHOLDS, DEFAULT_TIMING} from '../kernel/config.js';
 import {parseVirtualDuration} from './duration.js';
 import {DEFAULT_DTRACE_OPTIONS} from '../kernel/dtrace/config.js';
 import {quote, safeJson} from '../terminal/safe-text.js';
@@ -45,6 +45,17 @@ const step = z.discriminatedUnion('op', [
 	z.strictObject({op: z.literal('smp_call_function_single'), cpu: z.number().int().min(0), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	z.strictObject({op: z.literal('smp_call_function_many'), cpus: z.array(z.number().int().min(0)).min(1), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	z.strictObject({op: z.literal('on_each_cpu'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	// Preemption, the RCU read side, completions.
+	z.strictObject({op: z.literal('preempt_disable')}),
+	z.strictObject({op: z.literal('preempt_enable')}),
+	z.strictObject({op: z.literal('cond_resched')}),
+	z.strictObject({op: z.literal('rcu_read_lock')}),
+	z.strictObject({op: z.literal('rcu_read_unlock')}),
+	z.strictObject({op: z.literal('synchronize_rcu')}),
+	z.strictObject({op: z.literal('call_rcu'), func: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'}).default('rcu_free_callback')}),
+	z.strictObject({op: z.literal('wait_for_completion'), completion: z.string().min(1), timeout: duration.optional()}),
+	z.strictObject({op: z.literal('complete'), completion: z.string().min(1)}),
+	z.strictObject({op: z.literal('complete_all'), completion: z.string().min(1)}),
 ]);
 
 /**
@@ -122,6 +133,8 @@ const task = z.strictObject({
 	repeat: z.number().int().min(0).default(0),
 	startAt: duration.default(0),
 	steps: z.array(step).min(1),
+	/** A kernel thread: the steps are the body of its for (;;) loop, and going round is no scheduling point. */
+	kthread: z.boolean().default(false),
 });
 
 const timelineEntry = z.strictObject({
@@ -183,7 +196,7 @@ export const scenarioSchema = z
 		cpus: z.number().int().min(1).max(256),
 		hz: hz.default(1000),
 		formats: z.enum(['3.x', 'modern']).default('3.x'),
-		rcuFlavour: z.enum(['rcu_sched', 'rcu_preempt', 'rcu_bh']).default('rcu_sched'),
+		rcuFlavour: z.enum(['rcu_sched', 'rcu_preempt', 'rcu_bh']).optional(),
 		release: z.string().min(1).optional(),
 		perfNmiHz: z.number().int().min(0).max(10_000).default(0),
 		watchdogs: z.boolean().default(true),
@@ -238,6 +251,9 @@ export const scenarioSchema = z
 			.optional(),
 		tour: tour.optional(),
 		irqs: z.array(irqLine).default([]),
+		preemption: z.enum(['none', 'voluntary', 'full']).default('none'),
+		rcuBackground: duration.default(DEFAULT_RCU_BACKGROUND),
+		completions: z.array(z.strictObject({name: z.string().min(1)})).default([]),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -304,6 +320,17 @@ export const scenarioSchema = z
 				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
 			});
 		});
+		// Preemption, RCU flavour, completions.
+		if (s.rcuFlavour === 'rcu_preempt' && s.preemption !== 'full') ctx.addIssue({code: 'custom', path: ['rcuFlavour'], message: 'rcu_preempt is preemptible RCU (CONFIG_TREE_PREEMPT_RCU), which needs "preemption": "full"'});
+		if (s.rcuFlavour !== undefined && s.rcuFlavour !== 'rcu_preempt' && s.preemption === 'full') ctx.addIssue({code: 'custom', path: ['rcuFlavour'], message: `with "preemption": "full" RCU is preemptible: the flavour is rcu_preempt, not ${s.rcuFlavour}`});
+		const completions = new Set<string>();
+		s.completions.forEach((c, i) => {
+			if (completions.has(c.name)) ctx.addIssue({code: 'custom', path: ['completions', i, 'name'], message: `completion "${quote(c.name)}" is declared twice`});
+			completions.add(c.name);
+		});
+		s.tasks.forEach((t, i) => t.steps.forEach((st, j) => {
+			if ('completion' in st && !completions.has(st.completion)) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'completion'], message: `completion "${quote(st.completion)}" is not declared in $.completions`});
+		}));
 		s.expect?.cpus?.forEach((c, i) => {
 			if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['expect', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
 		});
