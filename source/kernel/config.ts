@@ -10,7 +10,13 @@ export interface Dur {
 	readonly max: number;
 }
 
-export type Step =
+/** A step of one variant of the code only: the mitigated one or the original (a task latches it per pass). */
+export interface Variant {
+	readonly when?: 'mitigated' | 'unmitigated' | undefined;
+}
+
+export type Step = Variant &
+	(
 	| {readonly op: 'run'; readonly for: Dur; readonly mode: 'user' | 'kernel'}
 	| {readonly op: 'idle'; readonly for: Dur}
 	| {readonly op: 'irq_disable'}
@@ -40,16 +46,19 @@ export type Step =
 	/** wait_for_completion, or wait_for_completion_timeout with `timeout` (ns). */
 	| {readonly op: 'wait_for_completion'; readonly completion: string; readonly timeout?: number | undefined}
 	| {readonly op: 'complete'; readonly completion: string}
-	| {readonly op: 'complete_all'; readonly completion: string};
+	| {readonly op: 'complete_all'; readonly completion: string}
+	);
 
 export type StepOp = Step['op'];
 
 /** A step of a device interrupt handler (hardirq context: nothing that sleeps). */
-export type IrqStep =
-	| {readonly op: 'spin_lock'; readonly lock: string}
-	| {readonly op: 'spin_unlock'; readonly lock: string}
-	| {readonly op: 'run'; readonly for: Dur}
-	| {readonly op: 'printk'; readonly text: string};
+export type IrqStep = Variant &
+	(
+		| {readonly op: 'spin_lock'; readonly lock: string}
+		| {readonly op: 'spin_unlock'; readonly lock: string}
+		| {readonly op: 'run'; readonly for: Dur}
+		| {readonly op: 'printk'; readonly text: string}
+	);
 
 /** A device interrupt line (kernel/irq/): raised every `every` ns on its CPU (or round-robin over its affinity). */
 export interface IrqConfig {
@@ -128,7 +137,7 @@ export interface KernelConfig {
 	/** perf sampling NMIs per second on every CPU (0: only the NMI watchdog). */
 	readonly perfNmiHz: number;
 	/** What input `mitigation` flips: an extension option and the value that avoids the lockup. */
-	readonly mitigation?: {readonly describe: string; readonly option: string; readonly value: unknown} | undefined;
+	readonly mitigation?: {readonly describe: string; readonly option?: string | undefined; readonly value?: unknown} | undefined;
 	/** Device interrupt lines (none by default). */
 	readonly irqs?: readonly IrqConfig[] | undefined;
 	/** The preemption model ('none' when absent); 'full' makes RCU preemptible (rcu_preempt). */

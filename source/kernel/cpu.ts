@@ -17,6 +17,9 @@ export interface Task {
 	readonly repeat: number;
 	pc: number;
 	iteration: number;
+	/** The pass (`iteration`) whose code variant is latched, and whether it runs the mitigated one (steps' `when`). */
+	variantPass: number;
+	mitigatedPass: boolean;
 	state: 'new' | 'runnable' | 'running' | 'sleeping' | 'exited';
 	/** A mutex the task sleeps on, for the wait-for graph. */
 	sleepsOn: string | undefined;

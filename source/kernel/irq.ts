@@ -175,7 +175,7 @@ function deviceInterrupt(k: Kernel, cpu: Cpu): boolean {
 	if (pending.length > 0) cpu.irr |= 1 << V_DEVICE;
 	d.counts[line]![cpu.id]!++;
 	charge(cpu, k.config.timing.callHandler);
-	d.running[cpu.id] = {line, pc: 0, blocked: false, id: d.nextId++};
+	d.running[cpu.id] = {line, pc: 0, blocked: false, id: d.nextId++, mitigated: k.s.mitigated};
 	return runDeviceHandler(k, cpu);
 }
 
@@ -207,6 +207,7 @@ export function runDeviceHandler(k: Kernel, cpu: Cpu): boolean {
 	const conf = k.config.irqs![r.line]!;
 	while (r.pc < conf.steps.length) {
 		const step = conf.steps[r.pc++]!;
+		if (step.when !== undefined && (step.when === 'mitigated') !== r.mitigated) continue;
 		switch (step.op) {
 			case 'spin_lock': {
 				const got = spinFromNmi(k, cpu, step.lock);

@@ -133,7 +133,7 @@ export class Kernel {
 		if (s.booted) return this;
 		s.booted = true;
 		const m = this.config.mitigation;
-		if (m) s.unmitigatedValue = this.extensions.map((e) => e.option?.(m.option)).find((v) => v !== undefined);
+		if (m?.option !== undefined) s.unmitigatedValue = this.option(m.option);
 		const q = this.q;
 		const n = this.config.cpus;
 		// Every CPU's tick is aligned to the same jiffy boundary (Linux's default,
@@ -183,6 +183,8 @@ export class Kernel {
 		const m = this.config.mitigation!;
 		const s = this.s;
 		s.mitigated = !s.mitigated;
+		// A mitigation may be code variants only (steps' `when`), read by each task as its pass begins.
+		if (m.option === undefined) return;
 		const value = s.mitigated ? m.value : s.unmitigatedValue;
 		for (const ext of this.extensions) if (ext.setOption?.(m.option, value)) break;
 	}

@@ -116,7 +116,7 @@ export function wakeTask(k: Kernel, task: Task, from: Cpu): void {
 
 /** Adds a task the kernel drives itself (the dtrace consumer, a kworker) and makes it runnable. */
 export function spawn(k: Kernel, cpuId: number, comm: string, pid: number, driver: Continuation): Task {
-	const task: Task = {comm, pid, cpu: cpuId, steps: [], repeat: 0, pc: 0, iteration: 0, state: 'new', sleepsOn: undefined, sleepToken: 0, blockedSince: 0, switchCount: 0, lastSwitchCount: 0, driver};
+	const task: Task = {comm, pid, cpu: cpuId, steps: [], repeat: 0, pc: 0, iteration: 0, variantPass: -1, mitigatedPass: false, state: 'new', sleepsOn: undefined, sleepToken: 0, blockedSince: 0, switchCount: 0, lastSwitchCount: 0, driver};
 	k.s.tasks.push(task);
 	onTaskWake(k, task, 0);
 	return task;
@@ -198,7 +198,17 @@ export function run(k: Kernel, cpu: Cpu): void {
 			}
 			continue;
 		}
-		if (!execStep(k, cpu, task, task.steps[task.pc]!)) return;
+		// A pass runs one variant of the code: a mitigation flipped mid-pass applies from the next.
+		if (task.variantPass !== task.iteration) {
+			task.variantPass = task.iteration;
+			task.mitigatedPass = s.mitigated;
+		}
+		const step = task.steps[task.pc]!;
+		if (step.when !== undefined && (step.when === 'mitigated') !== task.mitigatedPass) {
+			task.pc++;
+			continue;
+		}
+		if (!execStep(k, cpu, task, step)) return;
 	}
 	throw new KernelError(`CPU${cpu.id}: task ${cpu.current?.comm ?? '?'} runs too many zero-time steps in a row`);
 }

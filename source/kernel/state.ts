@@ -91,7 +91,7 @@ export interface DevIrqState {
 	/** Lines raised on each CPU whose handler has not started (one pending per line, as the IRR). */
 	readonly pending: number[][];
 	/** The handler running on each CPU: its line, next step, whether it has blocked, its run id. */
-	readonly running: ({line: number; pc: number; blocked: boolean; id: number} | null)[];
+	readonly running: ({line: number; pc: number; blocked: boolean; id: number; mitigated: boolean} | null)[];
 	nextId: number;
 }
 
@@ -112,6 +112,8 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		repeat: t.repeat,
 		pc: 0,
 		iteration: 0,
+		variantPass: -1,
+		mitigatedPass: false,
 		state: 'new',
 		sleepsOn: undefined,
 		sleepToken: 0,

@@ -110,7 +110,7 @@ function sharedCpus(s: Parsed): Set<number> {
 }
 
 /** The problems of one task, in the order the walk meets them. */
-function checkTask(s: Parsed, index: number, shared: boolean): Problem[] {
+function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant): Problem[] {
 	const task = s.tasks[index]!;
 	const problems: Problem[] = [];
 	const seen = new Set<string>();
@@ -145,6 +145,7 @@ function checkTask(s: Parsed, index: number, shared: boolean): Problem[] {
 		starts.push(copy(state));
 		for (let j = 0; j < task.steps.length; j++) {
 			const step = task.steps[j]!;
+			if (!inVariant(step, variant)) continue;
 			switch (step.op) {
 				case 'run':
 				case 'idle':
@@ -207,27 +208,48 @@ function checkTask(s: Parsed, index: number, shared: boolean): Problem[] {
 	if (!endless && !deadlocked) {
 		for (const [lock, held] of state.spin) report(at(held.step), `the task exits (repeat: ${task.repeat}) still holding spinlock "${quote(lock)}", taken here`);
 	}
-	if (endless && !deadlocked && !task.steps.some((st) => canTakeTime(s, index, st))) {
+	if (endless && !deadlocked && !task.steps.some((st) => inVariant(st, variant) && canTakeTime(s, index, st))) {
 		report(['tasks', index, 'steps'], 'none of these steps can take virtual time, and the task repeats for ever (repeat: 0): its CPU would loop at one instant; add a run, idle or call that takes time, or give repeat a count');
 	}
 	return problems;
 }
 
-/** Every static problem of a scenario that passed the schema, task by task. */
+/** Which code a walk follows: the original (false), the mitigated (true), or all steps (no `when` anywhere). */
+type Variant = boolean | undefined;
+
+const inVariant = (step: {readonly when?: 'mitigated' | 'unmitigated' | undefined}, variant: Variant): boolean =>
+	variant === undefined || step.when === undefined || (step.when === 'mitigated') === variant;
+
+/**
+ * Every static problem of a scenario that passed the schema, task by task. With steps marked
+ * `when`, the original and the mitigated code are each walked; a problem only one of them
+ * has says which.
+ */
 export function checkScenario(s: Parsed): Problem[] {
 	const shared = sharedCpus(s);
-	return [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu))), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i))];
+	const walk = (variant: Variant): Problem[] => [...s.tasks.flatMap((_, i) => checkTask(s, i, shared.has(s.tasks[i]!.cpu), variant)), ...s.irqs.flatMap((_, i) => checkIrqHandler(s, i, variant))];
+	const variants = [...s.tasks.flatMap((t) => t.steps), ...s.irqs.flatMap((l) => l.steps)].some((st) => st.when !== undefined);
+	if (!variants) return walk(undefined);
+	const key = (p: Problem): string => `${p.path.join('/')}\n${p.text}`;
+	const [original, mitigated] = [walk(false), walk(true)];
+	const inOriginal = new Set(original.map(key));
+	const inMitigated = new Set(mitigated.map(key));
+	return [
+		...original.map((p) => (inMitigated.has(key(p)) ? p : {path: p.path, text: `${p.text} (without the mitigation)`})),
+		...mitigated.filter((p) => !inOriginal.has(key(p))).map((p) => ({path: p.path, text: `${p.text} (with the mitigation)`})),
+	];
 }
 
 /**
  * A device interrupt handler runs in hardirq context, from its first step to its last: it may
  * not sleep, it releases only what it took, and it returns holding nothing.
  */
-function checkIrqHandler(s: Parsed, index: number): Problem[] {
+function checkIrqHandler(s: Parsed, index: number, variant: Variant): Problem[] {
 	const problems: Problem[] = [];
 	const line = s.irqs[index]!;
 	const held = new Map<string, number>();
 	line.steps.forEach((step, j) => {
+		if (!inVariant(step, variant)) return;
 		const path = ['irqs', index, 'steps', j];
 		switch (step.op) {
 			case 'mutex_lock':

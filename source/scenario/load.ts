@@ -102,15 +102,17 @@ const LOGBUF_HOLD = {min: 3_000, max: 5_000};
 function expandPrintk(steps: Scenario['tasks'][number]['steps']): Step[] {
 	return steps.flatMap((st): Step[] =>
 		st.op === 'printk'
-			? [
-					{op: 'irq_disable'},
-					{op: 'spin_lock', lock: LOGBUF_LOCK, irqsave: false},
-					{op: 'log', text: st.text},
-					{op: 'call', fn: 'msg_print_text', for: LOGBUF_HOLD},
-					{op: 'spin_unlock', lock: LOGBUF_LOCK},
-					{op: 'call', fn: 'serial8250_console_write', for: st.for},
-					{op: 'irq_enable'},
-				]
+			? (
+					[
+						{op: 'irq_disable'},
+						{op: 'spin_lock', lock: LOGBUF_LOCK, irqsave: false},
+						{op: 'log', text: st.text},
+						{op: 'call', fn: 'msg_print_text', for: LOGBUF_HOLD},
+						{op: 'spin_unlock', lock: LOGBUF_LOCK},
+						{op: 'call', fn: 'serial8250_console_write', for: st.for},
+						{op: 'irq_enable'},
+					] as const
+				).map((x): Step => (st.when === undefined ? x : {...x, when: st.when}))
 			: [st],
 	);
 }

@@ -98,7 +98,8 @@ export function buildKernel(loaded: LoadedScenario, opts: MachineOptions = {}): 
 	const kernel = bootKernel(loaded, opts.seed);
 	if (opts.mitigated) {
 		if (!kernel.actions().has('mitigation')) throw new InputError(`--mitigated: ${shownPath(loaded.file)} declares no mitigation`);
-		kernel.schedule({at: 0, action: 'mitigation'}, 'mitigated');
+		// Before anything runs at 0 s: a task's first pass already reads the mitigated code.
+		kernel.boot().runInput({at: 0, action: 'mitigation'}, 'mitigated');
 	}
 	/** The action must be one this kernel has, and its argument what the action takes. */
 	const check = (input: Input, where: string): void => {

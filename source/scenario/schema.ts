@@ -26,36 +26,42 @@ const durationSpec = z.union([duration.transform((ns) => ({min: ns, max: ns})), 
 
 const lockName = z.string().min(1);
 
+/** Which variant of the code a step belongs to: the mitigated one, or the original. Without it, both. */
+const when = z.enum(['mitigated', 'unmitigated']).optional();
+
+/** A step object: its own keys plus `when`. */
+const variant = <T extends z.ZodRawShape>(shape: T) => z.strictObject({...shape, when});
+
 const step = z.discriminatedUnion('op', [
-	z.strictObject({op: z.literal('run'), for: durationSpec, mode: z.enum(['user', 'kernel']).default('user')}),
-	z.strictObject({op: z.literal('idle'), for: durationSpec}),
-	z.strictObject({op: z.literal('irq_disable')}),
-	z.strictObject({op: z.literal('irq_enable')}),
-	z.strictObject({op: z.literal('spin_lock'), lock: lockName, irqsave: z.boolean().default(false)}),
-	z.strictObject({op: z.literal('spin_unlock'), lock: lockName}),
-	z.strictObject({op: z.literal('mutex_lock'), lock: lockName}),
-	z.strictObject({op: z.literal('mutex_unlock'), lock: lockName}),
-	z.strictObject({op: z.literal('smp_call_function'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
-	z.strictObject({op: z.literal('tlb_flush')}),
-	z.strictObject({op: z.literal('call'), fn: z.string().min(1), for: durationSpec.default({min: 2_000, max: 2_000})}),
-	z.strictObject({op: z.literal('rcu_idle_enter')}),
-	z.strictObject({op: z.literal('rcu_idle_exit')}),
-	z.strictObject({op: z.literal('printk'), text: z.string().min(1), for: durationSpec.default({min: 100_000, max: 100_000})}),
+	variant({op: z.literal('run'), for: durationSpec, mode: z.enum(['user', 'kernel']).default('user')}),
+	variant({op: z.literal('idle'), for: durationSpec}),
+	variant({op: z.literal('irq_disable')}),
+	variant({op: z.literal('irq_enable')}),
+	variant({op: z.literal('spin_lock'), lock: lockName, irqsave: z.boolean().default(false)}),
+	variant({op: z.literal('spin_unlock'), lock: lockName}),
+	variant({op: z.literal('mutex_lock'), lock: lockName}),
+	variant({op: z.literal('mutex_unlock'), lock: lockName}),
+	variant({op: z.literal('smp_call_function'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	variant({op: z.literal('tlb_flush')}),
+	variant({op: z.literal('call'), fn: z.string().min(1), for: durationSpec.default({min: 2_000, max: 2_000})}),
+	variant({op: z.literal('rcu_idle_enter')}),
+	variant({op: z.literal('rcu_idle_exit')}),
+	variant({op: z.literal('printk'), text: z.string().min(1), for: durationSpec.default({min: 100_000, max: 100_000})}),
 	// Targeted cross-calls (kernel/smp.c).
-	z.strictObject({op: z.literal('smp_call_function_single'), cpu: z.number().int().min(0), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
-	z.strictObject({op: z.literal('smp_call_function_many'), cpus: z.array(z.number().int().min(0)).min(1), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
-	z.strictObject({op: z.literal('on_each_cpu'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	variant({op: z.literal('smp_call_function_single'), cpu: z.number().int().min(0), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	variant({op: z.literal('smp_call_function_many'), cpus: z.array(z.number().int().min(0)).min(1), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
+	variant({op: z.literal('on_each_cpu'), func: z.string().min(1).default('remote_function'), wait: z.boolean().default(true)}),
 	// Preemption, the RCU read side, completions.
-	z.strictObject({op: z.literal('preempt_disable')}),
-	z.strictObject({op: z.literal('preempt_enable')}),
-	z.strictObject({op: z.literal('cond_resched')}),
-	z.strictObject({op: z.literal('rcu_read_lock')}),
-	z.strictObject({op: z.literal('rcu_read_unlock')}),
-	z.strictObject({op: z.literal('synchronize_rcu')}),
-	z.strictObject({op: z.literal('call_rcu'), func: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'}).default('rcu_free_callback')}),
-	z.strictObject({op: z.literal('wait_for_completion'), completion: z.string().min(1), timeout: duration.optional()}),
-	z.strictObject({op: z.literal('complete'), completion: z.string().min(1)}),
-	z.strictObject({op: z.literal('complete_all'), completion: z.string().min(1)}),
+	variant({op: z.literal('preempt_disable')}),
+	variant({op: z.literal('preempt_enable')}),
+	variant({op: z.literal('cond_resched')}),
+	variant({op: z.literal('rcu_read_lock')}),
+	variant({op: z.literal('rcu_read_unlock')}),
+	variant({op: z.literal('synchronize_rcu')}),
+	variant({op: z.literal('call_rcu'), func: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'}).default('rcu_free_callback')}),
+	variant({op: z.literal('wait_for_completion'), completion: z.string().min(1), timeout: duration.optional()}),
+	variant({op: z.literal('complete'), completion: z.string().min(1)}),
+	variant({op: z.literal('complete_all'), completion: z.string().min(1)}),
 ]);
 
 /**
@@ -63,13 +69,13 @@ const step = z.discriminatedUnion('op', [
  * in the schema only so that the static checks can refuse them with the reason.
  */
 const irqStep = z.discriminatedUnion('op', [
-	z.strictObject({op: z.literal('spin_lock'), lock: lockName}),
-	z.strictObject({op: z.literal('spin_unlock'), lock: lockName}),
-	z.strictObject({op: z.literal('run'), for: durationSpec}),
-	z.strictObject({op: z.literal('printk'), text: z.string().min(1)}),
-	z.strictObject({op: z.literal('mutex_lock'), lock: lockName}),
-	z.strictObject({op: z.literal('mutex_unlock'), lock: lockName}),
-	z.strictObject({op: z.literal('idle'), for: durationSpec}),
+	variant({op: z.literal('spin_lock'), lock: lockName}),
+	variant({op: z.literal('spin_unlock'), lock: lockName}),
+	variant({op: z.literal('run'), for: durationSpec}),
+	variant({op: z.literal('printk'), text: z.string().min(1)}),
+	variant({op: z.literal('mutex_lock'), lock: lockName}),
+	variant({op: z.literal('mutex_unlock'), lock: lockName}),
+	variant({op: z.literal('idle'), for: durationSpec}),
 ]);
 
 /** A device interrupt line: request_irq's number and name, where it is routed, how often it fires, what its handler does. */
@@ -238,8 +244,8 @@ export const scenarioSchema = z
 		mitigation: z
 			.strictObject({
 				describe: z.string().min(1),
-				option: z.enum(Object.keys(MITIGATION_OPTIONS) as [string, ...string[]]),
-				value: z.union([z.boolean(), z.string()]),
+				option: z.enum(Object.keys(MITIGATION_OPTIONS) as [string, ...string[]]).optional(),
+				value: z.union([z.boolean(), z.string()]).optional(),
 			})
 			.optional(),
 		expect: z
@@ -287,10 +293,17 @@ export const scenarioSchema = z
 		if (s.dtrace?.consumer && s.dtrace.consumer.cpu >= s.cpus) {
 			ctx.addIssue({code: 'custom', path: ['dtrace', 'consumer', 'cpu'], message: `expected a CPU below ${s.cpus}, got ${s.dtrace.consumer.cpu}`});
 		}
-		if (s.mitigation && !MITIGATION_OPTIONS[s.mitigation.option]!.includes(s.mitigation.value)) {
-			const allowed = MITIGATION_OPTIONS[s.mitigation.option]!.map((v) => JSON.stringify(v)).join(', ');
-			ctx.addIssue({code: 'custom', path: ['mitigation', 'value'], message: `expected one of ${allowed} for ${s.mitigation.option}, got ${quote(safeJson(s.mitigation.value))}`});
+		const m = s.mitigation;
+		const variantSteps = [...s.tasks.flatMap((t, i) => t.steps.map((st, j) => ({st, path: ['tasks', i, 'steps', j, 'when']}))), ...s.irqs.flatMap((l, i) => l.steps.map((st, j) => ({st, path: ['irqs', i, 'steps', j, 'when']})))].filter(({st}) => st.when !== undefined);
+		if (m?.option !== undefined && m.value === undefined) ctx.addIssue({code: 'custom', path: ['mitigation'], message: `expected "value" with "option" (the value of ${m.option} that avoids the lockup)`});
+		else if (m?.option === undefined && m?.value !== undefined) ctx.addIssue({code: 'custom', path: ['mitigation', 'value'], message: 'expected "option" with "value" (the option the value is for)'});
+		else if (m?.option !== undefined && !MITIGATION_OPTIONS[m.option]!.includes(m.value)) {
+			const allowed = MITIGATION_OPTIONS[m.option]!.map((v) => JSON.stringify(v)).join(', ');
+			ctx.addIssue({code: 'custom', path: ['mitigation', 'value'], message: `expected one of ${allowed} for ${m.option}, got ${quote(safeJson(m.value))}`});
+		} else if (m && m.option === undefined && variantSteps.length === 0) {
+			ctx.addIssue({code: 'custom', path: ['mitigation'], message: 'the mitigation changes nothing: expected an "option" and "value", or steps marked "when": "mitigated" / "unmitigated"'});
 		}
+		if (!m && variantSteps.length > 0) ctx.addIssue({code: 'custom', path: variantSteps[0]!.path, message: '"when" picks the mitigated or original code, but the scenario has no $.mitigation'});
 		if (s.rendezvous && s.rendezvous.initiator >= s.cpus) {
 			ctx.addIssue({code: 'custom', path: ['rendezvous', 'initiator'], message: `expected a CPU below ${s.cpus}, got ${s.rendezvous.initiator}`});
 		}
@@ -300,7 +313,7 @@ export const scenarioSchema = z
 		if (s.mitigation?.option === 'irqsave' && s.irqs.length === 0) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: '"irqsave" needs device interrupts ($.irqs) whose handlers take a spinlock'});
 		}
-		if (s.mitigation && s.mitigation.option !== 'rendezvousGeneration' && s.mitigation.option !== 'irqsave' && !s.dtrace) {
+		if (s.mitigation?.option !== undefined && s.mitigation.option !== 'rendezvousGeneration' && s.mitigation.option !== 'irqsave' && !s.dtrace) {
 			ctx.addIssue({code: 'custom', path: ['mitigation', 'option'], message: `"${s.mitigation.option}" is a DTrace option, but the scenario has no $.dtrace`});
 		}
 		const irqNumbers = new Set<number>();

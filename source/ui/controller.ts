@@ -4,11 +4,12 @@
 // virtual time, and view actions — in one place, so a recorder can see them all.
 import type {Kernel} from '../kernel/kernel.js';
 import type {DtracePort} from '../kernel/dtrace/port.js';
-import {NS_PER_MS} from '../kernel/time.js';
 import {BINDINGS, type Command} from './keymap.js';
 import {applyKernelKey, KERNEL_KEYS, refusal} from './kernel-keys.js';
 import {LogPaneModel} from './log-pane-view.js';
 import {SLICE_MS} from './pacer.js';
+import {Pacing} from './pacing.js';
+import {NS_PER_MS} from '../kernel/time.js';
 import {initialUi, LOG_FILTERS, PANES, speedLabel, SPEEDS, update, type PaneId, type UiState} from './ui-state.js';
 import {buildView, sample, type Sample, type Story, type ViewModel} from './view-model.js';
 
@@ -40,14 +41,8 @@ export type Viewport = Readonly<Record<PaneId, {readonly page: number; readonly 
 
 /** Wall-clock work per tick; past it the kernel falls behind and the header says so. */
 export const TICK_BUDGET_MS = 30;
-/** Events per kernel call between two looks at the wall clock: a few ms of work at most, so keys and signals get through whatever the scenario. */
-export const EVENTS_PER_CALL = 20_000;
+export {EVENTS_PER_CALL} from './pacing.js';
 const HISTORY = 64;
-/**
- * At most this much wall time counts for one tick: two frames at --fps 1. After the process
- * was stopped (^Z) the kernel goes on from where it was rather than racing through the gap.
- */
-const MAX_TICK_WALL_MS = 2000;
 /** Digits typed within this many wall ms make one CPU number. */
 const DIGIT_MS = 700;
 /** A status message stays this long (wall ms; in a replay or export, virtual ns count instead). */
@@ -78,9 +73,7 @@ export class Controller {
 	mouse = true;
 	private view: ViewModel | undefined;
 	private readonly listeners = new Set<() => void>();
-	private lastWall: number | undefined;
-	/** How fast virtual time went over the last whole tick, and the speed it was asked to go. */
-	private pace: {readonly effective: number; readonly speed: number} | undefined;
+	private readonly pacing: Pacing;
 	private readonly history: Sample[] = [];
 	private message: {text: string; wall: number; at: number} | undefined;
 	private ctrlCWall = Number.NEGATIVE_INFINITY;
@@ -95,6 +88,7 @@ export class Controller {
 	) {
 		this.ui = initialUi({paused: opts.paused, speedIndex: opts.speedIndex});
 		this.port = kernel.extension<DtracePort>('dtrace');
+		this.pacing = new Pacing(kernel, opts.clock);
 		this.log = new LogPaneModel(kernel.log, () => kernel.lostMessages, kernel.config.watchdogs ? undefined : '(no kernel messages: this kernel has no RCU stall or lockup detectors)');
 		this.publish(true);
 	}
@@ -168,7 +162,7 @@ export class Controller {
 		const grew = this.log.growth(this.ui);
 		if (grew > 0 && this.ui.scroll.log > 0) this.setUi((d) => void (d.scroll.log += grew));
 		const live = this.opts.paced !== false && !this.opts.headless;
-		const pace = this.pace;
+		const pace = this.pacing.pace;
 		// Lag only means something when the wall clock drives virtual time.
 		const lagging = live && !this.ui.paused && pace && pace.speed !== Number.POSITIVE_INFINITY && pace.effective < 0.9 * pace.speed ? `lagging x${pace.effective.toPrecision(2)}` : undefined;
 		this.view = buildView(k, this.ui, this.history.slice(0, -1), this.view, {
@@ -194,22 +188,7 @@ export class Controller {
 	 * kernel faster than it draws). Returns whether it is still behind (see catchUp).
 	 */
 	tick(publish = true, budgetMs = TICK_BUDGET_MS): boolean {
-		const wall = this.opts.clock();
-		const dtWall = this.lastWall === undefined ? 0 : Math.min(wall - this.lastWall, MAX_TICK_WALL_MS);
-		this.lastWall = wall;
-		const k = this.kernel;
-		// How fast virtual time went for the last tick's wall time, its slices included.
-		this.pace = this.target !== undefined ? {effective: (k.now - this.tickedAt) / (this.targetWallMs * NS_PER_MS), speed: this.targetSpeed} : undefined;
-		this.target = undefined;
-		this.tickedAt = k.now;
-		let behind = false;
-		if (this.opts.paced !== false && !this.ui.paused && dtWall > 0 && k.panicked === undefined) {
-			const speed = SPEEDS[this.ui.speedIndex]!;
-			this.target = speed === Number.POSITIVE_INFINITY ? Number.POSITIVE_INFINITY : k.now + Math.round(dtWall * speed * NS_PER_MS);
-			this.targetSpeed = speed;
-			this.targetWallMs = dtWall;
-			behind = this.catchUp(budgetMs);
-		}
+		const behind = this.pacing.tick(this.ui.speedIndex, this.opts.paced !== false && !this.ui.paused, budgetMs);
 		this.announceTimeline();
 		if (publish) this.publish();
 		return behind;
@@ -228,22 +207,8 @@ export class Controller {
 	 * within a slice, not after the whole budget.
 	 */
 	catchUp(budgetMs: number): boolean {
-		const k = this.kernel;
-		const target = this.target;
-		if (target === undefined || this.ui.paused || k.panicked !== undefined) return false;
-		// Advance in small virtual slices so the wall budget is checked often.
-		const slice = SPEEDS[this.ui.speedIndex]! >= 10 ? 10 * NS_PER_MS : NS_PER_MS;
-		const deadline = this.opts.clock() + budgetMs;
-		while (k.now < target && this.opts.clock() < deadline && k.panicked === undefined) k.advance(Math.min(target, k.now + slice), EVENTS_PER_CALL);
-		return k.now < target && k.panicked === undefined;
+		return !this.ui.paused && this.pacing.catchUp(this.ui.speedIndex, budgetMs);
 	}
-
-	/** The virtual time the last tick asked for (undefined: nothing to do). */
-	private target: number | undefined;
-	private targetSpeed = 1;
-	/** The wall time the target stands for. */
-	private targetWallMs = 1;
-	private tickedAt = 0;
 
 	/** Inputs from the scenario's own timeline are announced like keys. */
 	private announceTimeline(): void {
@@ -304,7 +269,7 @@ export class Controller {
 		switch (command) {
 			case 'pause':
 				this.setUi((d) => void (d.paused = !d.paused));
-				this.lastWall = undefined;
+				this.pacing.restart();
 				return true;
 			case 'step-event': {
 				this.setUi((d) => void (d.paused = true));
