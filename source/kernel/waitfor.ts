@@ -7,6 +7,7 @@ import {EV_DETECT} from './engine.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
 import {canService, isPending} from './smp.js';
+import {rcuWaitFor} from './rcu/update.js';
 
 export interface WaitEdge {
 	readonly from: string;
@@ -230,6 +231,7 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 			});
 		}
 	}
+	rcuWaitFor(k, edges, stuck);
 	for (const ext of k.extensions) ext.waitFor?.(k, edges, stuck);
 	return {edges, stuck};
 }
@@ -255,6 +257,7 @@ export function detect(k: Kernel): void {
 		}
 	}
 	if (!blocked) for (const lock of s.locks.values()) if (lock.kind === 'mutex' && lock.waiters.length > 0) blocked = true;
+	if (s.rcu.sleepers > 0) blocked = true;
 	if (!blocked) return;
 	const {edges, stuck} = waitFor(k);
 	s.lockup = findLockup(edges, stuck);

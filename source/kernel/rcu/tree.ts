@@ -30,6 +30,8 @@ export interface RcuState {
 	queued: number;
 	/** Callbacks invoked so far (rcu_do_batch). */
 	invoked: number;
+	/** Tasks asleep in synchronize_rcu. */
+	sleepers: number;
 	/** The newest grace period a queued callback waits for. */
 	needGp: number;
 	/** Per CPU: its queued callbacks, oldest grace period first. */
@@ -55,6 +57,7 @@ export function makeRcu(cpuCount: number, tillStallCheck: number, bgTicks = 0): 
 		remaining: 0,
 		queued: 0,
 		invoked: 0,
+		sleepers: 0,
 		needGp: 0,
 		batches: Array.from({length: cpuCount}, () => []),
 		bgTicks,
@@ -151,6 +154,7 @@ export function rcuSoftirq(k: Kernel, cpu: Cpu): void {
 		rcu.invoked += batch.count;
 		// wakeme_after_rcu(): complete() on the sleeper's on-stack completion.
 		for (const t of batch.wake) {
+			rcu.sleepers--;
 			t.sleepsOn = undefined;
 			t.sleepFrames = undefined;
 			t.pc++;
