@@ -119,7 +119,7 @@ export type RcuFlavour = 'rcu_sched' | 'rcu_preempt' | 'rcu_bh';
 export type Preemption = 'none' | 'voluntary' | 'full';
 
 /** How often each CPU's own housekeeping (timers, softirq work) queues an RCU callback, by default. */
-export const DEFAULT_RCU_BACKGROUND = 4_000_000;
+export const DEFAULT_RCU_BACKGROUND = 10_000_000;
 
 export interface KernelConfig {
 	readonly name: string;

@@ -26,6 +26,12 @@ export interface RcuState {
 	/** 1 where the CPU still owes a quiescent state to the current grace period (rnp->qsmask). */
 	readonly need: Uint8Array;
 	remaining: number;
+	/**
+	 * The grace period each CPU has noticed (rdp->gpnum, note_new_gpnum() from its RCU
+	 * softirq): a quiescent state counts only once the CPU has seen the grace period start,
+	 * so one takes at least two of a CPU's ticks.
+	 */
+	readonly seen: Int32Array;
 	/** Callbacks queued and not yet invoked: totqlen, the `q=` figure. */
 	queued: number;
 	/** Callbacks invoked so far (rcu_do_batch). */
@@ -55,6 +61,7 @@ export function makeRcu(cpuCount: number, tillStallCheck: number, bgTicks = 0): 
 		inProgress: false,
 		need: new Uint8Array(cpuCount),
 		remaining: 0,
+		seen: new Int32Array(cpuCount),
 		queued: 0,
 		invoked: 0,
 		sleepers: 0,
@@ -89,7 +96,7 @@ export function rcuBoot(rcu: RcuState): void {
 
 /** Returns true when this quiescent state completed the grace period. */
 export function noteQs(rcu: RcuState, cpu: number): boolean {
-	if (!rcu.inProgress || rcu.need[cpu] === 0) return false;
+	if (!rcu.inProgress || rcu.need[cpu] === 0 || rcu.seen[cpu] !== rcu.gpnum) return false;
 	rcu.need[cpu] = 0;
 	if (--rcu.remaining > 0) return false;
 	return rcu.gpTasks === null && endGp(rcu);
@@ -139,7 +146,8 @@ export function queueCallbacks(rcu: RcuState, cpu: number, count: number, wake?:
 /**
  * The RCU part of a CPU's tick with interrupts on (rcu_check_callbacks, then the RCU
  * softirq): its housekeeping's background callback, the callbacks whose grace period has
- * completed (rcu_do_batch), and a grace period started if callbacks need one.
+ * completed (rcu_do_batch), a grace period started if callbacks need one, and the CPU
+ * notices the grace period in progress.
  */
 export function rcuSoftirq(k: Kernel, cpu: Cpu): void {
 	const rcu = k.s.rcu;
@@ -162,4 +170,5 @@ export function rcuSoftirq(k: Kernel, cpu: Cpu): void {
 		}
 	}
 	if (!rcu.inProgress && rcu.needGp > rcu.gpnum) startGp(rcu, k.jiffies);
+	rcu.seen[cpu.id] = rcu.gpnum;
 }
