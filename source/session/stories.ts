@@ -47,6 +47,10 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		tells: "eth0's handler spins on nic_lock that the task it interrupted holds on CPU0: hard lockup and RCU stall (x10)",
 		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3500], ['r', 500]],
 	},
+	'synchronize-rcu-hang': {
+		tells: 'tbl_scan never schedules on CPU1: the RCU stall at 21 s, the soft lockup, and rcu_sync in synchronize_rcu reported hung at 240 s (x50)',
+		keys: [['1', 300], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 5200], ['r', 500]],
+	},
 };
 
 async function main(): Promise<void> {
