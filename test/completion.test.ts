@@ -88,3 +88,11 @@ test('completions are declared in $.completions: an undeclared name is refused w
 	assert.deepEqual(validateScenario(JSON.stringify(s), 'c.json').problems, ['c.json: $.tasks[0].steps[0].completion: completion "nope" is not declared in $.completions']);
 	assert.deepEqual(validateScenario(JSON.stringify({...s, completions: [{name: 'nope'}, {name: 'nope'}]}), 'c.json').problems, ['c.json: $.completions[1].name: completion "nope" is declared twice']);
 });
+
+test('single-stepping: the timeout of wait_for_completion_timeout is reported as a wake, not a stale timer', () => {
+	const k = machine([waiter([{op: 'wait_for_completion', completion: 'fw_loaded', timeout: '2ms'}, {op: 'call', fn: 'probe_rest', for: '10us'}])]);
+	k.advance(MS);
+	let report;
+	while ((report = k.step()) !== undefined && k.now < 2 * MS);
+	assert.match(report!.text, /^CPU0: probe\/60 wakes \(sleep over\), runs: /);
+});
