@@ -116,6 +116,21 @@ const DESCRIPTIONS: readonly (readonly [string, string])[] = [
 	['tasklets', 'Tasklets: scheduled by a tasklet_schedule step (in an interrupt handler or a callback), each runs once in TASKLET_SOFTIRQ on that CPU.'],
 	['tasklets.[].name', 'The tasklet function; tasklet_schedule steps name it.'],
 	['tasklets.[].steps', 'What the tasklet does, in softirq context: spin_lock, spin_unlock, run, printk, tasklet_schedule. Steps that sleep are refused.'],
+	// Preemption, the RCU read side, completions (preempt.ts, rcu/, completion.ts).
+	['preemption', 'The preemption model: none (CONFIG_PREEMPT_NONE), voluntary (CONFIG_PREEMPT_VOLUNTARY) or full (CONFIG_PREEMPT, RCU becomes rcu_preempt).'],
+	['rcuBackground', "How often each ticking CPU's own housekeeping queues an RCU callback (0s: only the scenario's call_rcu and synchronize_rcu)."],
+	['completions', 'Every struct completion a step names (init_completion).'],
+	['tasks.[].kthread', 'A kernel thread: the steps are the body of its for (;;) loop; going round is no scheduling point, and it has no user mode.'],
+	['tasks.[].steps.[].op=preempt_disable', 'preempt_disable(): raise the preempt count (spin_lock does too).'],
+	['tasks.[].steps.[].op=preempt_enable', 'preempt_enable(): lower it; with preemption full, switch at once when it reaches 0 and need_resched is set.'],
+	['tasks.[].steps.[].op=cond_resched', 'cond_resched(): schedule (a context switch, an RCU quiescent state) when need_resched is set and preemption is not disabled.'],
+	['tasks.[].steps.[].op=rcu_read_lock', 'Enter an RCU read-side critical section (preempt_disable without CONFIG_PREEMPT, a per-task count with it).'],
+	['tasks.[].steps.[].op=rcu_read_unlock', 'Leave it; a preempted reader\'s outermost unlock lets the grace period it blocked end.'],
+	['tasks.[].steps.[].op=synchronize_rcu', 'Sleep (D state) until a full RCU grace period has elapsed.'],
+	['tasks.[].steps.[].op=call_rcu', 'Queue an RCU callback (func names it) on this CPU; it runs after the next full grace period.'],
+	['tasks.[].steps.[].op=wait_for_completion', 'Sleep (D state) until the completion is done; with timeout, wait_for_completion_timeout.'],
+	['tasks.[].steps.[].op=complete', 'complete(): one done; wakes the first waiter.'],
+	['tasks.[].steps.[].op=complete_all', 'complete_all(): done for good; wakes every waiter.'],
 ];
 
 /** Nanoseconds as a person writes them: the largest unit that keeps it short ("30s", "1.2us", "600ns"). */

@@ -45,13 +45,24 @@ export type Step = Variant &
 	| {readonly op: 'console_trylock' | 'console_drain'}
 	/** stop_machine(fn, NULL, cpumask_of(cpu)): every CPU's stopper thread, `func` run on `cpu` with IRQs off everywhere (stop_machine.ts). */
 	| {readonly op: 'stop_machine'; readonly func: string; readonly cpu: number}
-	/** cond_resched(): a scheduling point when something else is runnable (stop_machine.ts, for preemption none). */
+	/** cond_resched(): a scheduling point when need_resched is set (preempt.ts), a waiting stopper thread included. */
 	| {readonly op: 'cond_resched'}
 	// Bottom halves (softirq.ts).
 	| {readonly op: 'spin_lock_bh'; readonly lock: string}
 	| {readonly op: 'spin_unlock_bh'; readonly lock: string}
 	| {readonly op: 'local_bh_disable'}
 	| {readonly op: 'local_bh_enable'}
+	// Preemption, the RCU read side and completions (preempt.ts, rcu/update.ts, completion.ts).
+	| {readonly op: 'preempt_disable'}
+	| {readonly op: 'preempt_enable'}
+	| {readonly op: 'rcu_read_lock'}
+	| {readonly op: 'rcu_read_unlock'}
+	| {readonly op: 'synchronize_rcu'}
+	| {readonly op: 'call_rcu'; readonly func: string}
+	/** wait_for_completion, or wait_for_completion_timeout with `timeout` (ns). */
+	| {readonly op: 'wait_for_completion'; readonly completion: string; readonly timeout?: number | undefined}
+	| {readonly op: 'complete'; readonly completion: string}
+	| {readonly op: 'complete_all'; readonly completion: string}
 	);
 
 export type StepOp = Step['op'];
@@ -105,6 +116,8 @@ export interface TaskConfig {
 	readonly repeat: number;
 	readonly startAt: number;
 	readonly steps: readonly Step[];
+	/** A kernel thread: its steps are the body of its for (;;) loop; going round is no scheduling point. */
+	readonly kthread?: boolean | undefined;
 }
 
 export interface LockConfig {
@@ -137,6 +150,11 @@ export interface Thresholds {
 
 export type Formats = '3.x' | 'modern';
 export type RcuFlavour = 'rcu_sched' | 'rcu_preempt' | 'rcu_bh';
+/** CONFIG_PREEMPT_NONE, CONFIG_PREEMPT_VOLUNTARY, CONFIG_PREEMPT. */
+export type Preemption = 'none' | 'voluntary' | 'full';
+
+/** How often each CPU's own housekeeping (timers, softirq work) queues an RCU callback, by default. */
+export const DEFAULT_RCU_BACKGROUND = 10_000_000;
 
 export interface KernelConfig {
 	readonly name: string;
@@ -169,6 +187,12 @@ export interface KernelConfig {
 	readonly timers?: readonly TimerConfig[] | undefined;
 	/** Tasklets (TASKLET_SOFTIRQ), scheduled by tasklet_schedule steps. */
 	readonly tasklets?: readonly TaskletConfig[] | undefined;
+	/** The preemption model ('none' when absent); 'full' makes RCU preemptible (rcu_preempt). */
+	readonly preemption?: Preemption | undefined;
+	/** ns between background call_rcu callbacks on each ticking CPU (DEFAULT_RCU_BACKGROUND when absent; 0: none). */
+	readonly rcuBackground?: number | undefined;
+	/** struct completion names (init_completion), none when absent. */
+	readonly completions?: readonly string[] | undefined;
 }
 
 /** A step of a softirq callback (a timer function, a tasklet): atomic context, nothing that sleeps. */

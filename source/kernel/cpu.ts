@@ -33,6 +33,18 @@ export interface Task {
 	lastSwitchCount: number;
 	/** Set by the kernel for tasks it owns (dtrace consumer, kworker) instead of steps: runs whenever the task gets the CPU. */
 	driver?: Continuation;
+	/** A kernel thread (TaskConfig.kthread): going round its step list is no scheduling point. */
+	kthread?: boolean;
+	/** rcu_read_lock_nesting (preemptible RCU only). */
+	rcuNesting?: number;
+	/** Preempted inside an RCU read-side critical section: queued on rcu.blkd (RCU_READ_UNLOCK_BLOCKED). */
+	rcuBlocked?: boolean;
+	/** The timed step a preemption interrupted, and the time it still had to run, to carry on with when it runs again. */
+	preempted?: {readonly activity: Activity & {kind: 'run'}; readonly remaining: number} | undefined;
+	/** The call chain under schedule() while the task sleeps (hung-task reports); mutex_lock's when absent. */
+	sleepFrames?: readonly string[] | undefined;
+	/** Sleeping with a timeout (wait_for_completion_timeout): the timed wake ends the wait. */
+	wakeOnTimeout?: boolean;
 }
 
 /**
@@ -167,6 +179,14 @@ export interface Cpu {
 	// RCU
 	rcuTicksThisGp: number;
 	softirqs: number;
+	/** Ticks left before this CPU's housekeeping queues its next background RCU callback. */
+	rcuBgCountdown: number;
+
+	// scheduler (preempt.ts)
+	/** TIF_NEED_RESCHED set by something other than a waiting task or the watchdog thread (the RCU stall's set_need_resched()). */
+	reschedFlag: boolean;
+	/** When the current task got the CPU (its time slice). */
+	switchedIn: number;
 }
 
 export function makeCpu(id: number, random: RandomState): Cpu {
@@ -217,6 +237,9 @@ export function makeCpu(id: number, random: RandomState): Cpu {
 		stepDebt: 0,
 		rcuTicksThisGp: 0,
 		softirqs: 0,
+		rcuBgCountdown: 1,
+		reschedFlag: false,
+		switchedIn: 0,
 	};
 }
 

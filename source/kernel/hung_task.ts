@@ -29,7 +29,7 @@ export function onHungTaskCheck(k: Kernel): void {
 	for (const t of k.s.tasks) if (uninterruptible(t)) checkHungTask(k, t, timeout);
 }
 
-/** t->state == TASK_UNINTERRUPTIBLE: mutex_lock (not _interruptible) sleeps so, and only a mutex sets sleepsOn. */
+/** t->state == TASK_UNINTERRUPTIBLE: mutex_lock (not _interruptible), wait_for_completion(_timeout) and synchronize_rcu sleep so, and only they set sleepsOn. */
 function uninterruptible(t: Task): boolean {
 	return t.state === 'sleeping' && t.sleepsOn !== undefined;
 }
@@ -46,6 +46,6 @@ function checkHungTask(k: Kernel, t: Task, timeout: number): void {
 	k.s.hungTaskWarnings--;
 	// With lockdep (DEBUG_LOCK_ALLOC) mutex_lock is mutex_lock_nested; debug_show_held_locks(t) follows sched_show_task(t).
 	const slowpath = k.config.debug?.proveLocking ? ['mutex_lock_nested'] : ['__mutex_lock_slowpath', 'mutex_lock'];
-	printLines(k, t.cpu, [...msg.hungTaskReport(t.comm, t.pid, timeout, ['schedule', 'schedule_preempt_disabled', ...slowpath, 'system_call_fastpath']), ...debugShowHeldLocks(k, t)]);
+	printLines(k, t.cpu, [...msg.hungTaskReport(t.comm, t.pid, timeout, t.sleepFrames ?? ['schedule', 'schedule_preempt_disabled', ...slowpath, 'system_call_fastpath']), ...debugShowHeldLocks(k, t)]);
 	k.s.warnings.hungTask++;
 }

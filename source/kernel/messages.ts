@@ -197,9 +197,9 @@ export function rcuSelfStall3x(cpu: number, n: RcuStallNumbers): string {
 	return `INFO: ${n.flavour} self-detected stall on CPU { ${cpu}}  (t=${n.t} jiffies g=${n.gpnum} c=${n.completed} q=${n.q})`;
 }
 
-/** 3.x print_other_cpu_stall(). */
-export function rcuOtherStall3x(stalled: readonly number[], detectedBy: number, n: RcuStallNumbers): string {
-	const list = stalled.map((c) => ` ${c}`).join('');
+/** 3.x print_other_cpu_stall(): per rcu_node, " P%d" per blocked task (rcu_print_task_stall), then " %d" per stalled CPU. */
+export function rcuOtherStall3x(stalled: readonly number[], detectedBy: number, n: RcuStallNumbers, blockedPids: readonly number[] = []): string {
+	const list = blockedPids.map((p) => ` P${p}`).join('') + stalled.map((c) => ` ${c}`).join('');
 	return `INFO: ${n.flavour} detected stalls on CPUs/tasks: {${list}} (detected by ${detectedBy}, t=${n.t} jiffies, g=${n.gpnum}, c=${n.completed}, q=${n.q})`;
 }
 

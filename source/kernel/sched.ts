@@ -13,6 +13,8 @@ import {randomRange} from './random.js';
 import {quiescentState} from './rcu/tree.js';
 import {runWatchdogThread} from './watchdog.js';
 import {execStep} from './workload.js';
+import {completionTimedOut} from './completion.js';
+import {resumePreempted} from './preempt.js';
 
 export function setActivity(k: Kernel, cpu: Cpu, activity: Activity): void {
 	cpu.activity = activity;
@@ -100,13 +102,15 @@ export function resumeCpu(k: Kernel, cpu: Cpu): void {
 
 /** A timed wake (end of a sleep, or a task's start). Stale wakes of an earlier sleep are ignored. */
 export function onTaskWake(k: Kernel, task: Task, token: number): void {
-	if (task.state === 'sleeping' && task.sleepsOn === undefined && token === task.sleepToken) {
+	if (task.state === 'sleeping' && (task.sleepsOn === undefined || task.wakeOnTimeout) && token === task.sleepToken) {
+		if (task.wakeOnTimeout) completionTimedOut(k, task);
 		if (!task.driver) task.pc++;
 	} else if (task.state !== 'new') return;
 	task.state = 'runnable';
 	const cpu = k.s.cpus[task.cpu]!;
 	cpu.runq.push(task);
 	if (cpu.current === undefined && cpu.activity.kind === 'idle') run(k, cpu);
+	else if (cpu.current !== undefined) cpu.reschedFlag = true;
 }
 
 /** Wakes a task from a mutex or completion; an idle remote CPU gets a RES IPI. */
@@ -115,6 +119,8 @@ export function wake(k: Kernel, task: Task, from: Cpu): void {
 	task.sleepsOn = undefined;
 	const cpu = k.s.cpus[task.cpu]!;
 	cpu.runq.push(task);
+	// check_preempt_curr(): the woken task may preempt the one running (need_resched).
+	if (cpu.current !== undefined) cpu.reschedFlag = true;
 	if (cpu.current !== undefined || cpu.activity.kind !== 'idle') return;
 	if (cpu === from) kick(k, cpu);
 	else sendIpi(k, cpu.id, V_RES);
@@ -160,7 +166,6 @@ export function exitCurrent(k: Kernel, cpu: Cpu): void {
 export function schedulePoint(k: Kernel, cpu: Cpu): void {
 	if (cpu.wdThreadPending) runWatchdogThread(k, cpu);
 	quiescentState(k, cpu);
-	k.s.rcu.queued++;
 }
 
 function enterIdle(k: Kernel, cpu: Cpu): void {
@@ -185,6 +190,11 @@ export function run(k: Kernel, cpu: Cpu): void {
 			cpu.current = task;
 			task.state = 'running';
 			cpu.ctx = 'task';
+			cpu.switchedIn = s.now;
+			if (task.preempted !== undefined) {
+				resumePreempted(k, cpu, task);
+				return;
+			}
 		}
 		if (task.driver) {
 			k.invoke(task.driver, cpu);
@@ -197,14 +207,15 @@ export function run(k: Kernel, cpu: Cpu): void {
 				return;
 			}
 			task.iteration++;
-			schedulePoint(k, cpu);
+			// A kernel thread going round its loop passes no scheduling point.
+			if (!task.kthread) schedulePoint(k, cpu);
 			if (task.repeat > 0 && task.iteration >= task.repeat) {
 				task.state = 'exited';
 				cpu.current = undefined;
 				continue;
 			}
 			task.pc = 0;
-			if (cpu.runq.length > 0) {
+			if (cpu.runq.length > 0 && !task.kthread) {
 				task.state = 'runnable';
 				cpu.runq.push(task);
 				cpu.current = undefined;

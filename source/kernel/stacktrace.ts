@@ -1,7 +1,7 @@
 // Stack frames for dumps (arch/x86/kernel/dumpstack.c): the call chain a CPU shows for what
 // it is doing, innermost first, with any blocked handlers on top of what they interrupted.
 import {V_CAL, V_CALS, V_DEVICE, V_LOC, V_RES} from './apic.js';
-import type {Activity, Cpu} from './cpu.js';
+import type {Activity, Cpu, Task} from './cpu.js';
 import {currentComm} from './cpu.js';
 import type {Kernel} from './kernel.js';
 import * as msg from './messages.js';
@@ -37,7 +37,12 @@ function deviceHandlerFrames(cpu: Cpu): string[] | undefined {
 /** The frames below whatever the current task is doing. */
 export function baseFrames(cpu: Cpu): string[] {
 	if (!cpu.current) return [];
-	return cpu.current.pid === 0 ? IDLE_FRAMES.slice(1) : ['system_call_fastpath'];
+	return cpu.current.pid === 0 ? IDLE_FRAMES.slice(1) : taskBaseFrames(cpu.current);
+}
+
+/** The bottom of a task's kernel stack: a system call, or a kernel thread's kthread(). */
+export function taskBaseFrames(task: Task): string[] {
+	return task.kthread ? ['kthread', 'ret_from_fork'] : ['system_call_fastpath'];
 }
 
 function activityFrames(cpu: Cpu, a: Activity): string[] {

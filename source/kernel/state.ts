@@ -22,6 +22,8 @@ import {makeConsoleState, type ConsoleState} from './console.js';
 import {makeBodyState, type BodyState} from './smp_function.js';
 import {makeStopperState, type StopperState} from './stop_machine.js';
 import {makeSoftirqState, type SoftirqState} from './softirq.js';
+import {makeCompletions, type Completion} from './completion.js';
+import {DEFAULT_RCU_BACKGROUND} from './config.js';
 
 export interface Warnings {
 	rcuStall: number;
@@ -91,6 +93,8 @@ export interface KernelState {
 	readonly stopper: StopperState;
 	/** Softirqs, bottom halves, timers, tasklets, ksoftirqd (see softirq.ts). */
 	readonly softirq: SoftirqState;
+	/** struct completion by name (config.completions). */
+	readonly completions: Map<string, Completion>;
 }
 
 /** Device interrupts' state, plain data (see irq.ts). */
@@ -131,7 +135,9 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		blockedSince: 0,
 		switchCount: 0,
 		lastSwitchCount: 0,
+		kthread: t.kthread === true,
 	}));
+	const bg = config.rcuBackground ?? DEFAULT_RCU_BACKGROUND;
 	return {
 		config,
 		seed,
@@ -150,7 +156,7 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		log: makeLogState(),
 		trace: makeTraceState(),
 		inputFeed: makeFeedState(),
-		rcu: makeRcu(config.cpus, timeout * config.hz),
+		rcu: makeRcu(config.cpus, timeout * config.hz, bg > 0 ? Math.max(1, Math.round((bg * config.hz) / 1e9)) : 0),
 		streams: streams.subsystem,
 		warnings: {rcuStall: 0, softLockup: 0, hardLockup: 0, warn: 0, bug: 0, hungTask: 0},
 		hungTaskWarnings: HUNG_TASK_WARNINGS,
@@ -178,5 +184,6 @@ export function makeState(config: KernelConfig, seed: number): KernelState {
 		bodies: makeBodyState(config.cpus),
 		stopper: makeStopperState(config.cpus),
 		softirq: makeSoftirqState(config, config.cpus),
+		completions: makeCompletions(config.completions),
 	};
 }

@@ -93,7 +93,7 @@ export function takeBefore(k: Kernel, kind: number, cpu: number, arg: number, pa
 	let wake: Before['wake'];
 	if (event === 'task-wake') {
 		const task = payload as Task;
-		wake = task.state === 'sleeping' && task.sleepsOn === undefined && arg === task.sleepToken ? 'wakes' : task.state === 'new' ? 'starts' : 'stale';
+		wake = task.state === 'sleeping' && (task.sleepsOn === undefined || task.wakeOnTimeout) && arg === task.sleepToken ? 'wakes' : task.state === 'new' ? 'starts' : 'stale';
 	}
 	if (event === 'ipi') ipiFrom = ipiSender(k, k.cpus[cpu]!, arg);
 	else if (event === 'ipi-many') for (const t of payload as readonly number[]) if ((ipiFrom = ipiSender(k, k.cpus[t]!, arg)) !== undefined) break;

@@ -188,19 +188,6 @@ function pendingCpus(k: Kernel, sm: StopMachine): number[] {
 	return k.s.cpus.filter((c) => sm.cur[c.id] !== sm.state).map((c) => c.id);
 }
 
-/** cond_resched(): under preemption none, a scheduling point only when a stopper thread waits for this CPU (need_resched). */
-export function condResched(k: Kernel, cpu: Cpu, task: Task): boolean {
-	task.pc++;
-	const stopper = k.s.stopper.threads[cpu.id];
-	if (!stopper || cpu.runq[0] !== stopper || cpu.preempt > 0) return true;
-	task.state = 'runnable';
-	task.switchCount++;
-	cpu.runq.push(task);
-	cpu.current = undefined;
-	schedulePoint(k, cpu);
-	return true;
-}
-
 /**
  * Wait-for edges: each spinning stopper waits for the CPUs that have not acked. A CPU whose
  * stopper has not run for the soft-lockup threshold (2 * watchdog_thresh) is stuck: it runs

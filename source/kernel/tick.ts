@@ -9,7 +9,8 @@ import {hashWord} from './hash.js';
 import {charge, deliver} from './irq.js';
 import type {Kernel} from './kernel.js';
 import {checkCpuStall} from './rcu/stall.js';
-import {quiescentState} from './rcu/tree.js';
+import {quiescentState, rcuSoftirq} from './rcu/tree.js';
+import {irqReturnPreempt} from './preempt.js';
 import {NS_PER_SEC} from './time.js';
 import {watchdogTimerFn} from './watchdog.js';
 import {tickSoftirqs} from './softirq.js';
@@ -30,7 +31,10 @@ export function onTick(k: Kernel): void {
 		const cpu = cpus[i]!;
 		hashWord(h, (EV_TICK << 16) | i);
 		cpu.irr |= locBit;
-		if (cpu.irqsOn) deliver(k, cpu);
+		if (cpu.irqsOn) {
+			deliver(k, cpu);
+			irqReturnPreempt(k, cpu);
+		}
 		if (s.panicked !== undefined) return;
 	}
 }
@@ -58,7 +62,9 @@ export function localTimerInterrupt(k: Kernel, cpu: Cpu, interrupted: Context): 
 		checkCpuStall(k, cpu, j);
 	}
 	const userOrIdle = interrupted === 'idle' || cpu.rcuIdle || (interrupted === 'task' && cpu.activity.kind === 'run' && cpu.activity.mode === 'user');
-	if (userOrIdle) quiescentState(k, cpu);
+	// rcu_preempt_check_callbacks(): preemptible RCU's quiescent state is "not in a read-side critical section".
+	if (userOrIdle || (k.config.preemption === 'full' && !cpu.current?.rcuNesting)) quiescentState(k, cpu);
+	rcuSoftirq(k, cpu);
 	cpu.softirqs++;
 	return true;
 }

@@ -12,6 +12,7 @@ import {consoleOwnerStuck, consoleWaits} from './console.js';
 import {calledSpinText, nmiSelfSpinText, runningCall} from './smp_function.js';
 import {stopMachineWaits} from './stop_machine.js';
 import {softirqSelfSpin} from './describe.js';
+import {rcuWaitFor} from './rcu/update.js';
 
 export interface WaitEdge {
 	readonly from: string;
@@ -246,6 +247,7 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 	}
 	consoleWaits(k, stuck);
 	stopMachineWaits(k, edges, stuck);
+	rcuWaitFor(k, edges, stuck);
 	for (const ext of k.extensions) ext.waitFor?.(k, edges, stuck);
 	return {edges, stuck};
 }
@@ -272,6 +274,7 @@ export function detect(k: Kernel): void {
 	}
 	if (!blocked) for (const lock of s.locks.values()) if (lock.kind === 'mutex' && lock.waiters.length > 0) blocked = true;
 	if (!blocked && k.config.console && consoleOwnerStuck(k)) blocked = true;
+	if (s.rcu.sleepers > 0) blocked = true;
 	if (!blocked) return;
 	const {edges, stuck} = waitFor(k);
 	s.lockup = findLockup(edges, stuck);

@@ -10,6 +10,7 @@ import type {Kernel} from './kernel.js';
 import * as msg from './messages.js';
 import {panic, printLines, warn} from './printk.js';
 import {quiescentState} from './rcu/tree.js';
+import {irqReturnPreempt} from './preempt.js';
 import {stackContext} from './stacktrace.js';
 
 function getTimestamp(k: Kernel): number {
@@ -24,6 +25,7 @@ export function onWatchdogTimer(k: Kernel, cpuId: number): void {
 	cpu.wdTimerPending = true;
 	cpu.irr |= 1 << V_LOC;
 	deliver(k, cpu);
+	irqReturnPreempt(k, cpu);
 }
 
 /** watchdog_timer_fn(): kicks both detectors and checks for a soft lockup. */

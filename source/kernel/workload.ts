@@ -14,8 +14,11 @@ import {scheduleBug} from './might_sleep.js';
 import {spinLock, spinTrylock, spinUnlock} from './spinlock.js';
 import {rwLock, rwUnlock} from './rwlock.js';
 import {consoleDrain, consoleTrylock} from './console.js';
-import {condResched, stopMachine} from './stop_machine.js';
+import {stopMachine} from './stop_machine.js';
 import {localBhDisable, localBhEnable} from './softirq.js';
+import {condResched, mightSleep, preemptCheck, preemptDisable, preemptEnable} from './preempt.js';
+import {callRcu, rcuReadLock, rcuReadUnlock, synchronizeRcu} from './rcu/update.js';
+import {complete, waitForCompletion} from './completion.js';
 
 /** Executes one step; returns true when the task can go straight on to the next. */
 export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
@@ -51,8 +54,9 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 		case 'spin_unlock':
 			spinUnlock(k, cpu, step.lock);
 			task.pc++;
-			return true;
+			return preemptCheck(k, cpu, task);
 		case 'mutex_lock':
+			if (mightSleep(k, cpu, task)) return true;
 			return mutexLock(k, cpu, task, step.lock);
 		case 'mutex_unlock':
 			mutexUnlock(k, cpu, step.lock, task);
@@ -98,8 +102,6 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return spinTrylock(k, cpu, task, step.lock, step.irqsave, step.skip);
 		case 'stop_machine':
 			return stopMachine(k, cpu, task, step.func, step.cpu);
-		case 'cond_resched':
-			return condResched(k, cpu, task);
 		// Bottom halves (softirq.ts).
 		case 'spin_lock_bh':
 			localBhDisable(k, cpu);
@@ -113,5 +115,36 @@ export function execStep(k: Kernel, cpu: Cpu, task: Task, step: Step): boolean {
 			return true;
 		case 'local_bh_enable':
 			return localBhEnable(k, cpu, task);
+		// Preemption (preempt.ts), the RCU read side (rcu/update.ts), completions (completion.ts).
+		case 'preempt_disable':
+			preemptDisable(cpu);
+			task.pc++;
+			return true;
+		case 'preempt_enable':
+			task.pc++;
+			return preemptEnable(k, cpu, task);
+		case 'cond_resched':
+			task.pc++;
+			return condResched(k, cpu, task);
+		case 'rcu_read_lock':
+			rcuReadLock(k, cpu, task);
+			task.pc++;
+			return true;
+		case 'rcu_read_unlock':
+			task.pc++;
+			return rcuReadUnlock(k, cpu, task);
+		case 'synchronize_rcu':
+			return synchronizeRcu(k, cpu, task);
+		case 'call_rcu':
+			callRcu(k, cpu);
+			task.pc++;
+			return true;
+		case 'wait_for_completion':
+			return waitForCompletion(k, cpu, task, step.completion, step.timeout);
+		case 'complete':
+		case 'complete_all':
+			task.pc++;
+			complete(k, cpu, step.completion, step.op === 'complete_all');
+			return true;
 	}
 }

@@ -44,9 +44,11 @@ interface State {
 	irqsOff: Origin | undefined;
 	/** Where bottom halves were turned off (local_bh_disable, spin_lock_bh), innermost last. */
 	bhOff: Origin[];
+	/** Open rcu_read_lock and preempt_disable sections, innermost last. */
+	nested: {rcu: Origin[]; preempt: Origin[]};
 }
 
-const copy = (s: State): State => ({spin: new Map(s.spin), mutex: new Map(s.mutex), irqsOff: s.irqsOff, bhOff: [...s.bhOff]});
+const copy = (s: State): State => ({spin: new Map(s.spin), mutex: new Map(s.mutex), irqsOff: s.irqsOff, bhOff: [...s.bhOff], nested: {rcu: [...s.nested.rcu], preempt: [...s.nested.preempt]}});
 
 const stepPath = (task: number, step: number): string => `$.tasks[${task}].steps[${step}]`;
 
@@ -59,7 +61,7 @@ function origin(task: number, o: Origin, pass: number): string {
 function stateKey(s: State): string {
 	const spin = [...s.spin].map(([name, h]) => [name, h.step, h.irqsave, h.restoresOff?.step ?? -1, h.read ?? 0]);
 	const mutex = [...s.mutex].map(([name, h]) => [name, h.step]);
-	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1, s.bhOff.map((o) => o.step)]);
+	return JSON.stringify([spin, mutex, s.irqsOff?.step ?? -1, s.bhOff.map((o) => o.step), s.nested.rcu.map((o) => o.step), s.nested.preempt.map((o) => o.step)]);
 }
 
 const taskCpu = (s: Parsed, task: number): number => s.tasks[task]!.cpu;
@@ -89,6 +91,10 @@ function canTakeTime(s: Parsed, task: number, step: Step): boolean {
 			return step.cpu !== taskCpu(s, task);
 		case 'smp_call_function_many':
 			return step.cpus.some((c) => c !== taskCpu(s, task));
+		case 'synchronize_rcu':
+			return s.cpus > 1 || s.preemption === 'full';
+		case 'wait_for_completion':
+			return true;
 		case 'on_each_cpu':
 			return s.cpus > 1;
 		case 'stop_machine':
@@ -136,7 +142,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 	};
 	const at = (step: number): (string | number)[] => ['tasks', index, 'steps', step];
 	const endless = task.repeat === 0;
-	const state: State = {spin: new Map(), mutex: new Map(), irqsOff: undefined, bhOff: []};
+	const state: State = {spin: new Map(), mutex: new Map(), irqsOff: undefined, bhOff: [], nested: {rcu: [], preempt: []}};
 	/** Another task may run on this CPU here: IRQs-off is no longer certain. */
 	const mayLeaveCpu = (): void => {
 		if (shared) state.irqsOff = undefined;
@@ -170,6 +176,9 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 						if (lock !== undefined && held) report(at(j), `run in user mode holding ${lockKind(s, lock)} "${quote(lock)}" (taken at ${origin(index, held, pass)}); return to user mode after spin_unlock, or write "mode": "kernel"`);
 						else if (state.irqsOff) report(at(j), `run in user mode with IRQs off (turned off at ${origin(index, state.irqsOff, pass)}); return to user mode after irq_enable, or write "mode": "kernel"`);
 						else if (state.bhOff.length > 0) report(at(j), `run in user mode with bottom halves off (turned off at ${origin(index, state.bhOff.at(-1)!, pass)}); return to user mode after local_bh_enable, or write "mode": "kernel"`);
+						else if (task.kthread) report([...at(j), 'mode'], 'run in user mode in a kernel thread ("kthread": true), which has no user mode; write "mode": "kernel"');
+						else if (state.nested.rcu.length > 0) report(at(j), `run in user mode inside an RCU read-side critical section (rcu_read_lock at ${origin(index, state.nested.rcu.at(-1)!, pass)}); return to user mode after rcu_read_unlock, or write "mode": "kernel"`);
+						else if (state.nested.preempt.length > 0) report(at(j), `run in user mode with preemption disabled (preempt_disable at ${origin(index, state.nested.preempt.at(-1)!, pass)}); return to user mode after preempt_enable, or write "mode": "kernel"`);
 					}
 					break;
 				case 'irq_disable':
@@ -249,12 +258,33 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 				case 'local_bh_enable':
 					if (state.bhOff.pop() === undefined) report(at(j), 'local_bh_enable with bottom halves not turned off here (no local_bh_disable or spin_lock_bh before it on this path)');
 					break;
+				// Nesting (rcu_read_lock, preempt_disable) and steps that may schedule.
+				case 'rcu_read_lock':
+				case 'preempt_disable':
+					state.nested[step.op === 'rcu_read_lock' ? 'rcu' : 'preempt'].push({step: j, pass});
+					break;
+				case 'rcu_read_unlock':
+				case 'preempt_enable':
+					if (state.nested[step.op === 'rcu_read_unlock' ? 'rcu' : 'preempt'].pop() === undefined) report(at(j), `${step.op} without a matching ${step.op === 'rcu_read_unlock' ? 'rcu_read_lock' : 'preempt_disable'} in this task before it`);
+					break;
+				case 'synchronize_rcu':
+				case 'wait_for_completion':
+				case 'cond_resched':
+					mayLeaveCpu();
+					break;
 				default:
 					break;
 			}
 		}
-		// The end of the list: a scheduling point.
-		mayLeaveCpu();
+		// The end of the list: a scheduling point (not in a kernel thread's loop).
+		if (!task.kthread) mayLeaveCpu();
+		// A section opened on every pass and never closed nests deeper for ever.
+		const open = state.nested.rcu.length > 16 ? state.nested.rcu : state.nested.preempt.length > 16 ? state.nested.preempt : undefined;
+		if (open) {
+			const op = open === state.nested.rcu ? 'rcu_read_lock' : 'preempt_disable';
+			report(at(open.at(-1)!.step), `${op} on every pass with no matching ${op === 'rcu_read_lock' ? 'rcu_read_unlock' : 'preempt_enable'}: the nesting grows for ever`);
+			break;
+		}
 	}
 	if (!endless && !deadlocked) {
 		for (const [lock, held] of state.spin) report(at(held.step), `the task exits (repeat: ${task.repeat}) still holding ${lockKind(s, lock)} "${quote(lock)}", taken here`);

@@ -141,7 +141,7 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		cpus: s.cpus,
 		hz: s.hz,
 		formats: s.formats,
-		rcuFlavour: s.rcuFlavour,
+		rcuFlavour: s.rcuFlavour ?? (s.preemption === 'full' ? 'rcu_preempt' : 'rcu_sched'),
 		release: s.release ?? DEFAULT_RELEASE,
 		thresholds: s.thresholds,
 		timing: s.timing,
@@ -156,6 +156,9 @@ export function toKernelConfig(s: Scenario): KernelConfig {
 		...bodiesConfig(s),
 		timers: s.timers.length === 0 ? undefined : s.timers.map((t) => ({...t, steps: softirqSteps(t.steps)})),
 		tasklets: s.tasklets.length === 0 ? undefined : s.tasklets.map((t) => ({...t, steps: softirqSteps(t.steps)})),
+		preemption: s.preemption,
+		rcuBackground: s.rcuBackground,
+		completions: s.completions.map((c) => c.name),
 	};
 }
 

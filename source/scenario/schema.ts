@@ -1,6 +1,6 @@
 // The scenario file format. Unknown keys are errors; every error names its JSON path.
 import * as z from 'zod';
-import {DEFAULT_THRESHOLDS, DEFAULT_TIMING} from '../kernel/config.js';
+import {DEFAULT_RCU_BACKGROUND, DEFAULT_THRESHOLDS, DEFAULT_TIMING} from '../kernel/config.js';
 import {parseVirtualDuration} from './duration.js';
 import {DEFAULT_DTRACE_OPTIONS} from '../kernel/dtrace/config.js';
 import {quote, safeJson} from '../terminal/safe-text.js';
@@ -64,6 +64,16 @@ const step = z.discriminatedUnion('op', [
 	variant({op: z.literal('spin_unlock_bh'), lock: lockName}),
 	variant({op: z.literal('local_bh_disable')}),
 	variant({op: z.literal('local_bh_enable')}),
+	// Preemption, the RCU read side, completions.
+	variant({op: z.literal('preempt_disable')}),
+	variant({op: z.literal('preempt_enable')}),
+	variant({op: z.literal('rcu_read_lock')}),
+	variant({op: z.literal('rcu_read_unlock')}),
+	variant({op: z.literal('synchronize_rcu')}),
+	variant({op: z.literal('call_rcu'), func: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'}).default('rcu_free_callback')}),
+	variant({op: z.literal('wait_for_completion'), completion: z.string().min(1), timeout: duration.optional()}),
+	variant({op: z.literal('complete'), completion: z.string().min(1)}),
+	variant({op: z.literal('complete_all'), completion: z.string().min(1)}),
 ]);
 
 /**
@@ -174,6 +184,8 @@ const task = z.strictObject({
 	repeat: z.number().int().min(0).default(0),
 	startAt: duration.default(0),
 	steps: z.array(step).min(1),
+	/** A kernel thread: the steps are the body of its for (;;) loop, and going round is no scheduling point. */
+	kthread: z.boolean().default(false),
 });
 
 const timelineEntry = z.strictObject({
@@ -235,7 +247,7 @@ export const scenarioSchema = z
 		cpus: z.number().int().min(1).max(256),
 		hz: hz.default(1000),
 		formats: z.enum(['3.x', 'modern']).default('3.x'),
-		rcuFlavour: z.enum(['rcu_sched', 'rcu_preempt', 'rcu_bh']).default('rcu_sched'),
+		rcuFlavour: z.enum(['rcu_sched', 'rcu_preempt', 'rcu_bh']).optional(),
 		release: z.string().min(1).optional(),
 		perfNmiHz: z.number().int().min(0).max(10_000).default(0),
 		watchdogs: z.boolean().default(true),
@@ -306,6 +318,9 @@ export const scenarioSchema = z
 		nmi: nmiHandler.optional(),
 		timers: z.array(timer).default([]),
 		tasklets: z.array(tasklet).default([]),
+		preemption: z.enum(['none', 'voluntary', 'full']).default('none'),
+		rcuBackground: duration.default(DEFAULT_RCU_BACKGROUND),
+		completions: z.array(z.strictObject({name: z.string().min(1)})).default([]),
 	})
 	.superRefine((s, ctx) => {
 		const locks = new Map<string, string>();
@@ -413,6 +428,17 @@ export const scenarioSchema = z
 				if (st.op === 'stop_machine' && st.cpu >= s.cpus) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'cpu'], message: `expected a CPU below ${s.cpus}, got ${st.cpu}`});
 			}),
 		);
+		// Preemption, RCU flavour, completions.
+		if (s.rcuFlavour === 'rcu_preempt' && s.preemption !== 'full') ctx.addIssue({code: 'custom', path: ['rcuFlavour'], message: 'rcu_preempt is preemptible RCU (CONFIG_TREE_PREEMPT_RCU), which needs "preemption": "full"'});
+		if (s.rcuFlavour !== undefined && s.rcuFlavour !== 'rcu_preempt' && s.preemption === 'full') ctx.addIssue({code: 'custom', path: ['rcuFlavour'], message: `with "preemption": "full" RCU is preemptible: the flavour is rcu_preempt, not ${s.rcuFlavour}`});
+		const completions = new Set<string>();
+		s.completions.forEach((c, i) => {
+			if (completions.has(c.name)) ctx.addIssue({code: 'custom', path: ['completions', i, 'name'], message: `completion "${quote(c.name)}" is declared twice`});
+			completions.add(c.name);
+		});
+		s.tasks.forEach((t, i) => t.steps.forEach((st, j) => {
+			if ('completion' in st && !completions.has(st.completion)) ctx.addIssue({code: 'custom', path: ['tasks', i, 'steps', j, 'completion'], message: `completion "${quote(st.completion)}" is not declared in $.completions`});
+		}));
 		s.expect?.cpus?.forEach((c, i) => {
 			if (c >= s.cpus) ctx.addIssue({code: 'custom', path: ['expect', 'cpus', i], message: `expected a CPU below ${s.cpus}, got ${c}`});
 		});

@@ -67,6 +67,10 @@ export const STORIES: Readonly<Record<string, {readonly tells: string; readonly 
 		tells: "the TIMER softirq spins on stats_lock that statd holds on CPU0, IRQs on: RCU stall and soft lockup, no hard lockup (x10)",
 		keys: [['0', 300], [FASTER, 200], [FASTER, 200], [FASTER, 3800], ['r', 500]],
 	},
+	'synchronize-rcu-hang': {
+		tells: 'tbl_scan never schedules on CPU1: the RCU stall at 21 s, the soft lockup, and rcu_sync in synchronize_rcu reported hung at 240 s (x50)',
+		keys: [['1', 300], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 200], [FASTER, 5200], ['r', 500]],
+	},
 };
 
 async function main(): Promise<void> {

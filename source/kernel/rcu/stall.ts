@@ -8,6 +8,7 @@ import * as msg from '../messages.js';
 import {allCpuBacktrace} from '../nmi.js';
 import {printk, printLines} from '../printk.js';
 import {stalledCpus, type RcuState} from './tree.js';
+import {stallTaskPids} from './tree_plugin.js';
 
 export const RCU_STALL_RAT_DELAY = 2;
 
@@ -41,11 +42,14 @@ export function checkCpuStall(k: Kernel, cpu: Cpu, j: number): void {
 		k.s.warnings.rcuStall++;
 		allCpuBacktrace(k, cpu);
 		if (j >= rcu.jiffiesStall) pushOutStall(rcu, j);
+		// set_need_resched(): the stalled CPU schedules at its next cond_resched() or preemption point.
+		cpu.reschedFlag = true;
 	} else if (j >= rcu.jiffiesStall + RCU_STALL_RAT_DELAY) {
 		pushOutStall(rcu, j);
 		const stalled = stalledCpus(rcu);
+		const tasks = stallTaskPids(rcu);
 		const n = stallNumbers(k, j);
-		if (k.config.formats === '3.x') printk(k, cpu.id, 'err', msg.rcuOtherStall3x(stalled, cpu.id, n));
+		if (k.config.formats === '3.x') printk(k, cpu.id, 'err', msg.rcuOtherStall3x(stalled, cpu.id, n, tasks));
 		else
 			printLines(
 				k,
@@ -57,7 +61,7 @@ export function checkCpuStall(k: Kernel, cpu: Cpu, j: number): void {
 				).map((text) => ({level: 'err', text})),
 			);
 		k.s.warnings.rcuStall++;
-		if (stalled.length === 0) printk(k, cpu.id, 'err', msg.RCU_STALL_ENDED);
+		if (stalled.length + tasks.length === 0) printk(k, cpu.id, 'err', msg.RCU_STALL_ENDED);
 		else allCpuBacktrace(k, cpu);
 	}
 }
