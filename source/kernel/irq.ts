@@ -82,16 +82,12 @@ export function setIrqs(k: Kernel, cpu: Cpu, on: boolean): void {
 }
 
 /**
- * Called from inside an interrupt handler that has to wait (spin on a lock, wait for a
- * cross-call): saves the interrupted context and makes `activity` the CPU's. The handler
- * ends with returnFromInterrupt().
+ * Saves the context a handler (or a softirq run on irq exit) interrupted on the CPU's
+ * interrupt stack, to be restored when it returns; the CPU's activity is then the handler's.
  */
-export function blockInHandler(k: Kernel, cpu: Cpu, activity: Activity, frames: readonly string[], nmi = false): void {
+export function saveInterrupted(k: Kernel, cpu: Cpu, vector: number, interrupted: Context, frames: readonly string[]): void {
 	const now = k.s.now;
 	const a = cpu.activity;
-	const interrupted = nmi ? cpu.ctx : k.s.handlerFrom;
-	let vector = -1;
-	if (!nmi) for (let v = 0; v < 8; v++) if (cpu.isr & (1 << v)) vector = v;
 	cpu.irqStack.push({
 		vector,
 		ctx: interrupted,
@@ -105,6 +101,19 @@ export function blockInHandler(k: Kernel, cpu: Cpu, activity: Activity, frames: 
 		enteredAt: now,
 	});
 	cpu.resumeHook = undefined;
+}
+
+/**
+ * Called from inside an interrupt handler that has to wait (spin on a lock, wait for a
+ * cross-call): saves the interrupted context and makes `activity` the CPU's. The handler
+ * ends with returnFromInterrupt().
+ */
+export function blockInHandler(k: Kernel, cpu: Cpu, activity: Activity, frames: readonly string[], nmi = false): void {
+	const now = k.s.now;
+	const interrupted = nmi ? cpu.ctx : k.s.handlerFrom;
+	let vector = -1;
+	if (!nmi) for (let v = 0; v < 8; v++) if (cpu.isr & (1 << v)) vector = v;
+	saveInterrupted(k, cpu, vector, interrupted, frames);
 	cpu.ctx = nmi ? 'nmi' : 'hardirq';
 	if (cpu.irqsOn) cpu.irqOffSince = now;
 	cpu.irqsOn = false;

@@ -13,7 +13,7 @@
 // so the tick and other interrupts keep coming in on top of it.
 import type {SoftirqStep} from './config.js';
 import type {Activity, Context, Cpu, Task} from './cpu.js';
-import {returnFromInterrupt} from './irq.js';
+import {returnFromInterrupt, saveInterrupted} from './irq.js';
 import {EV_STEP_DONE} from './engine.js';
 import type {Kernel} from './kernel.js';
 import type {Spinlock} from './locks.js';
@@ -317,21 +317,7 @@ function softirqWaits(k: Kernel, cpu: Cpu, r: SoftirqRun, activity: Activity): v
 		return;
 	}
 	r.blocked = true;
-	const now = k.s.now;
-	const a = cpu.activity;
-	cpu.irqStack.push({
-		vector: SOFTIRQ_FRAME,
-		ctx: r.from,
-		activity: a,
-		since: cpu.since,
-		irqsOn: cpu.irqsOn,
-		irqOffSince: cpu.irqOffSince,
-		remaining: a.kind === 'run' ? Math.max(0, a.until - now) + cpu.stolen : 0,
-		resumeHook: cpu.resumeHook,
-		frames,
-		enteredAt: now,
-	});
-	cpu.resumeHook = undefined;
+	saveInterrupted(k, cpu, SOFTIRQ_FRAME, r.from, frames);
 	// __do_softirq runs its actions with IRQs on.
 	if (!cpu.irqsOn) cpu.irqsOn = true;
 	setActivity(k, cpu, activity);
