@@ -664,7 +664,7 @@ describe('scenario logs', () => {
 		assert.equal(ring[0]!.head, false, 'the ring starts mid-message');
 		assert.ok(!ring.some((r) => r.text.startsWith('Watchdog')), 'the 10 s WARN is no longer in the kernel log');
 		const bug = 'BUG: scheduling while atomic: dtrace/4711/0x00010001';
-		const stall = 'INFO: rcu_sched detected stalls on CPUs/tasks: { 0} (detected by 1, t=21002 jiffies, g=2375, c=2374, q=51697)';
+		const stall = 'INFO: rcu_sched detected stalls on CPUs/tasks: { 0} (detected by 1, t=21002 jiffies, g=402, c=401, q=6304)';
 		const bugs = index.messages().filter((m) => m.headline === bug).length;
 		assert.deepEqual(texts(index.entries('all')), [`${bug} ×3`, stall, '__schedule_bug: 99990 callbacks suppressed', `${bug} ×${bugs - 3} +599940`]);
 		assert.deepEqual(texts(index.entries('problems')), [`${bug} ×3`, stall, `${bug} ×${bugs - 3} +599940`]);
@@ -694,13 +694,13 @@ describe('scenario logs', () => {
 		const {index} = scenario('ipi-irqs-off', 90 * S, 100 * MS);
 		assert.deepEqual(texts(index.entries('all')), [
 			'Watchdog detected hard LOCKUP on cpu 1',
-			'INFO: rcu_sched detected stalls on CPUs/tasks: { 1} (detected by 0, t=21002 jiffies, g=2, c=1, q=0)',
+			'INFO: rcu_sched detected stalls on CPUs/tasks: { 1} (detected by 0, t=21002 jiffies, g=1, c=0, q=2104)',
 			'BUG: soft lockup - CPU#0 stuck for 23s! [ipi_sender:1201]',
-			'INFO: rcu_sched detected stalls on CPUs/tasks: { 1} (detected by 0, t=84007 jiffies, g=2, c=1, q=0)',
+			'INFO: rcu_sched detected stalls on CPUs/tasks: { 1} (detected by 0, t=84007 jiffies, g=1, c=0, q=8406)',
 		]);
 		assert.equal(index.entries('problems').total, 4);
 		const [stalls] = all(index.entries('rcu'));
-		assert.deepEqual([stalls!.count, stalls!.firstNs, stalls!.lastNs], [2, 21_003_000_000, 84_008_000_000]);
+		assert.deepEqual([stalls!.count, stalls!.firstNs, stalls!.lastNs], [2, 21_002_000_000, 84_007_000_000]);
 	});
 
 	test('safe-xcall: hard lockups on different CPUs are different entries', () => {
