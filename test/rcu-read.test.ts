@@ -6,7 +6,7 @@
 import {test} from 'node:test';
 import assert from 'node:assert/strict';
 import * as msg from '../source/kernel/messages.js';
-import {loadScenario} from '../source/scenario/load.js';
+import {loadScenario, validateScenario} from '../source/scenario/load.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {kernelFor, logTexts, MS, S} from './helpers.js';
 
@@ -113,7 +113,7 @@ test('rcu_preempt: a reader preempted in its critical section blocks the grace p
 
 test('rcu_preempt stall with readers preempted for good: 3.10 prints " P%d" for each blocked task after gp_tasks, so the newest blocker is left out (rcu_print_task_stall, list_for_each_entry_continue)', () => {
 	const reader = (pid: number): object => ({cpu: 1, comm: `reader${pid}`, pid, repeat: 1, steps: [{op: 'rcu_read_lock'}, {op: 'call', fn: 'walk_list', for: '50ms'}, {op: 'rcu_read_unlock'}]});
-	const hog = {cpu: 1, comm: 'hog', pid: 50, kthread: true, repeat: 1, startAt: '20ms', steps: [{op: 'preempt_disable'}, {op: 'call', fn: 'spin_forever', for: '600s'}]};
+	const hog = {cpu: 1, comm: 'hog', pid: 50, kthread: true, startAt: '20ms', steps: [{op: 'preempt_disable'}, {op: 'call', fn: 'spin_forever', for: '600s'}, {op: 'preempt_enable'}]};
 	const one = machine([reader(40), hog], {preemption: 'full', rcuBackground: '0s'});
 	one.advance(25 * S);
 	let texts = logTexts(one);
@@ -174,4 +174,17 @@ test('synchronize-rcu-hang is deterministic and survives a checkpoint mid-stall'
 	c.advance(60 * S);
 	assert.equal(a.eventHash, c.eventHash);
 	assert.deepEqual(logTexts(a), logTexts(c));
+});
+
+test('static checks: rcu_read_unlock without rcu_read_lock, synchronize_rcu inside a read-side section, a task exiting inside one', () => {
+	const task = (steps: object[], repeat = 0): object => ({description: 'x', cpus: 2, tasks: [{cpu: 0, comm: 'a', pid: 10, repeat, steps}]});
+	const problems = (s: object): readonly string[] => validateScenario(JSON.stringify(s), 'r.json').problems;
+	assert.deepEqual(problems(task([{op: 'run', for: '1ms'}, {op: 'rcu_read_unlock'}])), ['r.json: $.tasks[0].steps[1]: rcu_read_unlock without a matching rcu_read_lock in this task before it']);
+	assert.deepEqual(problems(task([{op: 'rcu_read_lock'}, {op: 'synchronize_rcu'}, {op: 'rcu_read_unlock'}, {op: 'run', for: '1ms'}])), [
+		'r.json: $.tasks[0].steps[1]: synchronize_rcu inside an RCU read-side critical section (rcu_read_lock at $.tasks[0].steps[0]): it would wait for its own reader; call it after rcu_read_unlock',
+	]);
+	assert.deepEqual(problems(task([{op: 'run', for: '1ms'}, {op: 'rcu_read_lock'}, {op: 'call', fn: 'walk', for: '1us'}], 1)), ['r.json: $.tasks[0].steps[1]: the task exits (repeat: 1) inside the rcu_read_lock taken here, never closed']);
+	assert.deepEqual(problems(task([{op: 'rcu_read_lock'}, {op: 'run', for: '1ms'}, {op: 'rcu_read_unlock'}])), [
+		'r.json: $.tasks[0].steps[1]: run in user mode inside an RCU read-side critical section (rcu_read_lock at $.tasks[0].steps[0]); return to user mode after rcu_read_unlock, or write "mode": "kernel"',
+	]);
 });

@@ -270,6 +270,7 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 				case 'synchronize_rcu':
 				case 'wait_for_completion':
 				case 'cond_resched':
+					if (step.op === 'synchronize_rcu' && state.nested.rcu.length > 0) report(at(j), `synchronize_rcu inside an RCU read-side critical section (rcu_read_lock at ${origin(index, state.nested.rcu.at(-1)!, pass)}): it would wait for its own reader; call it after rcu_read_unlock`);
 					mayLeaveCpu();
 					break;
 				default:
@@ -289,6 +290,10 @@ function checkTask(s: Parsed, index: number, shared: boolean, variant: Variant):
 	if (!endless && !deadlocked) {
 		for (const [lock, held] of state.spin) report(at(held.step), `the task exits (repeat: ${task.repeat}) still holding ${lockKind(s, lock)} "${quote(lock)}", taken here`);
 		for (const off of state.bhOff) report(at(off.step), `the task exits (repeat: ${task.repeat}) with bottom halves still off, turned off here`);
+		for (const [op, open] of [['rcu_read_lock', state.nested.rcu], ['preempt_disable', state.nested.preempt]] as const) {
+			const last = open.at(-1);
+			if (last) report(at(last.step), `the task exits (repeat: ${task.repeat}) inside the ${op} taken here, never closed`);
+		}
 	}
 	if (endless && !deadlocked && !task.steps.some((st) => inVariant(st, variant) && canTakeTime(s, index, st))) {
 		report(['tasks', index, 'steps'], 'none of these steps can take virtual time, and the task repeats for ever (repeat: 0): its CPU would loop at one instant; add a run, idle or call that takes time, or give repeat a count');
