@@ -12,7 +12,7 @@ import {SPEEDS} from './ui/speeds.js';
 import {MIN_COLS, MIN_ROWS} from './ui/layout.js';
 import type {Input} from './kernel/kernel.js';
 import {NS_PER_SEC} from './kernel/time.js';
-import {quote, safeLine, safeText} from './terminal/safe-text.js';
+import {quote, safeText} from './terminal/safe-text.js';
 import {reportError, warn} from './terminal/report.js';
 import {ACCEPTS, FLAGS, LABEL, SEE, TOP_HELP, TOPIC_HELP, TOPICS, WHY, type Flag, type Form, type Topic} from './cli-forms.js';
 
@@ -260,24 +260,8 @@ async function main(): Promise<number> {
 	}
 	if (form === 'list') {
 		if (rest.length > 0) usage(`list takes no arguments, got "${quote(rest[0]!)}"`);
-		// A broken scenario does not hide the good ones: each is reported on its own line.
-		let broken = 0;
-		const {listScenarioNames, loadScenario} = await scenarios();
-		const names = listScenarioNames();
-		const nameWidth = Math.max(18, ...names.map((n) => safeLine(n).length));
-		for (const name of names) {
-			let scenario;
-			try {
-				scenario = loadScenario(name).scenario;
-			} catch (error) {
-				if (!(error instanceof InputError)) throw error;
-				reportError(error.message);
-				broken++;
-				continue;
-			}
-			write(`${safeLine(name).padEnd(nameWidth)} ${scenario.cpus} CPUs  ${scenario.description.split('\n')[0]}\n`);
-		}
-		return broken > 0 ? 1 : 0;
+		const {listCommand} = await import('./scenario/list-command.js');
+		return listCommand(write, reportError);
 	}
 	if (form === 'check') {
 		if (rest.length === 0) usage('check needs at least one FILE (a scenario file, or a name from scenarios/)');

@@ -113,3 +113,22 @@ const result = await build({
 writeFileSync(path.join(ROOT, 'dist/bundle-meta.json'), JSON.stringify(result.metafile));
 const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
 console.log(`bundle: ${Object.keys(result.metafile.outputs).length} files, ${(bytes / 1024).toFixed(0)} KiB in ${path.relative(ROOT, OUT_DIR)}/`);
+
+// The scenario catalog `list` reads (source/scenario/catalog.ts): every shipped scenario
+// validated here, once, by the same loader and checks the CLI runs. A scenario that does not
+// validate is left out, so `list` validates it itself and reports what is wrong.
+const {listScenarioNames, loadScenario, InputError} = await import('../scenario/load.js');
+const {CATALOG_FILE, sha256} = await import('../scenario/catalog.js');
+const {firstLine} = await import('../scenario/list-command.js');
+const catalog: Record<string, {sha256: string; cpus: number; summary: string}> = {};
+for (const name of listScenarioNames()) {
+	try {
+		const {text, scenario} = loadScenario(name);
+		catalog[name] = {sha256: sha256(text), cpus: scenario.cpus, summary: firstLine(scenario.description)};
+	} catch (error) {
+		if (!(error instanceof InputError)) throw error;
+		console.log(`bundle: scenario ${name} left out of the catalog: ${error.message}`);
+	}
+}
+writeFileSync(path.join(OUT_DIR, CATALOG_FILE), `${JSON.stringify(catalog, null, '\t')}\n`);
+console.log(`bundle: ${Object.keys(catalog).length} scenarios in ${CATALOG_FILE}`);

@@ -1,28 +1,18 @@
 // Finding, reading and validating scenario files, with one-line errors that name the file,
 // the place in it and what was expected.
-import {readdirSync, existsSync} from 'node:fs';
+import {existsSync} from 'node:fs';
 import path from 'node:path';
-import {fileURLToPath} from 'node:url';
 import type * as z from 'zod';
 import {DEFAULT_RELEASE, LOGBUF_LOCK, type IrqConfig, type IrqStep, type KernelConfig, type Step} from '../kernel/config.js';
 import {InputError, lineColumn, parseJson, readInputFile} from '../input-file.js';
 import {quote, safeJson} from '../terminal/safe-text.js';
 import {scenarioSchema, type Scenario} from './schema.js';
 import {checkScenario} from './check.js';
+import {displayPath, listScenarioNames, SCENARIO_DIR, shownPath} from './catalog.js';
 
 export {InputError};
 
-/**
- * The package's own directory (package.json, scenarios/): the nearest one above this module
- * that holds a package.json. This module runs from dist/source/scenario/ as tsc built it, and
- * from dist/bundle/ inside the bundle, which is what ships.
- */
-export const PACKAGE_ROOT = ((): string => {
-	const here = path.dirname(fileURLToPath(import.meta.url));
-	for (let dir = here; path.dirname(dir) !== dir; dir = path.dirname(dir)) if (existsSync(path.join(dir, 'package.json'))) return dir;
-	return path.resolve(here, '../../..');
-})();
-export const SCENARIO_DIR = path.join(PACKAGE_ROOT, 'scenarios');
+export {PACKAGE_ROOT, SCENARIO_DIR, listScenarioNames, displayPath, shownPath} from './catalog.js';
 
 export interface LoadedScenario {
 	readonly file: string;
@@ -43,14 +33,6 @@ export function resolveScenario(nameOrPath: string): string {
 		throw new InputError(`unknown scenario "${quote(nameOrPath)}"; expected one of: ${known.join(', ')} (or a path to a .json file)`);
 	}
 	return file;
-}
-
-/** The scenarios in scenarios/: every .json file but the JSON Schema beside them. */
-export function listScenarioNames(): string[] {
-	return readdirSync(SCENARIO_DIR)
-		.filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'))
-		.map((f) => f.slice(0, -'.json'.length))
-		.sort();
 }
 
 export function loadScenario(nameOrPath: string): LoadedScenario {
@@ -189,16 +171,6 @@ function toIrqConfig(line: Scenario['irqs'][number]): IrqConfig {
 /** Handler and softirq callback steps as the kernel takes them (the static checks have refused the ones that sleep). */
 function softirqSteps(steps: Scenario['irqs'][number]['steps']): IrqStep[] {
 	return steps.filter((st): st is IrqStep & typeof st => st.op !== 'mutex_lock' && st.op !== 'mutex_unlock' && st.op !== 'idle');
-}
-
-export function displayPath(file: string): string {
-	const rel = path.relative(process.cwd(), file);
-	return rel.startsWith('..') ? file : rel || '.';
-}
-
-/** A file as messages name it: displayPath, escaped and cut (a file's name is input too). */
-export function shownPath(file: string): string {
-	return quote(displayPath(file), 200);
 }
 
 export function jsonPath(parts: readonly PropertyKey[]): string {

@@ -6,7 +6,7 @@ import {closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, wri
 import os from 'node:os';
 import path from 'node:path';
 import {CLI, ROOT, runCli} from '../helpers.js';
-import {copyInstall} from './fixtures.js';
+import {copyInstall, copyShipped} from './fixtures.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'xcalltop-cli-errors-'));
 test.after(() => rmSync(dir, {recursive: true, force: true}));
@@ -77,6 +77,27 @@ test('list shows every good scenario and reports each broken one on its own line
 		.sort();
 	assert.ok(shipped.includes('demo') && shipped.length >= 8, shipped.join(' '));
 	assert.deepEqual(listed, shipped);
+});
+
+test('list trusts the build\'s scenario catalog only for the bytes it validated: an edited scenario is validated again', () => {
+	const shipped = copyShipped(path.join(dir, 'shipped'));
+	assert.ok(readdirSync(path.dirname(shipped.cli)).includes('scenario-catalog.json'), 'the build writes the catalog beside the bundle');
+	// Unedited: the catalog's lines are the lines full validation prints (dist/source has no catalog).
+	const fromCatalog = runCli(['list'], {}, {cli: shipped.cli});
+	const validated = runCli(['list'], {}, {cli: path.join(ROOT, 'dist/source/cli.js')});
+	assert.equal(fromCatalog.status, 0, fromCatalog.stderr);
+	assert.equal(validated.status, 0, validated.stderr);
+	assert.equal(fromCatalog.stdout, validated.stdout);
+	// demo broken after the build, ipi-irqs-off given another first line: neither is listed from the catalog.
+	const demo = JSON.parse(readFileSync(path.join(shipped.scenarios, 'demo.json'), 'utf8')) as Record<string, unknown>;
+	writeFileSync(path.join(shipped.scenarios, 'demo.json'), JSON.stringify({...demo, cpus: 0}));
+	const ipi = JSON.parse(readFileSync(path.join(shipped.scenarios, 'ipi-irqs-off.json'), 'utf8')) as Record<string, unknown>;
+	writeFileSync(path.join(shipped.scenarios, 'ipi-irqs-off.json'), JSON.stringify({...ipi, description: 'Edited since the build.'}));
+	const edited = runCli(['list'], {}, {cli: shipped.cli});
+	assert.equal(edited.status, 1);
+	assert.match(edited.stderr, /^xcalltop: .*demo\.json: \$\.cpus: .*\n$/);
+	assert.match(edited.stdout, /^ipi-irqs-off +2 CPUs +Edited since the build\.$/m);
+	assert.doesNotMatch(edited.stdout, /^demo /m);
 });
 
 test('a timeline action and a --input flag are read by one rule: "timer:" has an empty argument, refused alike', () => {

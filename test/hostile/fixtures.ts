@@ -73,3 +73,12 @@ export function copyInstall(dir: string): {cli: string; scenarios: string} {
 	symlinkSync(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'));
 	return {cli: path.join(dir, 'dist/source/cli.js'), scenarios: path.join(dir, 'scenarios')};
 }
+
+/** A copy of the package as it ships (dist/bundle with its scenario catalog, scenarios/, package.json) for tests that edit scenarios/. */
+export function copyShipped(dir: string): {cli: string; scenarios: string} {
+	mkdirSync(path.join(dir, 'dist'), {recursive: true});
+	cpSync(path.join(ROOT, 'dist/bundle'), path.join(dir, 'dist/bundle'), {recursive: true});
+	cpSync(path.join(ROOT, 'scenarios'), path.join(dir, 'scenarios'), {recursive: true});
+	cpSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+	return {cli: path.join(dir, 'dist/bundle/xcalltop.js'), scenarios: path.join(dir, 'scenarios')};
+}
