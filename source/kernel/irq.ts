@@ -11,7 +11,7 @@ import type {Spinlock} from './locks.js';
 import {printk} from './printk.js';
 import {draw, kick, setActivity} from './sched.js';
 import {callFunctionInterrupt, waitOver} from './smp.js';
-import {releaseSpin, spinFromNmi} from './spinlock.js';
+import {releaseSpin, spinInAtomic} from './spinlock.js';
 import {rwGranted, rwLockFromHandler, rwUnlock} from './rwlock.js';
 import {irqExit, taskletSchedule} from './softirq.js';
 import {localTimerInterrupt} from './tick.js';
@@ -226,14 +226,7 @@ export function runDeviceHandler(k: Kernel, cpu: Cpu): boolean {
 		switch (step.op) {
 			case 'spin_lock': {
 				if (k.s.debug) spinLockDebug(k, cpu, k.s.locks.get(step.lock) as Spinlock, '_raw_spin_lock');
-				const got = spinFromNmi(k, cpu, step.lock);
-				if (got === 'taken') break;
-				if (got === 'self') {
-					// The code this handler interrupted holds it: it waits for ever.
-					const lock = k.s.locks.get(step.lock) as Spinlock;
-					lock.contentions++;
-					lock.waiters.push(cpu.id);
-				}
+				if (spinInAtomic(k, cpu, step.lock)) break;
 				handlerWaits(k, cpu, {kind: 'spin', lock: step.lock});
 				if (k.s.debug) spinLockDebugWait(k, cpu, step.lock);
 				// The hand-over (spin_unlock on the holder) resumes the handler after the lock.
@@ -294,4 +287,11 @@ export function deviceIrqRows(k: Kernel): {irq: number; chip: string; handler: s
 export function splitChip(name: string): [string, string] {
 	const dash = name.lastIndexOf('-');
 	return [name.slice(0, dash), name.slice(dash + 1)];
+}
+
+/** The functions device interrupt lines run by; defined only when the scenario has lines, so other scenarios' function ids stay as they were. */
+export function attachDeviceIrqs(k: Kernel): void {
+	if (!k.config.irqs?.length) return;
+	k.devIrqFns.raise = k.define<number>('irq_raise', (kk, _cpu, line) => raiseDeviceIrq(kk, line), (kk, cpu, line) => describeRaise(kk, cpu, line));
+	k.devIrqFns.resume = k.define<number | undefined>('irq_handler_resume', (kk, cpu, id) => resumeDeviceHandler(kk, cpu, id), (kk, cpu) => `interrupt handler goes on: ${kk.describe(kk.s.cpus[cpu]!)}`);
 }

@@ -15,7 +15,8 @@ import {hashHex, hashString, hashWord} from './hash.js';
 import {InputFeed, sourceArg, type AppliedInput, type InputSource} from './input-feed.js';
 import {KernelLog} from './klog.js';
 import {EventQueue} from './queue.js';
-import {describeRaise, raiseDeviceIrq, resumeDeviceHandler} from './irq.js';
+import {attachDeviceIrqs} from './irq.js';
+import {mitigationInput, rememberUnmitigated} from './mitigation.js';
 import {attachSoftirq} from './softirq.js';
 import {startHungTask} from './hung_task.js';
 import {attachSpinlockDebug} from './spinlock_debug.js';
@@ -121,25 +122,12 @@ export class Kernel {
 		if (this.attached) return;
 		this.attached = true;
 		for (const ext of this.extensions) ext.attach?.(this);
-		// After the extensions', and only when there are lines: other scenarios' function ids stay as they were.
-		if (this.config.irqs?.length) {
-			this.devIrqFns.raise = this.define<number>('irq_raise', (k, _cpu, line) => raiseDeviceIrq(k, line), (k, cpu, line) => describeRaise(k, cpu, line));
-			this.devIrqFns.resume = this.define<number | undefined>('irq_handler_resume', (k, cpu, id) => resumeDeviceHandler(k, cpu, id), (k, cpu) => `interrupt handler goes on: ${k.describe(k.s.cpus[cpu]!)}`);
-		}
+		attachDeviceIrqs(this);
 		if (this.config.debug?.debugSpinlock) this.debugFns.spinLockup = attachSpinlockDebug(this);
 		if (usesBodies(this)) defineBodies(this);
 		attachSoftirq(this);
-		const m = this.config.mitigation;
-		if (m) {
-			this.inputs.set('mitigation', {
-				describe: `flip the scenario's mitigation: ${m.describe}`,
-				arg: 'none',
-				handle: () => {
-					this.toggleMitigation();
-					return `mitigation ${this.s.mitigated ? 'on' : 'off'}: ${m.describe}`;
-				},
-			});
-		}
+		const mitigation = mitigationInput(this);
+		if (mitigation) this.inputs.set('mitigation', mitigation);
 	}
 
 	boot(): this {
@@ -147,8 +135,7 @@ export class Kernel {
 		const s = this.s;
 		if (s.booted) return this;
 		s.booted = true;
-		const m = this.config.mitigation;
-		if (m?.option !== undefined) s.unmitigatedValue = this.option(m.option);
+		rememberUnmitigated(this);
 		const q = this.q;
 		const n = this.config.cpus;
 		// Every CPU's tick is aligned to the same jiffy boundary (Linux's default,
@@ -193,16 +180,6 @@ export class Kernel {
 	step(): StepReport | undefined {
 		this.boot();
 		return step(this);
-	}
-
-	private toggleMitigation(): void {
-		const m = this.config.mitigation!;
-		const s = this.s;
-		s.mitigated = !s.mitigated;
-		// A mitigation may be code variants only (steps' `when`), read by each task as its pass begins.
-		if (m.option === undefined) return;
-		const value = s.mitigated ? m.value : s.unmitigatedValue;
-		for (const ext of this.extensions) if (ext.setOption?.(m.option, value)) break;
 	}
 
 	/** The current value of an extension option (safe mode, timeouts...). */

@@ -86,6 +86,11 @@ function backtrace(k: Kernel, a: Acquire, frames: readonly string[]): Line[] {
 	return [w(''), w('stack backtrace:'), ...msg.dumpStack({...ctx, frames: [...frames, 'lock_acquire', a.fn, ...a.callers]})];
 }
 
+/** The opening both print_circular_bug_header() and print_deadlock_bug() print: the lock wanted, the lock held. */
+function tryingToAcquire(ld: LockdepState, a: Acquire, prev: HeldLock): Line[] {
+	return [w(`${currentName(a.cpu)} is trying to acquire lock:`), w(printLock(ld, a.next)), w(''), w('but task is already holding lock:'), w(printLock(ld, prev)), w('')];
+}
+
 /** print_circular_bug(): `path` runs from the new lock (the root, #0) to the held lock `prev` (#depth). */
 export function printCircularBug(k: Kernel, ld: LockdepState, a: Acquire, prev: HeldLock, path: readonly BfsEntry[]): void {
 	const depth = path.length - 1;
@@ -95,12 +100,7 @@ export function printCircularBug(k: Kernel, ld: LockdepState, a: Acquire, prev: 
 		w('[ INFO: possible circular locking dependency detected ]'),
 		w(kernelIdent(k)),
 		w('-------------------------------------------------------'),
-		w(`${currentName(a.cpu)} is trying to acquire lock:`),
-		w(printLock(ld, a.next)),
-		w(''),
-		w('but task is already holding lock:'),
-		w(printLock(ld, prev)),
-		w(''),
+		...tryingToAcquire(ld, a, prev),
 		w('which lock already depends on the new lock.'),
 		w(''),
 		w(''),
@@ -178,12 +178,7 @@ export function printDeadlockBug(k: Kernel, ld: LockdepState, a: Acquire, prev: 
 		w('[ INFO: possible recursive locking detected ]'),
 		w(kernelIdent(k)),
 		w('---------------------------------------------'),
-		w(`${currentName(a.cpu)} is trying to acquire lock:`),
-		w(printLock(ld, a.next)),
-		w(''),
-		w('but task is already holding lock:'),
-		w(printLock(ld, prev)),
-		w(''),
+		...tryingToAcquire(ld, a, prev),
 		w('other info that might help us debug this:'),
 		w(' Possible unsafe locking scenario:'),
 		w(''),

@@ -11,11 +11,10 @@ import type {Activity, Context, Cpu} from './cpu.js';
 import {V_CALS} from './apic.js';
 import {blockInHandler, returnFromInterrupt} from './irq.js';
 import type {Kernel} from './kernel.js';
-import type {Spinlock} from './locks.js';
 import {printk} from './printk.js';
 import {draw, setActivity} from './sched.js';
 import {ack, continueCallQueue, type CrossCall} from './smp.js';
-import {releaseSpin, spinFromNmi} from './spinlock.js';
+import {releaseSpin, spinInAtomic} from './spinlock.js';
 import {stopFnDone, stopperKick, stopperThread} from './stop_machine.js';
 import {nmiHandlerDone, onScenarioNmi} from './nmi.js';
 
@@ -103,14 +102,7 @@ function runBody(k: Kernel, cpu: Cpu, where: Where): boolean {
 		if (step.when !== undefined && (step.when === 'mitigated') !== r.mitigated) continue;
 		switch (step.op) {
 			case 'spin_lock': {
-				const got = spinFromNmi(k, cpu, step.lock);
-				if (got === 'taken') break;
-				if (got === 'self') {
-					// The code this body interrupted holds it (or, in the stopper, this CPU): never released.
-					const lock = k.s.locks.get(step.lock) as Spinlock;
-					lock.contentions++;
-					lock.waiters.push(cpu.id);
-				}
+				if (spinInAtomic(k, cpu, step.lock)) break;
 				bodyWaits(k, cpu, where, r, {kind: 'spin', lock: step.lock});
 				// The hand-over (spin_unlock on the holder) resumes the body after the lock.
 				cpu.resumeHook = {fn: k.bodyFns.resume, data: {where, id: r.id}};

@@ -16,11 +16,10 @@ import type {Activity, Context, Cpu, Task} from './cpu.js';
 import {returnFromInterrupt, saveInterrupted} from './irq.js';
 import {EV_STEP_DONE} from './engine.js';
 import type {Kernel} from './kernel.js';
-import type {Spinlock} from './locks.js';
 import {printk} from './printk.js';
 import {ksoftirqdThread, wakeupSoftirqd} from './ksoftirqd.js';
 import {draw, setActivity} from './sched.js';
-import {releaseSpin, spinFromNmi} from './spinlock.js';
+import {releaseSpin, spinInAtomic} from './spinlock.js';
 import {softirqFrames} from './stacktrace.js';
 import {NS_PER_SEC} from './time.js';
 
@@ -266,16 +265,9 @@ function runCallback(k: Kernel, cpu: Cpu, r: SoftirqRun, cb: Callback): boolean 
 		if (step.when !== undefined && (step.when === 'mitigated') !== cb.mitigated) continue;
 		switch (step.op) {
 			case 'spin_lock': {
-				const got = spinFromNmi(k, cpu, step.lock);
-				if (got === 'taken') {
+				if (spinInAtomic(k, cpu, step.lock)) {
 					r.held.push(step.lock);
 					break;
-				}
-				if (got === 'self') {
-					// Whatever the softirq interrupted on this CPU holds it: it waits for ever.
-					const lock = k.s.locks.get(step.lock) as Spinlock;
-					lock.contentions++;
-					lock.waiters.push(cpu.id);
 				}
 				softirqWaits(k, cpu, r, {kind: 'spin', lock: step.lock});
 				cpu.resumeHook = {fn: k.softirqFns.resume};

@@ -108,6 +108,23 @@ export function spinFromNmi(k: Kernel, cpu: Cpu, name: string): 'taken' | 'self'
 	return 'wait';
 }
 
+/**
+ * spin_lock in code that cannot sleep or be preempted (an interrupt handler, a softirq
+ * callback, a called function, a stopper): true when taken, false when this CPU is queued as
+ * a waiter. When the code it interrupted on this CPU holds the lock, it waits all the same,
+ * for ever: the holder cannot run again until it returns.
+ */
+export function spinInAtomic(k: Kernel, cpu: Cpu, name: string): boolean {
+	const got = spinFromNmi(k, cpu, name);
+	if (got === 'taken') return true;
+	if (got === 'self') {
+		const lock = lockNamed(k, name, 'spinlock');
+		lock.contentions++;
+		lock.waiters.push(cpu.id);
+	}
+	return false;
+}
+
 /** Releases a spinlock taken outside a task step (NMI and interrupt handlers). */
 export function releaseSpin(k: Kernel, cpu: Cpu, name: string): void {
 	const lock = lockNamed(k, name, 'spinlock');

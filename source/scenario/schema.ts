@@ -4,7 +4,7 @@ import {DEFAULT_RCU_BACKGROUND, DEFAULT_THRESHOLDS, DEFAULT_TIMING} from '../ker
 import {DEFAULT_DTRACE_OPTIONS} from '../kernel/dtrace/config.js';
 import {quote, safeJson} from '../terminal/safe-text.js';
 
-import {calledFunction, duration, durationSpec, irqLine, lockName, nmiHandler, step, tasklet, timer} from './steps.js';
+import {C_IDENT, calledFunction, duration, durationSpec, irqLine, lockName, nmiHandler, step, tasklet, timer} from './steps.js';
 
 const dtraceOptionsShape = {
 	safeMode: z.boolean().default(DEFAULT_DTRACE_OPTIONS.safeMode),
@@ -286,7 +286,7 @@ export const scenarioSchema = z
 				else if (st.op.startsWith('spin') && locks.get(st.lock) !== 'spinlock') ctx.addIssue({code: 'custom', path, message: `"${quote(st.lock)}" is a ${locks.get(st.lock)!}, but ${st.op} needs a spinlock`});
 			});
 		for (const [name, fn] of Object.entries(s.functions)) {
-			if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) ctx.addIssue({code: 'custom', path: ['functions', name], message: `expected a C function name as the key, got "${quote(name)}"`});
+			if (!C_IDENT.test(name)) ctx.addIssue({code: 'custom', path: ['functions', name], message: `expected a C function name as the key, got "${quote(name)}"`});
 			bodyLocks(fn.steps, ['functions', name, 'steps']);
 		}
 		if (s.nmi) {

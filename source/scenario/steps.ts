@@ -8,6 +8,11 @@ import {parseVirtualDuration} from './duration.js';
 // object schema) costs more to compile than it saves.
 z.config({jitless: true});
 
+/** An identifier as C spells one: function names appear in stack dumps. */
+export const C_IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** A C function name, for stack dumps. */
+export const cFunction = z.string().regex(C_IDENT, {message: 'expected a C function name'}).max(64);
+
 /** Every duration in a scenario is at most MAX_VIRTUAL_NS (30 days of virtual time). */
 export const duration = z.string().transform((text, ctx) => {
 	const parsed = parseVirtualDuration(text);
@@ -69,7 +74,7 @@ export const step = z.discriminatedUnion('op', [
 	variant({op: z.literal('rcu_read_lock')}),
 	variant({op: z.literal('rcu_read_unlock')}),
 	variant({op: z.literal('synchronize_rcu')}),
-	variant({op: z.literal('call_rcu'), func: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'}).default('rcu_free_callback')}),
+	variant({op: z.literal('call_rcu'), func: cFunction.default('rcu_free_callback')}),
 	variant({op: z.literal('wait_for_completion'), completion: z.string().min(1), timeout: duration.optional()}),
 	variant({op: z.literal('complete'), completion: z.string().min(1)}),
 	variant({op: z.literal('complete_all'), completion: z.string().min(1)}),
@@ -96,7 +101,7 @@ export const irqLine = z.strictObject({
 	irq: z.number().int().min(0).max(255),
 	name: z.string().min(1).max(32),
 	chip: z.enum(['IO-APIC-edge', 'IO-APIC-fasteoi', 'PCI-MSI-edge']).default('IO-APIC-fasteoi'),
-	handler: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'}).optional(),
+	handler: cFunction.optional(),
 	cpu: z.number().int().min(0).optional(),
 	affinity: z.array(z.number().int().min(0)).min(1).optional(),
 	every: duration.refine((ns) => ns > 0, {message: 'expected a duration above 0'}),
@@ -104,22 +109,17 @@ export const irqLine = z.strictObject({
 	steps: z.array(irqStep).min(1),
 });
 
-const cName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'});
-
 /** A function cross-calls and stop_machine run by name (`func`): its steps run in atomic context on the target. */
 export const calledFunction = z.strictObject({steps: z.array(irqStep).min(1)});
 
 /** An NMI handler (register_nmi_handler, NMI_LOCAL) on a periodic NMI source: every `every` on each of `cpus` (all by default). */
 export const nmiHandler = z.strictObject({
-	handler: cName,
+	handler: cFunction,
 	every: duration.refine((ns) => ns > 0, {message: 'expected a duration above 0'}),
 	cpus: z.array(z.number().int().min(0)).min(1).optional(),
 	startAt: duration.optional(),
 	steps: z.array(irqStep).min(1),
 });
-
-/** A C function name, for stack dumps. */
-const cFunction = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {message: 'expected a C function name'}).max(64);
 
 /** A timer_list on one CPU whose callback runs in TIMER_SOFTIRQ: armed at startAt, due every `every` (its callback re-arms it). */
 export const timer = z.strictObject({
