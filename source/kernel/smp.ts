@@ -251,7 +251,8 @@ export function smpCallFunction(k: Kernel, cpu: Cpu, task: Task, func: string, w
  * target takes the single path), on_each_cpu (smp_call_function, then the function here
  * with IRQs off). Each WARNs once when called with IRQs off, at its own line. On each target
  * the function runs its steps when the scenario defines it (smp_function.ts), else the
- * handler's fixed cost; the caller's own share is always that fixed cost.
+ * handler's fixed cost; the caller's own share is done at once, at no cost (readme: What is
+ * modelled and what is not).
  */
 export function smpCallTargeted(k: Kernel, cpu: Cpu, task: Task, op: 'smp_call_function_single' | 'smp_call_function_many' | 'on_each_cpu', mask: readonly number[], func: string, wait: boolean): boolean {
 	const irqsOff = !cpu.irqsOn;
