@@ -100,7 +100,17 @@ function format(value: number, unit: string): string {
 process.env['NODE_ENV'] ??= 'production';
 process.env['FORCE_COLOR'] ??= '1';
 const {frame64, inkFloor, tables} = await import('./frames.js');
-const json = process.argv.includes('--json');
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+	process.stdout.write('npm run bench [-- --json]\n  Measures the engine, frames, the live monitor beside a bare Ink app (and htop, btop where\n  installed), start-up and list, each beside its target. About 3 minutes; run it on a quiet machine.\n  --json  one JSON object instead of the table\n');
+	process.exit(0);
+}
+const unknown = args.find((a) => a !== '--json');
+if (unknown !== undefined) {
+	process.stderr.write(`bench: unknown argument "${unknown.replace(/[^\x20-\x7e]/g, '?')}"; expected --json or --help\n`);
+	process.exit(2);
+}
+const json = args.includes('--json');
 // Warm the JIT on a short run so the figures describe steady state.
 engine(0.2);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
