@@ -10,6 +10,7 @@ import {LogIndex} from '../source/ui/log/index.js';
 import {clampWindow, entryText, revealScroll, type LogEntryRow, type LogList} from '../source/ui/log/list.js';
 import {LOG_FILTERS, makeMessage, signatureOf, type LogFilter, type LogMessage} from '../source/ui/log/message.js';
 import {MS, S} from './helpers.js';
+import {overwrittenNote} from '../source/ui/panes/LogPane.js';
 
 // --- helpers ---------------------------------------------------------------------------------
 
@@ -219,6 +220,33 @@ describe('when the ring overwrites records', () => {
 		const lines = index.lines('all').window({height: 1e9, scroll: 0}).rows;
 		assert.equal(lines[0]!.seq, ms[0]!.seq);
 		assert.equal(lines.length, log.since(0).records.length - (ms[0]!.seq - first.seq));
+	});
+
+	test('a flood that overwrites a stall is counted: the pane title says how many lines and problem reports went', () => {
+		const log = new KernelLog(2000);
+		const index = new LogIndex();
+		print(log, 21 * S, ['INFO: rcu_sched detected stalls on CPUs/tasks: { 0} (detected by 1, t=21002 jiffies, g=1, c=0, q=6308)']);
+		index.update(log);
+		for (let i = 0; i < 200; i++) {
+			print(log, 22 * S + i * MS, ['mydrv 0000:03:00.0: rx fifo overrun, dropping frame'], 1, 'info');
+			index.update(log);
+		}
+		assert.equal(index.droppedProblems, 1);
+		assert.equal(index.unseen, 0);
+		assert.equal(overwrittenNote({overwritten: index.overwritten, overwrittenReports: index.droppedProblems, reportsAtLeast: index.unseen > 0}), `${index.overwritten} old lines overwritten (1 problem report)`);
+		// Read only now and then, the ring overwrites lines the index never saw: the count is a lower bound.
+		const late = new LogIndex();
+		late.update(log);
+		for (let i = 0; i < 200; i++) print(log, 23 * S + i * MS, ['mydrv 0000:03:00.0: rx fifo overrun, dropping frame'], 1, 'info');
+		print(log, 24 * S, [['err', 'BUG: soft lockup - CPU#0 stuck for 22s! [statd:1200]']]);
+		late.update(log);
+		for (let i = 0; i < 200; i++) print(log, 25 * S + i * MS, ['mydrv 0000:03:00.0: rx fifo overrun, dropping frame'], 1, 'info');
+		late.update(log);
+		assert.ok(late.unseen > 0);
+		assert.equal(late.droppedProblems, 1);
+		assert.equal(overwrittenNote({overwritten: late.overwritten, overwrittenReports: late.droppedProblems, reportsAtLeast: late.unseen > 0}), `${late.overwritten} old lines overwritten (≥1 problem report)`);
+		assert.equal(overwrittenNote({overwritten: 0, overwrittenReports: 0, reportsAtLeast: false}), '');
+		assert.equal(overwrittenNote({overwritten: 12, overwrittenReports: 0, reportsAtLeast: true}), '12 old lines overwritten');
 	});
 
 	test('records overwritten before the index read them: orphaned tails are skipped, nothing older survives', () => {

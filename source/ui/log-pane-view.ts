@@ -29,6 +29,11 @@ export interface LogView {
 	readonly maxScroll: number;
 	/** Messages the kernel dropped because logbuf_lock could never be taken. */
 	readonly lost: number;
+	/** Lines the kernel's log buffer has overwritten (older than anything the pane can show). */
+	readonly overwritten: number;
+	/** Problem reports among them that the pane had shown; `reportsAtLeast` when some lines went by unread. */
+	readonly overwrittenReports: number;
+	readonly reportsAtLeast: boolean;
 	/** What an empty pane says, true to why it is empty. */
 	readonly empty: string | undefined;
 }
@@ -75,6 +80,9 @@ export class LogPaneModel {
 			older: w.older,
 			maxScroll: w.maxScroll,
 			lost: this.lost(),
+			overwritten: this.index.overwritten,
+			overwrittenReports: this.index.droppedProblems,
+			reportsAtLeast: this.index.unseen > 0,
 			empty: w.empty === undefined ? undefined : w.empty === 'log' ? this.emptyLog : `(no messages match the filter "${ui.logFilter}"; l changes it)`,
 		};
 	}

@@ -15,7 +15,7 @@ import type {KernelLog, LogRecord} from '../../kernel/klog.js';
 import {Deque} from './deque.js';
 import {FilterList, hitsOf, type Node} from './filter-list.js';
 import {EntryList, LineList, type ListAccess, type LogEntryRow, type LogLineRow, type LogList} from './list.js';
-import {makeMessage, type LogFilter, type LogMessage} from './message.js';
+import {inFilter, makeMessage, type LogFilter, type LogMessage} from './message.js';
 
 /** Every message the kernel log still holds, kept up to date incrementally. */
 export class LogIndex {
@@ -28,6 +28,13 @@ export class LogIndex {
 	private readonly handles = new Map<string, LogList<LogEntryRow> | LogList<LogLineRow>>();
 	/** Records the ring has overwritten so far (their seqs are below this). */
 	overwritten = 0;
+	/**
+	 * Problem reports (WARN, BUG, stalls, lockups) this index held and then forgot because the
+	 * ring overwrote them: a flood of lines must not make a stall vanish without a word.
+	 */
+	droppedProblems = 0;
+	/** Records the ring overwrote before this index read them (printed and gone between two frames): what they were is unknown. */
+	unseen = 0;
 
 	/**
 	 * Reads the records printed since the last call; forgets messages whose head the ring has
@@ -38,9 +45,11 @@ export class LogIndex {
 		if (log !== this.log || log.nextSequence < this.next) this.reset(log);
 		if (log.nextSequence === this.next) return false;
 		const {records} = log.since(this.next);
+		this.unseen += Math.max(0, (records[0]?.seq ?? log.nextSequence) - this.next);
 		this.next = log.nextSequence;
 		this.overwritten = log.nextSequence - log.size;
 		for (let first = this.nodes.first(); first && first.msg.seq < this.overwritten; first = this.nodes.first()) {
+			if (inFilter(first.msg, 'problems')) this.droppedProblems++;
 			for (const l of Object.values(this.lists)) l.drop(first);
 			this.nodes.shift();
 		}
@@ -122,6 +131,8 @@ export class LogIndex {
 		this.log = log;
 		this.next = 0;
 		this.overwritten = 0;
+		this.droppedProblems = 0;
+		this.unseen = 0;
 		while (this.nodes.length > 0) this.nodes.shift();
 		this.lists = this.freshLists();
 	}

@@ -51,6 +51,14 @@ function topLines<T>(items: readonly T[], body: number, width: number, wrapLines
 	return out;
 }
 
+/** The log buffer wrapped: how much is gone, and how many problem reports went with it. */
+export function overwrittenNote(log: Pick<ViewModel['log'], 'overwritten' | 'overwrittenReports' | 'reportsAtLeast'>): string {
+	if (log.overwritten === 0) return '';
+	const n = log.overwrittenReports;
+	const reports = n > 0 ? ` (${log.reportsAtLeast ? '≥' : ''}${n} problem ${n === 1 ? 'report' : 'reports'})` : '';
+	return `${log.overwritten} old lines overwritten${reports}`;
+}
+
 /** The kernel log, newest last; scrolled back, the title counts the messages that arrived since. */
 export const LogPane = React.memo(function LogPane({log, height, width, scroll, focused, zoomed, theme, hint}: {log: ViewModel['log']; height: number; width: number; scroll: number; focused: boolean; zoomed: boolean; theme: Theme; hint?: string | undefined}): React.JSX.Element {
 	const body = height - 1;
@@ -65,7 +73,7 @@ export const LogPane = React.memo(function LogPane({log, height, width, scroll, 
 	const lost = log.lost > 0 ? `${log.lost} lost: logbuf_lock never released` : '';
 	return (
 		<Box height={height} width={width} flexDirection="column" overflow="hidden">
-			<Title text={[`Kernel log (${mode}${filter}${search})`, where, lost].filter(Boolean).join(' | ')} focused={focused} width={width} theme={theme} right={hint} />
+			<Title text={[`Kernel log (${mode}${filter}${search})`, where, lost, overwrittenNote(log)].filter(Boolean).join(' | ')} focused={focused} width={width} theme={theme} right={hint} />
 			{lines.length === 0 && <Text color={tone(theme, 'dim')}>{clip(log.empty ?? '', width - 1)}</Text>}
 			{lines.map((l) => (
 				<Text key={l.key} color={tone(theme, l.tone)}>
