@@ -8,6 +8,7 @@ import {heavy} from '../source/bench/workloads.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {Controller} from '../source/ui/controller.js';
 import {App} from '../source/ui/App.js';
+import {lockupShorter} from '../source/ui/panes/Header.js';
 import {dmesgStamp, formatSeconds} from '../source/kernel/time.js';
 import {logHeads} from './helpers.js';
 
@@ -96,6 +97,18 @@ test('a lockup shows in the header, the CPU strip and the locks pane', async () 
 	assert.match(text, /LOCKUP: CPU0 waits for CPU1 to run its cross-call/);
 	assert.ok(text.split('\n').some((l) => /^ +1 +task +OFF +irq\/24-eth0\/202 +spin A \(CPU0\)/.test(l)));
 	r.unmount();
+});
+
+test('at 80 columns a lockup too long for the header is cut, never dropped: the tasks go, then the time', async () => {
+	const wide = await mount('mutex-abba', 120, 30, 1);
+	assert.match(wide.frame().split('\n')[0]!, / LOCKUP cfg_ioctl:2101,dev_reset:2102 at 0\.17\d{4}s /);
+	wide.r.unmount();
+	const {frame, r} = await mount('mutex-abba', 80, 24, 1);
+	const top = frame().split('\n')[0]!;
+	assert.match(top, /^xcalltop mutex-abba \d+\.\d{6}s x1 +LOCKUP at 0\.17\d{4}s +mitigation:off$/);
+	r.unmount();
+	assert.deepEqual(lockupShorter('LOCKUP cfg_ioctl:2101,dev_reset:2102 at 0.170000s'), [' LOCKUP at 0.170000s ', ' LOCKUP ']);
+	assert.deepEqual(lockupShorter('PANIC: softlockup: hung tasks'), [' PANIC ']);
 });
 
 test('a terminal below the minimum shows its size and what it needs', async () => {

@@ -12,6 +12,8 @@ interface Part {
 	/** Lower goes first when the width runs out: the lockup outlives safe mode and the consumer. */
 	readonly rank: number;
 	readonly text: string;
+	/** Shorter forms, tried in order when `text` does not fit: the lockup is cut before it is dropped. */
+	readonly shorter?: readonly string[];
 	readonly tone?: Tone | undefined;
 	readonly inverse?: boolean;
 }
@@ -23,21 +25,29 @@ function headerParts(h: ViewModel['header'], width: number): Part[] {
 		{key: 'time', rank: 1, text: h.time},
 		...(h.replay ? [{key: 'replay', rank: 4, text: ` ${h.replay} `, tone: 'accent' as const, inverse: true}] : [{key: 'speed', rank: 4, text: h.speed + (h.lagging ? ` (${h.lagging})` : ''), tone: h.lagging ? ('warn' as const) : undefined}]),
 		...(h.paused ? [{key: 'paused', rank: 3, text: ' PAUSED ', tone: 'warn' as const, inverse: true}] : []),
-		...(h.lockup ? [{key: 'lockup', rank: 2, text: ` ${h.lockup} `, tone: 'bad' as const, inverse: true}] : []),
+		...(h.lockup ? [{key: 'lockup', rank: 2, text: ` ${h.lockup} `, shorter: lockupShorter(h.lockup), tone: 'bad' as const, inverse: true}] : []),
 		...(h.safeMode === undefined ? [] : [{key: 'safe', rank: 5, text: `safe:${h.safeMode ? 'ON' : 'OFF'}`, tone: h.safeMode ? ('good' as const) : ('bad' as const)}]),
 		...(h.mitigation ? [{key: 'mit', rank: 7, text: `mitigation:${h.mitigation.on ? 'on' : 'off'}`}] : []),
 		...(h.consumer ? [{key: 'consumer', rank: 6, text: h.consumer}] : []),
 	];
 	// Take parts by rank while they fit, then show them in their reading order.
-	const kept = new Set<string>();
+	const kept = new Map<string, Part>();
 	let used = 0;
 	for (const p of [...parts].sort((a, b) => a.rank - b.rank)) {
-		const w = stringWidth(p.text) + (kept.size > 0 ? 1 : 0);
-		if (used + w > width) continue;
-		kept.add(p.key);
-		used += w;
+		const gap = kept.size > 0 ? 1 : 0;
+		const text = [p.text, ...(p.shorter ?? [])].find((t) => used + gap + stringWidth(t) <= width);
+		if (text === undefined) continue;
+		kept.set(p.key, {...p, text});
+		used += gap + stringWidth(text);
 	}
-	return parts.filter((p) => kept.has(p.key));
+	return parts.filter((p) => kept.has(p.key)).map((p) => kept.get(p.key)!);
+}
+
+/** `LOCKUP cfg_ioctl:2101,dev_reset:2102 at 0.170000s` without the parties, then without the time. */
+export function lockupShorter(text: string): string[] {
+	const m = /^(LOCKUP|PANIC)\b.*? at (\d+\.\d+s)$/.exec(text);
+	const word = /^PANIC/.test(text) ? 'PANIC' : 'LOCKUP';
+	return [...(m ? [` ${word} at ${m[2]} `] : []), ` ${word} `];
 }
 
 export const Header = React.memo(function Header({h, width, theme}: {h: ViewModel['header']; width: number; theme: Theme}): React.JSX.Element {
