@@ -8,7 +8,7 @@ import {heavy} from '../source/bench/workloads.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {Controller} from '../source/ui/controller.js';
 import {App} from '../source/ui/App.js';
-import {lockupShorter} from '../source/ui/panes/Header.js';
+import {headerLockup} from '../source/ui/view-model.js';
 import {dmesgStamp, formatSeconds} from '../source/kernel/time.js';
 import {logHeads} from './helpers.js';
 
@@ -107,8 +107,10 @@ test('at 80 columns a lockup too long for the header is cut, never dropped: the 
 	const top = frame().split('\n')[0]!;
 	assert.match(top, /^xcalltop mutex-abba \d+\.\d{6}s x1 +LOCKUP at 0\.17\d{4}s +mitigation:off$/);
 	r.unmount();
-	assert.deepEqual(lockupShorter('LOCKUP cfg_ioctl:2101,dev_reset:2102 at 0.170000s'), [' LOCKUP at 0.170000s ', ' LOCKUP ']);
-	assert.deepEqual(lockupShorter('PANIC: softlockup: hung tasks'), [' PANIC ']);
+	// Shorter forms keep the word LOCKUP and, over, say so: never an ongoing alarm for one that ended.
+	const l = {at: 2_000_302_000, cpus: [0, 1, 2, 3], tasks: [], explanation: '', chain: [], kind: 'stuck' as const};
+	assert.deepEqual(headerLockup(l), {text: 'LOCKUP CPU0,1,2,3 at 2.000302s', shorter: ['LOCKUP at 2.000302s', 'LOCKUP'], ongoing: true});
+	assert.deepEqual(headerLockup({...l, over: 60_200_000_000}), {text: 'LOCKUP CPU0,1,2,3 at 2.000302s, over by 60.200000s', shorter: ['LOCKUP at 2.000302s, over by 60.200000s', 'LOCKUP over by 60.200000s', 'LOCKUP over'], ongoing: false});
 });
 
 test('a terminal below the minimum shows its size and what it needs', async () => {

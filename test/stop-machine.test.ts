@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import {loadScenario} from '../source/scenario/load.js';
 import {buildKernel} from '../source/scenario/machine.js';
 import {kernelFor, logHeads, logTexts, MS, S} from './helpers.js';
+import {formatSummary, summarize} from '../source/kernel/summary.js';
 
 test('stop-machine-straggler: the stoppers spin in PREPARE behind CPU1, IRQs on; RCU stall on CPU1 at 21 s, then "BUG: soft lockup - CPU#%d stuck for %us! [%s:%d]" (kernel/watchdog.c) on every CPU, no hard LOCKUP', () => {
 	const k = buildKernel(loadScenario('stop-machine-straggler'));
@@ -39,6 +40,26 @@ test('stop-machine-straggler: the stoppers spin in PREPARE behind CPU1, IRQs on;
 	assert.equal(k.warnings.softLockup, 4);
 	assert.equal(k.tasks.find((t) => t.comm === 'bash')!.state, 'sleeping', 'the caller still waits in wait_for_completion');
 	assert.ok(logTexts(k).some((t) => t.includes('stop_machine_cpu_stop')));
+});
+
+test('stop-machine-straggler at 60 s: the poll loop ends, migration/1 runs, the patch lands; the lockup is over (by the next look, every 100 ms) and says so', () => {
+	const k = buildKernel(loadScenario('stop-machine-straggler'));
+	k.advance(59 * S);
+	assert.equal(k.lockup!.over, undefined);
+	k.advance(61 * S);
+	const l = k.lockup!;
+	assert.equal(l.at, 2_000_302_000, 'still the lockup found at 2 s');
+	assert.ok(l.over! > 60 * S && l.over! <= 60.2 * S, `over by ${l.over}`);
+	assert.notEqual(k.tasks.find((t) => t.comm === 'bash')!.state, 'sleeping', 'stop_machine returned');
+	for (const c of [0, 2, 3]) assert.ok(!k.cpus[c]!.current?.comm.startsWith('migration/'), `CPU${c} left its stopper`);
+	const summary = formatSummary(summarize(k));
+	assert.match(summary, /^outcome {8}LOCKUP \(stuck\) on CPU0, CPU1, CPU2, CPU3 at 2\.000302s, over by 60\.\d{6}s$/m);
+	assert.match(summary, /^explanation {4}while it held: CPU0 \(migration\/0\) spins in stop_machine_cpu_stop/m);
+	// hwpoll/1's next minute-long loop: CPU1 alone goes on earning soft lockups.
+	k.advance(90 * S);
+	const soft = logHeads(k).filter((h) => h.text.startsWith('BUG: soft lockup'));
+	assert.ok(soft.some((h) => h.ns > 61 * S && h.text.endsWith('[hwpoll/1:318]')));
+	assert.ok(soft.filter((h) => h.ns > 61 * S).every((h) => h.text.startsWith('BUG: soft lockup - CPU#1 ')));
 });
 
 test('stop-machine-straggler mitigated: the loop calls cond_resched, migration/1 runs, the patch is done in milliseconds, nothing hangs', () => {

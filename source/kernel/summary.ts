@@ -9,7 +9,7 @@ export interface RunSummary {
 	readonly scenario: string;
 	readonly seed: number;
 	readonly outcome: 'lockup' | 'no-lockup' | 'panic';
-	readonly lockup: {readonly at: number; readonly atText: string; readonly cpus: readonly number[]; readonly tasks: readonly {readonly comm: string; readonly pid: number}[]; readonly kind: string; readonly explanation: string} | undefined;
+	readonly lockup: {readonly at: number; readonly atText: string; readonly cpus: readonly number[]; readonly tasks: readonly {readonly comm: string; readonly pid: number}[]; readonly kind: string; readonly explanation: string; readonly over?: number; readonly overText?: string} | undefined;
 	readonly panic: string | undefined;
 	readonly warnings: Warnings;
 	readonly virtualNs: number;
@@ -50,7 +50,7 @@ export function summarize(k: Kernel): RunSummary {
 		scenario: k.config.name,
 		seed: k.seed,
 		outcome: k.panicked !== undefined ? 'panic' : l ? 'lockup' : 'no-lockup',
-		lockup: l ? {at: l.at, atText: formatSeconds(l.at), cpus: l.cpus, tasks: l.tasks, kind: l.kind, explanation: l.explanation} : undefined,
+		lockup: l ? {at: l.at, atText: formatSeconds(l.at), cpus: l.cpus, tasks: l.tasks, kind: l.kind, explanation: l.explanation, ...(l.over === undefined ? {} : {over: l.over, overText: formatSeconds(l.over)})} : undefined,
 		panic: k.panicked,
 		warnings: {...k.warnings},
 		virtualNs: k.now,
@@ -69,8 +69,8 @@ export function formatSummary(s: RunSummary): string {
 	// Names from the scenario file are escaped: a newline in one would forge a line of the summary.
 	lines.push(`scenario       ${safeRecord(s.scenario)} (seed ${s.seed})`);
 	if (s.outcome === 'lockup' && s.lockup) {
-		lines.push(`outcome        LOCKUP (${s.lockup.kind}) on ${safeRecord(lockupParties(s.lockup))} at ${s.lockup.atText}`);
-		lines.push(`explanation    ${safeRecord(s.lockup.explanation)}`);
+		lines.push(`outcome        LOCKUP (${s.lockup.kind}) on ${safeRecord(lockupParties(s.lockup))} at ${s.lockup.atText}${s.lockup.overText === undefined ? '' : `, over by ${s.lockup.overText}`}`);
+		lines.push(`explanation    ${s.lockup.overText === undefined ? '' : 'while it held: '}${safeRecord(s.lockup.explanation)}`);
 	} else if (s.outcome === 'panic') {
 		lines.push(`outcome        PANIC: ${safeRecord(s.panic ?? '')}`);
 	} else {

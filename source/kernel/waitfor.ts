@@ -40,6 +40,12 @@ export interface Lockup {
 	readonly tasks: readonly {readonly comm: string; readonly pid: number}[];
 	/** A cycle of one: a CPU that spins on a spinlock it holds itself (AA). */
 	readonly kind: 'deadlock' | 'self-deadlock' | 'stuck';
+	/**
+	 * When a later look found the chain broken (a CPU "stuck" in a 60 s loop got out, and
+	 * everything behind it went on); undefined while it holds. A lockup found after that one
+	 * takes its place.
+	 */
+	readonly over?: number;
 }
 
 /** Who is locked up, in words: `CPU0, CPU1`, `a:10, b:11` (tasks as comm:pid, the way hung-task names them). */
@@ -256,12 +262,13 @@ export function waitFor(k: Kernel): {edges: WaitEdge[]; stuck: StuckNode[]} {
 export function detect(k: Kernel): void {
 	const s = k.s;
 	k.q.push(s.now + k.jiffyNs, EV_DETECT, 0);
-	if (s.lockup) {
-		// Keep the first detection time, but let the report grow as more CPUs get stuck behind it.
+	if (s.lockup && s.lockup.over === undefined) {
+		// Keep the first detection time, but let the report grow as more CPUs get stuck behind
+		// it; a look that finds no lockup at all ends it.
 		if (k.jiffies % 100 !== 0) return;
 		const {edges, stuck} = waitFor(k);
 		const now = findLockup(edges, stuck);
-		if (now) s.lockup = {...now, at: Math.min(now.at, s.lockup.at)};
+		s.lockup = now ? {...now, at: Math.min(now.at, s.lockup.at)} : {...s.lockup, over: s.now};
 		return;
 	}
 	let blocked = false;
@@ -277,5 +284,5 @@ export function detect(k: Kernel): void {
 	if (s.rcu.sleepers > 0) blocked = true;
 	if (!blocked) return;
 	const {edges, stuck} = waitFor(k);
-	s.lockup = findLockup(edges, stuck);
+	s.lockup = findLockup(edges, stuck) ?? s.lockup;
 }

@@ -79,7 +79,8 @@ export interface ViewModel {
 		readonly safeMode: boolean | undefined;
 		readonly mitigation: {readonly on: boolean; readonly describe: string} | undefined;
 		readonly consumer: string | undefined;
-		readonly lockup: string | undefined;
+		/** The lockup or panic: its text, shorter forms for a narrow header, and whether it still holds. */
+		readonly lockup: HeaderLockup | undefined;
 	};
 	readonly cpus: readonly CpuRow[];
 	readonly interrupts: {readonly rates: boolean; readonly interval: string; readonly rows: readonly IrqRow[]};
@@ -213,7 +214,7 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 	// Most telling first: locks somebody waits for, then held ones, then free ones.
 	const rank = (l: LockRow): number => (l.waiters !== '-' ? 0 : l.holder !== '-' ? 1 : 2);
 	locks.sort((a, b) => rank(a) - rank(b));
-	const lockup = snap.lockup ? `LOCKUP ${headerParties(snap.lockup)} at ${formatSeconds(snap.lockup.at, 6)}` : undefined;
+	const lockup = snap.panicked !== undefined ? {text: `PANIC: ${snap.panicked}`, shorter: ['PANIC'], ongoing: true} : snap.lockup ? headerLockup(snap.lockup) : undefined;
 
 	let dtrace: ViewModel['dtrace'];
 	let consumer: string | undefined;
@@ -264,11 +265,11 @@ export function buildView(k: Kernel, ui: UiState, history: readonly Sample[], pr
 			safeMode: port ? port.options.safeMode : undefined,
 			mitigation: m ? {on: k.mitigated, describe: m.describe} : undefined,
 			consumer,
-			lockup: snap.panicked ? `PANIC: ${snap.panicked}` : lockup,
+			lockup,
 		},
 		cpus,
 		interrupts: {rates: ui.rates, interval: rateNs > 0 ? shortDuration(rateNs) : '', rows},
-		locks: {rows: locks, chain: snap.waitFor, lockup: snap.lockup?.explanation},
+		locks: {rows: locks, chain: snap.waitFor, lockup: snap.lockup && (snap.lockup.over === undefined ? snap.lockup.explanation : `over by ${formatSeconds(snap.lockup.over, 6)}; while it held: ${snap.lockup.explanation}`)},
 		log: extra.log,
 		trace: {lines: snap.traceTail, written: snap.traceLines},
 		dtrace,
@@ -328,6 +329,22 @@ export function equal(a: unknown, b: unknown): boolean {
 	if (ka.length !== Object.keys(b).length) return false;
 	for (const key of ka) if (!equal((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key])) return false;
 	return true;
+}
+
+export interface HeaderLockup {
+	readonly text: string;
+	/** Tried in order when `text` does not fit: the lockup is cut before it is dropped. */
+	readonly shorter: readonly string[];
+	/** False once the chain broke (the parties went on): shown, but not as an alarm. */
+	readonly ongoing: boolean;
+}
+
+/** `LOCKUP CPU0,1 at 0.503491s`; over, `LOCKUP CPU0,1,2,3 at 2.000302s, over by 60.200000s`; shorter, the parties go, then the times. */
+export function headerLockup(l: Lockup): HeaderLockup {
+	const at = formatSeconds(l.at, 6);
+	if (l.over === undefined) return {text: `LOCKUP ${headerParties(l)} at ${at}`, shorter: [`LOCKUP at ${at}`, 'LOCKUP'], ongoing: true};
+	const over = formatSeconds(l.over, 6);
+	return {text: `LOCKUP ${headerParties(l)} at ${at}, over by ${over}`, shorter: [`LOCKUP at ${at}, over by ${over}`, `LOCKUP over by ${over}`, 'LOCKUP over'], ongoing: false};
 }
 
 /** `CPU0,1,2,3` (short, for the header), and the sleeping tasks of a lockup as comm:pid. */

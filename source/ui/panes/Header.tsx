@@ -25,7 +25,7 @@ function headerParts(h: ViewModel['header'], width: number): Part[] {
 		{key: 'time', rank: 1, text: h.time},
 		...(h.replay ? [{key: 'replay', rank: 4, text: ` ${h.replay} `, tone: 'accent' as const, inverse: true}] : [{key: 'speed', rank: 4, text: h.speed + (h.lagging ? ` (${h.lagging})` : ''), tone: h.lagging ? ('warn' as const) : undefined}]),
 		...(h.paused ? [{key: 'paused', rank: 3, text: ' PAUSED ', tone: 'warn' as const, inverse: true}] : []),
-		...(h.lockup ? [{key: 'lockup', rank: 2, text: ` ${h.lockup} `, shorter: lockupShorter(h.lockup), tone: 'bad' as const, inverse: true}] : []),
+		...(h.lockup ? [{key: 'lockup', rank: 2, text: ` ${h.lockup.text} `, shorter: h.lockup.shorter.map((t) => ` ${t} `), tone: h.lockup.ongoing ? ('bad' as const) : ('warn' as const), inverse: h.lockup.ongoing}] : []),
 		...(h.safeMode === undefined ? [] : [{key: 'safe', rank: 5, text: `safe:${h.safeMode ? 'ON' : 'OFF'}`, tone: h.safeMode ? ('good' as const) : ('bad' as const)}]),
 		...(h.mitigation ? [{key: 'mit', rank: 7, text: `mitigation:${h.mitigation.on ? 'on' : 'off'}`}] : []),
 		...(h.consumer ? [{key: 'consumer', rank: 6, text: h.consumer}] : []),
@@ -41,13 +41,6 @@ function headerParts(h: ViewModel['header'], width: number): Part[] {
 		used += gap + stringWidth(text);
 	}
 	return parts.filter((p) => kept.has(p.key)).map((p) => kept.get(p.key)!);
-}
-
-/** `LOCKUP cfg_ioctl:2101,dev_reset:2102 at 0.170000s` without the parties, then without the time. */
-export function lockupShorter(text: string): string[] {
-	const m = /^(LOCKUP|PANIC)\b.*? at (\d+\.\d+s)$/.exec(text);
-	const word = /^PANIC/.test(text) ? 'PANIC' : 'LOCKUP';
-	return [...(m ? [` ${word} at ${m[2]} `] : []), ` ${word} `];
 }
 
 export const Header = React.memo(function Header({h, width, theme}: {h: ViewModel['header']; width: number; theme: Theme}): React.JSX.Element {
