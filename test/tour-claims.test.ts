@@ -40,7 +40,7 @@ function at(c: Claim, ns: number): boolean {
 function expected(text: string): RegExp[] | undefined {
 	let m: RegExpExecArray | null;
 	if ((m = /^BUG: soft lockup - CPU#(\d+) stuck for (\d+)s! \[([^\]]+)\]/.exec(text))) return [new RegExp(`^BUG: soft lockup - CPU#${m[1]} stuck for ${m[2]}s! \\[${m[3]!.replace(/[/\\^$*+?.()|[\]{}]/g, '\\$&')}\\]$`)];
-	if ((m = /^(?:BUG: )?soft lockups?(?: on| -)? ?(?:CPU#?(\d+))?/.exec(text)) && /soft lockup/.test(text)) return [m[1] ? new RegExp(`^BUG: soft lockup - CPU#${m[1]} `) : /^BUG: soft lockup - CPU#/];
+	if ((m = /^(?:BUG: )?soft lockups?(?: on| -)? ?(?:CPU#?(\d+))?/.exec(text))) return [m[1] ? new RegExp(`^BUG: soft lockup - CPU#${m[1]} `) : /^BUG: soft lockup - CPU#/];
 	if ((m = /^(?:Watchdog detected )?hard LOCKUPs? on cpu (\d+)(?: and (\d+))?/.exec(text))) return [m[1], m[2]].filter(Boolean).map((c) => new RegExp(`^Watchdog detected hard LOCKUP on cpu ${c}$`));
 	if ((m = /^(?:rcu_sched detected stalls on CPUs\/tasks: |RCU stall )(\{[ \d]+\})/.exec(text))) return [new RegExp(`^INFO: rcu_sched detected stalls on CPUs/tasks: ${m[1]!.replace(/[{}]/g, '\\$&')} `)];
 	if ((m = /^rcu_sched self-detected stall on CPU (\{[ \d]+\})/.exec(text))) return [new RegExp(`^INFO: rcu_sched self-detected stall on CPU ${m[1]!.replace(/[{}]/g, '\\$&')} `)];

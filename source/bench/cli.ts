@@ -95,11 +95,7 @@ function format(value: number, unit: string): string {
 	return `${value.toFixed(3)} ${unit}`;
 }
 
-// The monitor runs React's production build (the CLI sets it) and draws in colour; measure
-// the same. Static imports run before this line, so React and chalk come in after it.
-process.env['NODE_ENV'] ??= 'production';
-process.env['FORCE_COLOR'] ??= '1';
-const {frame64, inkFloor, tables} = await import('./frames.js');
+// Arguments first: --help and a typo answer before anything heavy loads.
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
 	process.stdout.write('npm run bench [-- --json]\n  Measures the engine, frames, the live monitor beside a bare Ink app (and htop, btop where\n  installed), start-up and list, each beside its target. About 3 minutes; run it on a quiet machine.\n  --json  one JSON object instead of the table\n');
@@ -111,6 +107,12 @@ if (unknown !== undefined) {
 	process.exit(2);
 }
 const json = args.includes('--json');
+
+// The monitor runs React's production build (the CLI sets it) and draws in colour; measure
+// the same. Static imports run before this line, so React and chalk come in after it.
+process.env['NODE_ENV'] ??= 'production';
+process.env['FORCE_COLOR'] ??= '1';
+const {frame64, inkFloor, tables} = await import('./frames.js');
 // Warm the JIT on a short run so the figures describe steady state.
 engine(0.2);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
